@@ -1,0 +1,9 @@
+"""Auto-grading for the chapter 3 attention course.
+
+Notebooks use `from autograde import Exercise, seeded`; instructors and students use the
+`autograde` command (see cli.py).
+"""
+from .exercise import Exercise
+from .seeding import seeded
+
+__all__ = ["Exercise", "seeded"]

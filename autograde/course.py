@@ -1,0 +1,9 @@
+"""Where the course lives: the assignment, its source and its release."""
+from __future__ import annotations
+
+from pathlib import Path
+
+ASSIGNMENT = "ch03"
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
+RELEASE = ROOT / "notebooks" / ASSIGNMENT

@@ -1,0 +1,134 @@
+"""What a test cell calls: `Exercise(...)`, then `ex.check(name, value, points)`, then `ex.score()`.
+
+The same test cell runs in three places, and the mode decides what a check does:
+- in JupyterLab (and under stock `nbgrader autograde`): compare with the reference
+  tensors and show a verdict with a hint, in English and Chinese;
+- under `autograde grade` (AUTOGRADE_MODE=emit): compare nothing, hand the value out as
+  safetensors bytes in an output; the grader compares it outside this kernel;
+- while the references are being recorded from the solutions: keep the value.
+"""
+from __future__ import annotations
+
+import html
+import os
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .values import NotATensor, as_tensor, encode
+
+CHECK_MIME = "application/vnd.attention-course.check+json"
+
+# Set by record.py while the solutions are run to make the references.
+RECORDER: Any = None
+
+
+def _display(plain: str, rich: str | None = None, extra: dict | None = None) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # plain Python: just print
+        print(plain)
+        return
+    if get_ipython() is None:
+        print(plain)
+        return
+    bundle = {"text/plain": plain}
+    if rich is not None:
+        bundle["text/html"] = rich
+    bundle.update(extra or {})
+    display(bundle, raw=True)
+
+
+class Score(float):
+    """Points earned by a test cell. Its text is the bare number, which is how
+    nbgrader reads partial credit from a test cell's result."""
+
+    def __new__(cls, earned: float, possible: float, title: str):
+        obj = super().__new__(cls, earned)
+        obj.possible, obj.title = possible, title
+        return obj
+
+    def __repr__(self) -> str:
+        return repr(float(self))
+
+    def _repr_html_(self) -> str:
+        mark = "✅" if float(self) == self.possible else "❌"
+        return (f"<b>{mark} {html.escape(self.title)}: {float(self):g} / {self.possible:g} "
+                f"points · 得分 {float(self):g} / {self.possible:g}</b>")
+
+
+class Exercise:
+    """The checks of one exercise; create one at the top of its test cell."""
+
+    def __init__(self, title: str, hint: tuple[str, str] | None = None):
+        """`title` names the exercise; `hint` is shown (English, Chinese) when a check fails."""
+        self.title = title
+        self.hint = hint
+        self.earned = 0.0
+        self.possible = 0.0
+
+    def check(self, name: str, value: Any, points: float) -> bool:
+        """Check one value against the reference called `name`, worth `points`.
+
+        `value` may be a zero-argument function: it is then called here, so that an
+        error in it costs this check only, not the whole exercise.
+        """
+        self.possible += points
+        mode = _mode()
+        if mode == "record":
+            RECORDER.record(self, name, as_tensor(value() if callable(value) else value), points)
+            self.earned += points
+            return True
+        try:
+            actual = value() if callable(value) else value
+        except Exception as exc:  # the learner's code failed: that is this check's verdict
+            return self._failed_to_run(name, exc, mode)
+        if mode == "emit":
+            return self._emit(name, actual)
+        from .compare import compare
+        from .references import references
+
+        refs = references()
+        verdict = compare(actual, refs.expected(name), refs.mistakes_for(name), reveal_position=not refs.is_hidden(name))
+        if verdict.passed:
+            self.earned += points
+        _show(name, verdict.passed, verdict.en, verdict.zh, self.hint)
+        return verdict.passed
+
+    def score(self) -> Score:
+        """The points this cell earned, shown as a one-line summary."""
+        return Score(round(self.earned, 6), round(self.possible, 6), self.title)
+
+    def _emit(self, name: str, actual: Any) -> bool:
+        try:
+            payload = {"name": name, "value": encode({"value": as_tensor(actual)})}
+        except NotATensor as exc:
+            payload = {"name": name, "error": str(exc)}
+        _display(f"[{name}: handed to the grader]", extra={CHECK_MIME: payload})
+        return True
+
+    def _failed_to_run(self, name: str, exc: Exception, mode: str) -> bool:
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        en = f"your code raised {type(exc).__name__}: {exc} (line {where.lineno})"
+        if mode == "emit":
+            _display(f"[{name}: {en}]", extra={CHECK_MIME: {"name": name, "error": f"{type(exc).__name__}: {exc}"}})
+        else:
+            _show(name, False, en, f"你的代码抛出了 {type(exc).__name__}：{exc}（第 {where.lineno} 行）", self.hint)
+        return False
+
+
+def _mode() -> str:
+    if RECORDER is not None:
+        return "record"
+    return "emit" if os.environ.get("AUTOGRADE_MODE") == "emit" else "feedback"
+
+
+def _show(name: str, passed: bool, en: str, zh: str, hint: tuple[str, str] | None) -> None:
+    mark = "✅" if passed else "❌"
+    plain = f"{mark} {name}: {en} / {zh}"
+    rows = f"<div>{mark} <code>{html.escape(name)}</code>: {html.escape(en)}<br>{html.escape(zh)}</div>"
+    if not passed and hint:
+        plain += f"\n   hint: {hint[0]} / 提示：{hint[1]}"
+        rows += f"<div style='margin-left:1.5em'>💡 {html.escape(hint[0])}<br>{html.escape(hint[1])}</div>"
+    _display(plain, rows)

@@ -1,0 +1,131 @@
+"""Recording the reference tensors by running the solution notebooks.
+
+The solutions are run in this process, cell after cell, with every test cell's checks
+kept instead of compared: that is the reference. Each known mistake (mistakes.py) is
+then applied to the solution's source and run the same way, and what it changes is kept
+as `name~mistake` so that feedback can name the mistake a learner's value matches.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import nbformat
+import torch
+
+from . import exercise as exercise_module
+from .compare import close
+from .mistakes import MISTAKES, apply_mistake
+from .references import MISTAKE_SEP, References
+
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+CHECK_NAME = re.compile(r"\.check\(\s*[\"']([^\"']+)[\"']")
+
+
+class RecordingError(RuntimeError):
+    pass
+
+
+class Recorder:
+    def __init__(self, notebook: str, strict: bool):
+        self.notebook, self.strict = notebook, strict
+        self.values: dict[str, torch.Tensor] = {}
+        self.hidden: set[str] = set()
+        self.exercises: dict[str, dict] = {}
+        self.cell: dict | None = None
+
+    def record(self, exercise, name: str, value, points: float) -> None:
+        meta = (self.cell or {}).get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade"):
+            raise RecordingError(f"{self.notebook}: check {name!r} is outside an autograded test cell")
+        if name in self.values or MISTAKE_SEP in name:
+            raise RecordingError(f"{self.notebook}: check name {name!r} is used twice or contains {MISTAKE_SEP!r}")
+        try:
+            self.values[name] = exercise_module.as_tensor(value() if callable(value) else value)
+        except Exception:
+            if self.strict:
+                raise
+            return
+        entry = self.exercises.setdefault(meta["grade_id"], {
+            "notebook": self.notebook, "title": exercise.title, "hint": list(exercise.hint or ()),
+            "points": float(meta["points"]), "checks": []})
+        entry["checks"].append({"name": name, "points": float(points), "hidden": name in self.hidden})
+
+
+def run(nb: nbformat.NotebookNode, notebook: str, *, strict: bool = True) -> Recorder:
+    """Run `nb`'s code cells in a fresh namespace and return what its checks recorded.
+
+    Strict runs (the solutions) stop at the first error; lenient ones (a mistake applied)
+    carry on past failing cells, as a learner's notebook would.
+    """
+    recorder = Recorder(notebook, strict)
+    namespace: dict = {"__name__": "__main__"}
+    exercise_module.RECORDER = recorder
+    try:
+        with torch.random.fork_rng(), contextlib.redirect_stdout(io.StringIO()):
+            torch.manual_seed(0)  # the notebooks seed what they use; this only makes stray draws repeatable
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                recorder.cell = cell
+                recorder.hidden = {n for region in HIDDEN_REGION.findall(cell.source) for n in CHECK_NAME.findall(region)}
+                try:
+                    exec(compile(cell.source, f"<{notebook} cell {index}>", "exec"), namespace)
+                except Exception:
+                    if strict:
+                        raise
+    finally:
+        exercise_module.RECORDER = None
+    if strict:
+        for grade_id, entry in recorder.exercises.items():
+            total = sum(c["points"] for c in entry["checks"])
+            if abs(total - entry["points"]) > 1e-9:
+                raise RecordingError(f"{notebook}: the checks of {grade_id!r} add up to {total} points, "
+                                     f"but the cell is worth {entry['points']}")
+    return recorder
+
+
+def record_notebook(path: Path) -> References:
+    """References for one solution notebook, its known mistakes included."""
+    nb = nbformat.read(path, as_version=4)
+    notebook = path.stem
+    correct = run(nb, notebook)
+    refs = References(exercises=correct.exercises)
+    hidden = {c["name"] for e in correct.exercises.values() for c in e["checks"] if c["hidden"]}
+    for name, value in correct.values.items():
+        (refs.hidden if name in hidden else refs.visible)[name] = value
+    for mistake in MISTAKES.values():
+        if mistake.notebook != notebook:
+            continue
+        wrong = run(apply_mistake(nb, mistake), notebook, strict=False)
+        for name, value in wrong.values.items():
+            if name in correct.values and not close(value, correct.values[name]):
+                store = refs.hidden if name in hidden else refs.visible
+                store[f"{name}{MISTAKE_SEP}{mistake.id}"] = value
+    return refs
+
+
+def record_course(solutions: Path) -> References:
+    refs = References()
+    for path in sorted(solutions.glob("*.ipynb")):
+        one = record_notebook(path)
+        refs.visible.update(one.visible)
+        refs.hidden.update(one.hidden)
+        refs.exercises.update(one.exercises)
+    return refs
+
+
+def differences(old: References, new: References) -> list[str]:
+    """What differs between two sets of references, one line each (empty: identical)."""
+    found = []
+    if old.exercises != new.exercises:
+        found.append("the exercise catalogue differs")
+    for kind in ("visible", "hidden"):
+        a, b = getattr(old, kind), getattr(new, kind)
+        found += [f"{kind}: {n} only in the committed references" for n in sorted(a.keys() - b.keys())]
+        found += [f"{kind}: {n} only in the regenerated references" for n in sorted(b.keys() - a.keys())]
+        found += [f"{kind}: {n} differs" for n in sorted(a.keys() & b.keys())
+                  if a[n].dtype != b[n].dtype or a[n].shape != b[n].shape or not torch.equal(a[n], b[n])]
+    return found

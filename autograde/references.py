@@ -1,0 +1,91 @@
+"""The reference tensors: one safetensors file per notebook for the book's inputs (and the
+values of known mistakes), and one beside it, in hidden/, for the hidden inputs.
+
+The grader's sandbox mounts only visible/, so a learner's code never sees hidden values.
+The catalogue of exercises (titles, hints, checks and their points) travels in the
+visible files' metadata, so it always matches the tensors it describes.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+MISTAKE_SEP = "~"
+
+
+class MissingReference(KeyError):
+    def __str__(self) -> str:
+        return (f"no reference tensor named {self.args[0]!r}: the notebook and the installed "
+                "references disagree (run `autograde references` after changing solutions/)")
+
+
+@dataclass
+class References:
+    visible: dict[str, torch.Tensor] = field(default_factory=dict)
+    hidden: dict[str, torch.Tensor] = field(default_factory=dict)
+    # grade_id -> {"notebook", "title", "hint", "points", "checks": [{"name", "points", "hidden"}]}
+    exercises: dict[str, dict] = field(default_factory=dict)
+
+    def expected(self, name: str) -> torch.Tensor:
+        for store in (self.visible, self.hidden):
+            if name in store:
+                return store[name]
+        raise MissingReference(name)
+
+    def is_hidden(self, name: str) -> bool:
+        return name in self.hidden or any(c["name"] == name and c["hidden"] for e in self.exercises.values() for c in e["checks"])
+
+    def mistakes_for(self, name: str) -> dict[str, torch.Tensor]:
+        prefix = name + MISTAKE_SEP
+        return {key[len(prefix):]: t for store in (self.visible, self.hidden) for key, t in store.items() if key.startswith(prefix)}
+
+    def notebooks(self) -> list[str]:
+        return sorted({e["notebook"] for e in self.exercises.values()})
+
+    def exercises_of(self, notebook: str) -> dict[str, dict]:
+        return {gid: e for gid, e in self.exercises.items() if e["notebook"] == notebook}
+
+
+def load(directory: Path = REFERENCE_DIR, *, hidden: bool = True) -> References:
+    refs = References()
+    for path in sorted((directory / "visible").glob("*.safetensors")):
+        with safe_open(path, "pt") as f:
+            refs.exercises.update(json.loads((f.metadata() or {}).get("exercises", "{}")))
+            refs.visible.update({k: f.get_tensor(k) for k in f.keys()})
+    if hidden:
+        for path in sorted((directory / "hidden").glob("*.safetensors")):
+            with safe_open(path, "pt") as f:
+                refs.hidden.update({k: f.get_tensor(k) for k in f.keys()})
+    return refs
+
+
+@lru_cache(maxsize=1)
+def references() -> References:
+    """The installed references, loaded once per process (hidden ones only where present)."""
+    return load()
+
+
+def save(refs: References, directory: Path = REFERENCE_DIR) -> list[Path]:
+    """Write one visible and one hidden file per notebook; returns the files written."""
+    written = []
+    for notebook in refs.notebooks():
+        exercises = refs.exercises_of(notebook)
+        names = {c["name"] for e in exercises.values() for c in e["checks"]}
+
+        def mine(store: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+            return {k: v.contiguous() for k, v in sorted(store.items()) if k.split(MISTAKE_SEP)[0] in names}
+
+        for kind, store, meta in (("visible", refs.visible, {"exercises": json.dumps(exercises, sort_keys=True, ensure_ascii=False)}),
+                                  ("hidden", refs.hidden, None)):
+            path = directory / kind / f"{notebook}.safetensors"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_file(mine(store), str(path), metadata=meta)
+            written.append(path)
+    return written
