@@ -23,6 +23,24 @@ def cmd_references(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from .release import generate_release
+
+    out = generate_release(Path(args.out))
+    print(f"wrote the student release to {out}")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .outputs import execute_in_place
+
+    status = cmd_references(argparse.Namespace(solutions=str(course.SOLUTIONS), check=False))
+    for path in sorted(course.SOLUTIONS.glob("*.ipynb")):
+        print(f"executing {path.relative_to(course.ROOT)}", flush=True)
+        execute_in_place(path)
+    return status or cmd_release(argparse.Namespace(out=str(course.RELEASE)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the chapter 3 attention course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -31,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", default=str(course.SOLUTIONS), help="folder of solution notebooks (default: %(default)s)")
     p.add_argument("--check", action="store_true", help="only compare with the committed references; exit 1 if they differ")
     p.set_defaults(func=cmd_references)
+
+    p = sub.add_parser("release", help="generate the student notebooks from the solutions with nbgrader")
+    p.add_argument("--out", default=str(course.RELEASE), help="where to write them (default: %(default)s)")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")
+    p.set_defaults(func=cmd_build)
     return parser
 
 

@@ -84,7 +84,7 @@ def compare(
         return Verdict(False, hint[0], hint[1])
     en, zh = "values differ from the reference", "数值与参考答案不同"
     if reveal_position and actual.is_floating_point() and actual.numel() > 1:
-        diff = (actual.double() - expected.double()).abs()
+        diff = torch.where(actual == expected, 0.0, (actual.double() - expected.double()).abs())  # -inf == -inf
         where = tuple(int(i) for i in torch.unravel_index(torch.nan_to_num(diff, nan=float("inf")).argmax(), diff.shape))
         en += f" (largest difference at index {list(where)})"
         zh += f"（差异最大处在索引 {list(where)}）"

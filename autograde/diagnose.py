@@ -150,11 +150,13 @@ def _transposed(actual: torch.Tensor, expected: torch.Tensor) -> Hint | None:
 
 
 def _constant_factor(actual: torch.Tensor, expected: torch.Tensor) -> Hint | None:
-    mask = expected.abs() > 1e-6
-    if not mask.any() or bool((actual[~mask].abs() > 1e-6).any()):
+    mask = torch.isfinite(expected) & (expected.abs() > 1e-6)
+    if not mask.any() or not bool(torch.isfinite(actual[mask]).all()) or bool((actual[~mask].abs() > 1e-6).any()):
         return None
     ratio = actual[mask] / expected[mask]
     k = float(ratio.mean())
+    if not math.isfinite(k) or k == 0:
+        return None
     if abs(k - 1) < 1e-3 or float(ratio.max() - ratio.min()) > 1e-3 * max(1.0, abs(k)):
         return None
     root = f" (sqrt({round(k * k)}))" if abs(k * k - round(k * k)) < 1e-2 and round(k * k) > 1 else ""

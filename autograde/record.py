@@ -126,6 +126,12 @@ def differences(old: References, new: References) -> list[str]:
         a, b = getattr(old, kind), getattr(new, kind)
         found += [f"{kind}: {n} only in the committed references" for n in sorted(a.keys() - b.keys())]
         found += [f"{kind}: {n} only in the regenerated references" for n in sorted(b.keys() - a.keys())]
-        found += [f"{kind}: {n} differs" for n in sorted(a.keys() & b.keys())
-                  if a[n].dtype != b[n].dtype or a[n].shape != b[n].shape or not torch.equal(a[n], b[n])]
+        found += [f"{kind}: {n} differs" for n in sorted(a.keys() & b.keys()) if not _identical(a[n], b[n])]
     return found
+
+
+def _identical(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Bit-for-bit the same values, where NaN (a fully masked row) equals NaN."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    return torch.equal(a, b) or (a.is_floating_point() and torch.allclose(a, b, rtol=0, atol=0, equal_nan=True))

@@ -1,0 +1,49 @@
+"""A scratch nbgrader course folder: release the assignment, take submissions, run
+nbgrader's stock autograde, read the scores back from the gradebook.
+
+Tests use it to grade exactly as an instructor with plain nbgrader would, and the
+benchmark uses it as the baseline.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import course
+from .nbgrader_api import api
+
+Scores = dict[str, dict[str, float]]  # notebook -> grade_id -> score
+
+
+class Classroom:
+    def __init__(self, root: Path, solutions: Path = course.SOLUTIONS):
+        self.root = root
+        self.db_url = f"sqlite:///{root / 'gradebook.db'}"
+        shutil.copytree(solutions, root / "solutions" / course.ASSIGNMENT, dirs_exist_ok=True)
+        self.api = api(root, self.db_url)
+        result = self.api.generate_assignment(course.ASSIGNMENT, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(result.get("error") or result.get("log"))
+
+    def submit(self, student: str, notebooks: dict[str, Path | str]) -> Path:
+        """Hand in `notebooks` (file name -> file or notebook text) as `student`."""
+        folder = self.root / "submitted" / student / course.ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, content in notebooks.items():
+            if isinstance(content, Path):
+                shutil.copyfile(content, folder / name)
+            else:
+                (folder / name).write_text(content, encoding="utf-8")
+        return folder
+
+    def autograde(self, student: str) -> None:
+        result = self.api.autograde(course.ASSIGNMENT, student, force=True, create=True)
+        if not result["success"]:
+            raise RuntimeError(result.get("error") or result.get("log"))
+
+    def scores(self, student: str) -> Scores:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url) as gb:
+            submission = gb.find_submission(course.ASSIGNMENT, student)
+            return {nb.name: {g.name: g.score for g in nb.grades if g.cell.cell_type == "code"} for nb in submission.notebooks}

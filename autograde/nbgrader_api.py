@@ -1,0 +1,32 @@
+"""Calling nbgrader from Python with the course's configuration."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+from . import course
+
+
+def nbgrader_config(root: Path, db_url: str) -> Config:
+    """The course's nbgrader_config.py, pointed at another course root and gradebook."""
+    config = Config()
+    namespace = {"get_config": lambda: config, "c": config}
+    exec(compile((course.ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = db_url
+    return config
+
+
+def api(root: Path, db_url: str):
+    """An NbGraderAPI for the course folder `root`."""
+    # nbgrader runs the `alembic` script of its own environment to check the gradebook
+    # schema; an un-activated virtualenv does not have it on PATH.
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    from nbgrader.apps import NbGraderAPI
+
+    return NbGraderAPI(config=nbgrader_config(root, db_url))
