@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from . import course
@@ -41,6 +42,20 @@ def cmd_build(args: argparse.Namespace) -> int:
     return status or cmd_release(argparse.Namespace(out=str(course.RELEASE)))
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from .grading import Settings, grade
+    from .report import Progress, print_summary, write_csv
+
+    settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30))
+    with Progress() as progress:
+        rows = grade(Path(args.submissions), Path(args.out), args.assignment, args.db, settings,
+                     on_student=progress.advance, on_start=progress.start)
+    csv_path = write_csv(rows, Path(args.out) / "grades.csv")
+    print_summary(rows)
+    print(f"grades: {csv_path}   feedback: {Path(args.out) / 'feedback'}   gradebook: {args.db or Path(args.out) / 'gradebook.db'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the chapter 3 attention course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,14 +69,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(course.RELEASE), help="where to write them (default: %(default)s)")
     p.set_defaults(func=cmd_release)
 
+    p = sub.add_parser("grade", help="grade a class's submissions: CSV, feedback and the nbgrader gradebook")
+    p.add_argument("submissions", help="a folder STUDENT_ID/ch03/*.ipynb, a folder of .zip files (one per student), or one notebook")
+    p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and gradebook.db")
+    p.add_argument("--assignment", default=course.ASSIGNMENT, help="assignment id (default: %(default)s)")
+    p.add_argument("--db", help="gradebook as an SQLAlchemy URL (default: sqlite in --out)")
+    p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: %(default)s)")
+    p.add_argument("--memory-gb", type=float, default=3.0, help="memory limit of a student's kernel (default: %(default)s)")
+    p.set_defaults(func=cmd_grade)
+
     p = sub.add_parser("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")
     p.set_defaults(func=cmd_build)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    from .submissions import UsageError
+
+    # nbgrader's gradebook code trips this SQLAlchemy warning on every notebook; it is harmless
+    warnings.filterwarnings("ignore", message="Object of type .* not in session")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        parser.error(str(exc))  # exits with status 2
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Calling nbgrader from Python with the course's configuration."""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -29,4 +30,6 @@ def api(root: Path, db_url: str):
         os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
     from nbgrader.apps import NbGraderAPI
 
-    return NbGraderAPI(config=nbgrader_config(root, db_url))
+    nbgrader = NbGraderAPI(config=nbgrader_config(root, db_url))
+    nbgrader.log.setLevel(logging.ERROR)  # its INFO lines would bury our progress bar; failures come back in results
+    return nbgrader

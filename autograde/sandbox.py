@@ -14,6 +14,7 @@ import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -73,11 +74,17 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        folder = Path(self.scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+        Path(self.scratch).mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=self.scratch))  # one per kernel: nothing carries over
+        self.scratch = str(folder)
         self.transport = "ipc"
         self.ip = str(folder / "kernel")
         self.connection_file = str(folder / "kernel.json")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         command = super().format_kernel_cmd(extra_arguments)
@@ -90,6 +97,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         return limited
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
+        # what the kernel itself prints (connection banners, a student's os.write(1, ...)) is not ours to show
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         if not bubblewrap():  # no namespace to carry the settings: pass them in the environment
             kw.setdefault("env", {}).update({"AUTOGRADE_MODE": "emit", "HOME": self.scratch, "TMPDIR": self.scratch})
             kw["cwd"] = self.scratch

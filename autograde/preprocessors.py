@@ -1,0 +1,240 @@
+"""The steps `autograde grade` adds to nbgrader's autograde pipeline.
+
+nbgrader runs them in this order (see grading.autograde_preprocessors):
+  GuardedExecute      nbgrader's Execute, in the sandbox, with an output cap, surviving a dead kernel
+  CompareWithReference  the verdict, computed here, outside the learner's kernel
+  ... then nbgrader's own LimitOutput, SaveAutoGrades and the rest.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from nbclient.exceptions import DeadKernelError
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer
+
+from .compare import compare
+from .exercise import CHECK_MIME
+from .references import MissingReference, References, references
+from .values import decode
+
+STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
+
+
+def notes(nb: NotebookNode) -> list[str]:
+    return nb.metadata.setdefault(STATUS_KEY, {}).setdefault("notes", [])
+
+
+class GuardedExecute(Execute):
+    """Execute, but a flood of output is capped and a kernel that dies ends the run, not the grading."""
+
+    max_output_bytes = Integer(2_000_000, help="output kept per notebook; the rest is dropped").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        from .sandbox import SandboxedKernelManager
+
+        kwargs["kernel_manager_class"] = SandboxedKernelManager
+        super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._kept_bytes, self._truncated, self._running = 0, False, None
+        try:
+            nb, resources = super().preprocess(nb, resources, km=km)
+        except DeadKernelError:
+            notes(nb).append(f"kernel died in cell {self._running}")
+        except Exception as exc:  # e.g. a kernel that stops answering after a timeout
+            notes(nb).append(f"execution stopped in cell {self._running}: {type(exc).__name__}")
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    reason = _error_reason(output)
+                    if reason:
+                        notes(nb).append(f"{reason} in cell {index}")
+        if self._truncated:
+            notes(nb).append("output truncated")
+        return nb, resources
+
+    def on_cell_execute(self, cell, cell_index, **kwargs):
+        self._running = cell_index
+
+    def output(self, outs, msg, display_id, cell_index):
+        data = msg.get("content", {})
+        size = len(json.dumps(data, default=str))
+        is_check = CHECK_MIME in data.get("data", {})
+        if not is_check:
+            if self._kept_bytes + size > self.max_output_bytes:
+                self._truncated = True
+                return None
+            self._kept_bytes += size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _error_reason(output: NotebookNode) -> str | None:
+    text = f"{output.get('ename')}: {output.get('evalue')}"
+    if output.get("ename") == "CellTimeoutError":
+        return "timeout"
+    if "MemoryError" in text or "can't allocate memory" in text or "not enough memory" in text:
+        return "memory limit"
+    return None
+
+
+class CompareWithReference(NbGraderPreprocessor):
+    """Score each test cell from the values its checks handed out, compared here with the
+    reference tensors. The cell's outputs are replaced by the verdicts and the points, which
+    nbgrader's SaveAutoGrades then reads as partial credit."""
+
+    def preprocess(self, nb, resources):
+        self.refs: References = references()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade"):
+                self._grade(cell, meta["grade_id"])
+        return nb, resources
+
+    def _grade(self, cell: NotebookNode, grade_id: str) -> None:
+        handed = defaultdict(list)
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(CHECK_MIME) if output.get("output_type") == "display_data" else None
+            if isinstance(payload, dict) and isinstance(payload.get("name"), str):
+                handed[payload["name"]].append(payload)
+        exercise = self.refs.exercises.get(grade_id)
+        cell.outputs = []
+        if exercise is None:  # not one of ours: leave it to nbgrader's default (no points)
+            cell.outputs = [new_output("error", ename="UnknownExercise", evalue=grade_id, traceback=[])]
+            return
+        earned, lines = 0.0, []
+        for check in exercise["checks"]:
+            passed, en, zh = self._verdict(check, handed.get(check["name"], []))
+            earned += check["points"] if passed else 0.0
+            lines.append((check, passed, en, zh))
+        cell.outputs = [_feedback(exercise, lines, earned), new_output(
+            "execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=cell.get("execution_count"))]
+
+    def _verdict(self, check: dict, payloads: list[dict]) -> tuple[bool, str, str]:
+        name = check["name"]
+        if not payloads:
+            return False, "not run: the code before it failed or the check never ran", "没有运行：之前的代码出错，或检查没有执行"
+        if len(payloads) > 1:
+            return False, "handed in more than once: only one value per check counts", "同一检查提交了多个值：每项检查只能有一个值"
+        payload = payloads[0]
+        if "error" in payload:
+            return False, f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
+        try:
+            actual = decode(payload["value"])["value"]
+        except Exception:
+            return False, "the value could not be read", "无法读取提交的值"
+        try:
+            expected = self.refs.expected(name)
+        except MissingReference:
+            return False, "no reference for this check on this grader", "评分端缺少此项检查的参考值"
+        verdict = compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
+        return verdict.passed, verdict.en, verdict.zh
+
+
+def _feedback(exercise: dict, lines: list, earned: float) -> NotebookNode:
+    import html
+
+    plain, rich = [f"{exercise['title']}: {earned:g} / {exercise['points']:g}"], [
+        f"<p><b>{html.escape(exercise['title'])}: {earned:g} / {exercise['points']:g} · 得分</b></p><ul>"]
+    for check, passed, en, zh in lines:
+        mark = "✅" if passed else "❌"
+        label = check["name"] + (" (hidden input · 隐藏输入)" if check["hidden"] else "")
+        plain.append(f"{mark} {label} [{check['points']:g}]: {en} / {zh}")
+        rich.append(f"<li>{mark} <code>{html.escape(label)}</code> [{check['points']:g}]: {html.escape(en)}<br>{html.escape(zh)}</li>")
+    if any(not passed for _, passed, _, _ in lines) and exercise.get("hint"):
+        en, zh = exercise["hint"]
+        plain.append(f"hint: {en} / 提示：{zh}")
+        rich.append(f"<li>💡 {html.escape(en)}<br>{html.escape(zh)}</li>")
+    rich.append("</ul>")
+    return new_output("display_data", data={"text/plain": "\n".join(plain), "text/html": "".join(rich)})
+
+
+class RepairCells(NbGraderPreprocessor):
+    """Before nbgrader's OverwriteCells: drop nbgrader metadata that is not ours or not valid,
+    give back the metadata a student's editor stripped (matching cells by id, then by
+    source), and put back the locked cells (set-up, given code, tests) a student deleted,
+    where they were. The score is then what the student's answers earn."""
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        from . import course
+
+        release = nbformat.read(course.RELEASE / f"{resources['nbgrader']['notebook']}.ipynb", as_version=4)
+        ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
+        self._drop_invalid(nb, ours)
+        self._give_back_metadata(nb, release, ours)
+        present = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+        position, restored = 0, []
+        for source in release.cells:
+            meta = source.metadata.get("nbgrader", {})
+            grade_id = meta.get("grade_id")
+            if grade_id in present:
+                position = nb.cells.index(present[grade_id]) + 1
+            elif grade_id and meta.get("locked"):
+                nb.cells.insert(position, _fresh_copy(source))
+                position += 1
+                restored.append(grade_id)
+        if restored:
+            notes(nb).append(f"restored deleted cells: {', '.join(restored)}")
+        return nb, resources
+
+    @staticmethod
+    def _drop_invalid(nb, ours: dict) -> None:
+        from nbgrader.nbgraderformat import MetadataValidator
+
+        validator = MetadataValidator()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader")
+            if meta is None:
+                continue
+            try:
+                validator.validate_cell(cell)
+                valid = meta.get("grade_id") in ours
+            except Exception:
+                valid = False
+            if not valid:
+                del cell.metadata["nbgrader"]
+                notes(nb).append("unknown nbgrader metadata removed")
+
+    @staticmethod
+    def _give_back_metadata(nb, release, ours: dict) -> None:
+        import copy
+
+        present = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata}
+        by_id = {c.get("id"): c for c in release.cells if "nbgrader" in c.metadata}
+        by_source = {c.source: c for c in release.cells if c.metadata.get("nbgrader", {}).get("locked")}
+        given_back = 0
+        for cell in nb.cells:
+            if "nbgrader" in cell.metadata:
+                continue
+            match = by_id.get(cell.get("id")) or by_source.get(cell.source)
+            if match is not None and match.metadata["nbgrader"]["grade_id"] not in present:
+                cell.metadata["nbgrader"] = copy.deepcopy(match.metadata["nbgrader"])
+                present.add(match.metadata["nbgrader"]["grade_id"])
+                given_back += 1
+        if given_back:
+            notes(nb).append(f"nbgrader metadata restored on {given_back} cells")
+
+
+def _fresh_copy(cell: NotebookNode) -> NotebookNode:
+    import copy
+    import uuid
+
+    fresh = copy.deepcopy(cell)
+    fresh["id"] = uuid.uuid4().hex[:8]
+    return fresh
+
+
+class OnlyVerdictOutputs(NbGraderPreprocessor):
+    """For feedback: keep the verdicts of the test cells and drop every other output, so that
+    nothing a student's code printed while running hidden tests reaches the feedback."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
+                cell.outputs = []
+        return nb, resources
