@@ -3,6 +3,7 @@
 
     python3 course.py lab     open the course in JupyterLab
     python3 course.py test    run every test (the same command CI runs)
+    python3 course.py autograde ARGS...   the `autograde` command, e.g. `autograde grade`
 
 The first run makes a virtual environment in .venv and installs the course into it;
 later runs reuse it, and reinstall only when pyproject.toml changes.
@@ -53,8 +54,12 @@ def test(args: list[str]) -> int:
     return subprocess.run(command, cwd=ROOT).returncode
 
 
+def autograde(args: list[str]) -> int:
+    return subprocess.run([str(BIN / "autograde"), *args]).returncode
+
+
 def main() -> int:
-    commands = {"lab": lab, "test": test}
+    commands = {"lab": lab, "test": test, "autograde": autograde}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__.strip(), file=sys.stderr)
         return 2

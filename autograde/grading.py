@@ -202,6 +202,7 @@ def _configure(config, root: Path, settings: Settings) -> None:
     config.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, OnlyVerdictOutputs, CSSHTMLHeaderPreprocessor]
     config.OverwriteCells.add_missing_cells = True
     config.GuardedExecute.timeout = settings.timeout
+    config.GuardedExecute.notebook_timeout = max(60, 10 * settings.timeout)
     config.SandboxedKernelManager.scratch = str((root / "scratch").resolve())
     config.SandboxedKernelManager.memory_bytes = settings.memory_bytes
 

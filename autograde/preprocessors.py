@@ -8,13 +8,14 @@ nbgrader runs them in this order (see grading.autograde_preprocessors):
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from .compare import compare
 from .exercise import CHECK_MIME
@@ -32,6 +33,9 @@ class GuardedExecute(Execute):
     """Execute, but a flood of output is capped and a kernel that dies ends the run, not the grading."""
 
     max_output_bytes = Integer(2_000_000, help="output kept per notebook; the rest is dropped").tag(config=True)
+    notebook_timeout = Integer(300, help="seconds a whole notebook may run, however its cells behave").tag(config=True)
+    # a cell that outlived its timeout is interrupted; its late output is not worth stopping for
+    raise_on_iopub_timeout = Bool(False).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         from .sandbox import SandboxedKernelManager
@@ -40,25 +44,30 @@ class GuardedExecute(Execute):
         super().__init__(*args, **kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._kept_bytes, self._truncated, self._running = 0, False, None
+        self._kept_bytes, self._truncated, self._running = 0, False, -1
+        self._deadline = time.monotonic() + self.notebook_timeout
         try:
             nb, resources = super().preprocess(nb, resources, km=km)
         except DeadKernelError:
-            notes(nb).append(f"kernel died in cell {self._running}")
+            notes(nb).append(f"kernel died in cell {self._running + 1}")
+        except NotebookTimeLimit:
+            notes(nb).append(f"notebook time limit reached at cell {self._running + 1}")
         except Exception as exc:  # e.g. a kernel that stops answering after a timeout
-            notes(nb).append(f"execution stopped in cell {self._running}: {type(exc).__name__}")
+            notes(nb).append(f"execution stopped in cell {self._running + 1}: {type(exc).__name__}")
         for index, cell in enumerate(nb.cells):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     reason = _error_reason(output)
                     if reason:
-                        notes(nb).append(f"{reason} in cell {index}")
+                        notes(nb).append(f"{reason} in cell {index + 1}")
         if self._truncated:
             notes(nb).append("output truncated")
         return nb, resources
 
     def on_cell_execute(self, cell, cell_index, **kwargs):
         self._running = cell_index
+        if time.monotonic() > self._deadline:  # e.g. a kernel that ignores interrupts, one cell timeout after another
+            raise NotebookTimeLimit()
 
     def output(self, outs, msg, display_id, cell_index):
         data = msg.get("content", {})
@@ -70,6 +79,10 @@ class GuardedExecute(Execute):
                 return None
             self._kept_bytes += size
         return super().output(outs, msg, display_id, cell_index)
+
+
+class NotebookTimeLimit(Exception):
+    pass
 
 
 def _error_reason(output: NotebookNode) -> str | None:
@@ -168,6 +181,11 @@ class RepairCells(NbGraderPreprocessor):
         self._drop_invalid(nb, ours)
         self._give_back_metadata(nb, release, ours)
         present = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+        order = [gid for gid in ours if gid in present]
+        if [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata] != order:
+            notes(nb).append("cells reordered")
+        if any(cell.cell_type != ours[gid].cell_type for gid, cell in present.items()):
+            notes(nb).append("cell type restored")  # nbgrader's OverwriteCells puts the type back
         position, restored = 0, []
         for source in release.cells:
             meta = source.metadata.get("nbgrader", {})
@@ -184,21 +202,22 @@ class RepairCells(NbGraderPreprocessor):
 
     @staticmethod
     def _drop_invalid(nb, ours: dict) -> None:
-        from nbgrader.nbgraderformat import MetadataValidator
+        """Our cells get the release's metadata back whatever the student's file says; other
+        metadata goes (nbgrader leaves `{}` on the copies of a duplicated cell)."""
+        import copy
 
-        validator = MetadataValidator()
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader")
             if meta is None:
                 continue
-            try:
-                validator.validate_cell(cell)
-                valid = meta.get("grade_id") in ours
-            except Exception:
-                valid = False
-            if not valid:
-                del cell.metadata["nbgrader"]
-                notes(nb).append("unknown nbgrader metadata removed")
+            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+            if grade_id in ours:
+                if _role(meta) != _role(ours[grade_id].metadata["nbgrader"]):
+                    cell.metadata["nbgrader"] = copy.deepcopy(ours[grade_id].metadata["nbgrader"])
+                    notes(nb).append("nbgrader metadata restored")
+                continue
+            del cell.metadata["nbgrader"]
+            notes(nb).append("duplicate cells ignored" if meta == {} else "unknown nbgrader metadata removed")
 
     @staticmethod
     def _give_back_metadata(nb, release, ours: dict) -> None:
@@ -217,7 +236,12 @@ class RepairCells(NbGraderPreprocessor):
                 present.add(match.metadata["nbgrader"]["grade_id"])
                 given_back += 1
         if given_back:
-            notes(nb).append(f"nbgrader metadata restored on {given_back} cells")
+            notes(nb).append("nbgrader metadata restored")
+
+
+def _role(meta: dict) -> tuple:
+    """What a cell's nbgrader metadata says it is (checksums and versions aside)."""
+    return tuple(meta.get(key) for key in ("grade_id", "grade", "solution", "locked", "task", "points"))
 
 
 def _fresh_copy(cell: NotebookNode) -> NotebookNode:

@@ -80,6 +80,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = str(folder / "kernel")
         self.connection_file = str(folder / "kernel.json")
+        # signals do not cross into the sandbox's process namespace; ask the kernel to interrupt itself
+        self.kernel_spec.interrupt_mode = "message"
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)

@@ -119,7 +119,7 @@ def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, str | N
     except UnicodeDecodeError:
         return None, "not a notebook (not UTF-8 text)"
     except json.JSONDecodeError as exc:
-        return None, f"invalid JSON (truncated?) at line {exc.lineno}"
+        return None, "invalid JSON (truncated?)"
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         return None, "not a notebook (no cells)"
     version = data.get("nbformat")

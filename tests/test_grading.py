@@ -1,0 +1,309 @@
+"""`autograde grade` on a class built from the course: honest, alternative, wrong, cheating
+and broken hand-ins, with the exact scores and statuses expected in grades.csv."""
+import csv
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograde import course, references
+from autograde import example_class as ex
+from autograde.classroom import Classroom
+from autograde.grading import Settings, grade
+from autograde.mistakes import MISTAKES
+from autograde.report import write_csv
+from autograde.sandbox import bubblewrap
+
+NB1 = ex.NB1
+STEM1 = NB1[:-6]
+NAMES = ex.ASSIGNMENT_NOTEBOOKS
+SETTINGS = Settings(timeout=5)
+
+# correct solutions written differently from ours: loops, einsum, torch.softmax, float64 intermediates
+ALTERNATIVES = {
+    NB1: [("attn_scores = torch.empty(inputs.shape[0])\n    for i, x_i in enumerate(inputs):\n"
+           "        attn_scores[i] = torch.dot(x_i, query)\n    return attn_scores",
+           "return torch.einsum('td,d->t', inputs, query)"),
+          ("torch.exp(x) / torch.exp(x).sum(dim=0)", "torch.softmax(x, dim=0)"),
+          ("context_vec = torch.zeros(inputs.shape[1])\n    for i, x_i in enumerate(inputs):\n"
+           "        context_vec += attn_weights[i] * x_i\n    return context_vec",
+           "return (attn_weights.double()[:, None] * inputs.double()).sum(dim=0).float()")],
+    "02_attention_all_tokens.ipynb": [
+        ("return inputs @ inputs.T", "return torch.stack([torch.stack([torch.dot(a, b) for b in inputs]) for a in inputs])"),
+        ("torch.softmax(attn_scores, dim=-1)", "(attn_scores.exp() / attn_scores.exp().sum(dim=-1, keepdim=True))")],
+    "03_trainable_weights.ipynb": [
+        ("attn_scores = query @ keys.T\n    return torch.softmax(attn_scores / keys.shape[-1]**0.5, dim=-1)",
+         "attn_scores = query.double() @ keys.double().T\n    return torch.softmax(attn_scores * keys.shape[-1]**-0.5, dim=-1).float()"),
+        ("attn_scores = queries @ keys.T  # omega", "attn_scores = torch.einsum('qd,kd->qk', queries, keys)  # omega")],
+    "04_causal_attention.ipynb": [
+        ("return attn_scores.masked_fill(mask.bool(), -torch.inf)",
+         "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)")],
+    "05_multi_head_attention.ipynb": [
+        ("return torch.cat([head(x) for head in self.heads], dim=-1)",
+         "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)"),
+        ("return sum(p.numel() for p in model.parameters())",
+         "total = 0\n    for p in model.parameters():\n        total += p.numel()\n    return total")],
+}
+
+CHEATS = {
+    # replace the check helpers: stock nbgrader believes whatever the kernel prints
+    "cheat-patched-checks": ex.answered(NB1, {"ex1-dot-scores-solution": ex.PATCHED_CHECKS}),
+    "cheat-patched-torch": ex.answered(NB1, {"ex1-dot-scores-solution": (
+        "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n"
+        "torch.testing.assert_close = lambda *a, **k: None\n"
+        "def dot_scores(inputs, query):\n    return torch.zeros(inputs.shape[0])\n"
+        "query = inputs[1]\nattn_scores_2 = dot_scores(inputs, query)")}),
+    "cheat-patched-builtins": ex.answered(NB1, {"ex1-dot-scores-solution": (
+        "import builtins\nbuiltins.repr = lambda obj: '2.0'\nquery = inputs[1]")}),
+    "cheat-always-equal": ex.answered(NB1, {"ex1-dot-scores-solution": (
+        "class Anything:\n    def __eq__(self, other):\n        return True\n    __hash__ = object.__hash__\n"
+        "def dot_scores(inputs, query):\n    return Anything()\nquery = inputs[1]\nattn_scores_2 = dot_scores(inputs, query)")}),
+    "cheat-lying-tensor": ex.answered(NB1, {"ex1-dot-scores-solution": (
+        "class Liar(torch.Tensor):\n    @classmethod\n    def __torch_function__(cls, func, types, args=(), kwargs=None):\n"
+        "        return True\n"
+        "def dot_scores(inputs, query):\n    return torch.zeros(inputs.shape[0]).as_subclass(Liar)\n"
+        "query = inputs[1]\nattn_scores_2 = dot_scores(inputs, query)")}),
+    "cheat-fake-output": ex.answered(NB1, {"ex1-dot-scores-solution": (
+        "from IPython.display import display\nfrom autograde.exercise import CHECK_MIME\n"
+        "from autograde.values import encode\n"
+        "print('✅ attn_scores_2: matches the reference')\n"
+        "display({CHECK_MIME: {'name': 'attn_scores_2', 'value': encode({'value': inputs @ inputs[1]})}}, raw=True)\n"
+        "query = inputs[1]")}),
+    "cheat-hard-coded": ex.hard_coded_nb1(),
+    "cheat-edited-tests": ex.text(nbformat.from_dict({**ex.blank(NB1), "cells": [
+        nbformat.from_dict({**c, "source": "print('all checks passed')\n2.0"}) if c.metadata.get("nbgrader", {}).get("grade") else c
+        for c in ex.blank(NB1).cells]})),
+}
+# reads the references from inside the kernel; the sandbox hides the hidden ones
+READS_REFERENCES = ex.answered(NB1, {
+    "ex1-dot-scores-solution": (
+        "import inspect\nfrom autograde.references import references\n"
+        "def _answer():\n    frame = inspect.currentframe()\n"
+        "    while frame is not None and 'name' not in frame.f_locals:\n        frame = frame.f_back\n"
+        "    return references().expected(frame.f_locals['name'])\n"
+        "dot_scores = softmax_naive = context_vector = lambda *args: _answer()\n"
+        "query = inputs[1]\nattn_scores_2 = references().expected('attn_scores_2')"),
+    "ex2-softmax-naive-solution": "attn_weights_2 = references().expected('attn_weights_2')",
+    "ex3-context-vector-solution": "context_vec_2 = references().expected('context_vec_2')",
+})
+
+
+def nb1_with(change) -> str:
+    nb = ex.solved(NB1)
+    change(nb)
+    return ex.text(nb)
+
+
+def drop(grade_ids):
+    return lambda nb: nb.cells.__setitem__(slice(None), [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in grade_ids])
+
+
+def duplicate(grade_id):
+    def change(nb):
+        i = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        copy = nbformat.from_dict(nb.cells[i])
+        copy.id = "duplicate"
+        nb.cells.insert(i + 1, copy)
+    return change
+
+
+def move_before(grade_id, before):
+    def change(nb):
+        ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+        cell = nb.cells.pop(ids.index(grade_id))
+        ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+        nb.cells.insert(ids.index(before), cell)
+    return change
+
+
+def retype(grade_id):
+    def change(nb):
+        for i, c in enumerate(nb.cells):
+            if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+                nb.cells[i] = nbformat.v4.new_markdown_cell(c.source, metadata=c.metadata, id=c.id)
+    return change
+
+
+def strip_metadata(nb):
+    for c in nb.cells:
+        c.metadata.pop("nbgrader", None)
+
+
+def nbformat3() -> str:
+    return nbformat.writes(nbformat.convert(ex.solved(NB1), 3), version=3)
+
+
+BROKEN = {
+    "bad-empty": {NB1: b""},
+    "bad-truncated": {NB1: ex.text(ex.solved(NB1))[:5000]},
+    "bad-not-notebook": {NB1: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "02_attention_all_tokens.ipynb": '["cells"]'},
+    "bad-nbformat3": {NB1: nbformat3()},
+    "bad-missing-and-extra": {NB1: ex.text(ex.solved(NB1)), "notes.txt": "my notes", "01_attention_without_weights (1).ipynb": "{}"},
+    "bad-deleted-cells": {NB1: nb1_with(drop({"setup-01", "ex1-dot-scores"}))},
+    "bad-duplicated-cells": {NB1: nb1_with(duplicate("ex2-softmax-naive"))},
+    "bad-reordered-cells": {NB1: nb1_with(move_before("ex3-context-vector", "ex3-context-vector-solution"))},
+    "bad-retyped-cells": {NB1: nb1_with(retype("ex1-dot-scores"))},
+    "bad-no-metadata": {NB1: nb1_with(strip_metadata)},
+    "bad-endless-loop": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "while True:\n    pass")},
+    "bad-memory-hog": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "hog = torch.ones(2**30)  # 4 GiB")},
+    "bad-kernel-exit": {NB1: ex.with_cell(ex.solved(NB1), "ex2-softmax-naive", "import os\nos._exit(1)")},
+    "bad-segfault": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "import ctypes\nctypes.string_at(0)")},
+    "bad-output-flood": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "for _ in range(200_000):\n    print('x' * 100)")},
+}
+
+
+def full(stem):
+    return {gid: e["points"] for gid, e in references.load(hidden=False).exercises_of(stem).items()}
+
+
+def zero(stem):
+    return dict.fromkeys(full(stem), 0.0)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    students = {"solved": {n: ex.text(ex.solved(n)) for n in NAMES}, "blank": {n: ex.text(ex.blank(n)) for n in NAMES},
+                "alternative": {n: ex.edited(n, edits) for n, edits in ALTERNATIVES.items()}}
+    for mistake_id in MISTAKES:
+        name, content = ex.with_mistake(mistake_id)
+        students[f"mistake-{mistake_id}"] = {name: content}
+    students.update({student: {NB1: content} for student, content in CHEATS.items()})
+    students["cheat-reads-references"] = {NB1: READS_REFERENCES}
+    students.update(BROKEN)
+    source = ex.write_class(tmp / "submitted", students)
+    out = tmp / "out"
+    rows = grade(source, out, settings=SETTINGS)
+    write_csv(rows, out / "grades.csv")
+    return source, out, students
+
+
+def csv_rows(out: Path) -> dict:
+    with (out / "grades.csv").open(encoding="utf-8") as f:
+        return {(r["student_id"], r["notebook"]): r for r in csv.DictReader(f)}
+
+
+def scores(row) -> dict:
+    return {k: float(v) for k, v in row.items() if k.startswith("ex") and v != ""}
+
+
+def assert_notebook(graded, student, stem, expected_scores, status="ok"):
+    row = csv_rows(graded[1])[(student, stem)]
+    assert row["status"] == status, row
+    assert scores(row) == expected_scores, row
+    assert float(row["score"]) == sum(expected_scores.values())
+    assert float(row["max_score"]) == sum(full(stem).values())
+
+
+def test_every_student_and_notebook_has_a_row(graded):
+    rows = csv_rows(graded[1])
+    for student in graded[2]:
+        for name in NAMES:
+            assert (student, name[:-6]) in rows
+
+
+def test_solutions_and_alternative_solutions_get_full_marks(graded):
+    for student in ("solved", "alternative"):
+        for name in NAMES:
+            assert_notebook(graded, student, name[:-6], full(name[:-6]))
+
+
+def test_untouched_release_gets_nothing(graded):
+    for name in NAMES:
+        assert_notebook(graded, "blank", name[:-6], zero(name[:-6]))
+
+
+@pytest.mark.parametrize("mistake", MISTAKES.values(), ids=MISTAKES.keys())
+def test_each_mistake_loses_exactly_its_points(graded, mistake):
+    assert_notebook(graded, f"mistake-{mistake.id}", mistake.notebook, {**full(mistake.notebook), **mistake.scores})
+    other = next(n[:-6] for n in NAMES if n[:-6] != mistake.notebook)
+    assert_notebook(graded, f"mistake-{mistake.id}", other, zero(other), status="missing")
+
+
+@pytest.mark.parametrize("cheat", CHEATS)
+def test_cheats_earn_only_what_they_computed(graded, cheat):
+    expected = {**zero(STEM1), "ex1-dot-scores": 1.0} if cheat == "cheat-hard-coded" else zero(STEM1)
+    assert_notebook(graded, cheat, STEM1, expected)
+
+
+def test_hidden_references_are_out_of_reach(graded):
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed: without the sandbox a kernel can read the hidden references")
+    # the visible references are public (the book prints them); the hidden ones are not in the sandbox
+    assert_notebook(graded, "cheat-reads-references", STEM1, {gid: 1.0 for gid in zero(STEM1)})
+
+
+@pytest.mark.parametrize("student, stem, expected, status", [
+    ("bad-empty", STEM1, "zero", "empty file"),
+    ("bad-truncated", STEM1, "zero", "invalid JSON (truncated?)"),
+    ("bad-not-notebook", STEM1, "zero", "not a notebook (not UTF-8 text)"),
+    ("bad-not-notebook", "02_attention_all_tokens", "zero", "not a notebook (no cells)"),
+    ("bad-nbformat3", STEM1, "full", "converted from nbformat 3"),
+    ("bad-missing-and-extra", STEM1, "full", "ok"),
+    ("bad-missing-and-extra", "02_attention_all_tokens", "zero", "missing"),
+    ("bad-deleted-cells", STEM1, "full", "restored deleted cells: setup-01, ex1-dot-scores"),
+    ("bad-duplicated-cells", STEM1, "full", "duplicate cells ignored"),
+    ("bad-reordered-cells", STEM1, {"ex3-context-vector": 0.0}, "cells reordered"),
+    ("bad-retyped-cells", STEM1, "full", "cell type restored"),
+    ("bad-no-metadata", STEM1, "full", "nbgrader metadata restored"),
+    ("bad-endless-loop", STEM1, "full", "timeout in cell 9"),
+    ("bad-memory-hog", STEM1, "full", "memory limit in cell 9"),
+    ("bad-kernel-exit", STEM1, {"ex3-context-vector": 0.0}, "kernel died in cell 16"),
+    ("bad-segfault", STEM1, {"ex2-softmax-naive": 0.0, "ex3-context-vector": 0.0}, "kernel died in cell 9"),
+    ("bad-output-flood", STEM1, "full", "output truncated"),
+])
+def test_broken_hand_ins_get_a_clear_status(graded, student, stem, expected, status):
+    scores_ = zero(stem) if expected == "zero" else full(stem) if expected == "full" else {**full(stem), **expected}
+    assert_notebook(graded, student, stem, scores_, status)
+
+
+def test_extra_files_get_their_own_row(graded):
+    rows = csv_rows(graded[1])
+    assert rows[("bad-missing-and-extra", "notes.txt")]["status"] == "not part of this assignment, ignored"
+    assert rows[("bad-missing-and-extra", "01_attention_without_weights (1).ipynb")]["max_score"] == "0"
+
+
+def test_submissions_are_never_modified(graded):
+    source, _, students = graded
+    for student, files in students.items():
+        for name, content in files.items():
+            data = content if isinstance(content, bytes) else content.encode()
+            assert (source / student / course.ASSIGNMENT / name).read_bytes() == data
+
+
+def test_feedback_is_bilingual_and_reveals_no_hidden_tests(graded):
+    feedback = graded[1] / "feedback" / "mistake-softmax-dim-0" / "02_attention_all_tokens.html"
+    page = feedback.read_text(encoding="utf-8")
+    assert "use dim=-1" in page and "请用 dim=-1" in page
+    assert "BEGIN HIDDEN TESTS" not in page and "seeded(42)" not in page
+    solved = (graded[1] / "feedback" / "solved" / NB1.replace(".ipynb", ".html")).read_text(encoding="utf-8")
+    assert "hidden input" in solved and "✅" in solved
+
+
+def test_a_second_run_changes_nothing(graded):
+    source, out, _ = graded
+    before = (out / "grades.csv").read_bytes()
+    with sqlite3.connect(out / "gradebook.db") as db:
+        count = db.execute("select count(*) from grade").fetchone()[0]
+    rows = grade(source, out, settings=SETTINGS)
+    write_csv(rows, out / "grades.csv")
+    assert (out / "grades.csv").read_bytes() == before
+    with sqlite3.connect(out / "gradebook.db") as db:
+        assert db.execute("select count(*) from grade").fetchone()[0] == count
+
+
+def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
+    """Stock nbgrader, run on the same honest hand-ins, gives the same scores."""
+    source, out, students = graded
+    classroom = Classroom(tmp_path / "stock")
+    rows = csv_rows(out)
+    honest = ["alternative", "mistake-softmax-dim-0", "mistake-mask-off-by-one", "mistake-no-sqrt-dk-scaling"]
+    for student in honest:
+        classroom.submit(student, {n: source / student / course.ASSIGNMENT / n for n in students[student]})
+        classroom.autograde(student)
+        for stem, stock_scores in classroom.scores(student).items():
+            if (source / student / course.ASSIGNMENT / f"{stem}.ipynb").exists():
+                assert scores(rows[(student, stem)]) == stock_scores, (student, stem)
