@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -46,12 +48,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grading import Settings, grade
     from .report import Progress, print_summary, write_csv
 
-    settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30))
+    settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers)
+    started = time.monotonic()
     with Progress() as progress:
         rows = grade(Path(args.submissions), Path(args.out), args.assignment, args.db, settings,
                      on_student=progress.advance, on_start=progress.start)
+    seconds = time.monotonic() - started
     csv_path = write_csv(rows, Path(args.out) / "grades.csv")
     print_summary(rows)
+    notebooks = sum(1 for r in rows if r.max_score > 0)
+    print(f"{notebooks} notebooks in {seconds:.1f} s: {notebooks / seconds:.2f} notebooks per second")
     print(f"grades: {csv_path}   feedback: {Path(args.out) / 'feedback'}   gradebook: {args.db or Path(args.out) / 'gradebook.db'}")
     return 0
 
@@ -76,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL (default: sqlite in --out)")
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: %(default)s)")
     p.add_argument("--memory-gb", type=float, default=3.0, help="memory limit of a student's kernel (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run in parallel (default: all cores, %(default)s)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")

@@ -5,6 +5,9 @@ Plain functions; cli.py only parses arguments and prints.
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import copy
 import hashlib
 import json
 import os
@@ -36,12 +39,19 @@ class Row:
 class Settings:
     timeout: int = 30  # seconds per cell
     memory_bytes: int = 3 * 2**30
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    max_output_bytes: int = 2_000_000
 
     def fingerprint(self) -> str:
-        digest = hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode())
+        """What a grade depends on besides the hand-in: limits and references (not the worker count)."""
+        digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes]).encode())
         for path in sorted(REFERENCE_DIR.rglob("*.safetensors")):
             digest.update(path.read_bytes())
         return digest.hexdigest()
+
+    def request(self, cells: list[str]) -> dict:
+        return {"cells": cells, "timeout": self.timeout, "notebook_timeout": max(60, 10 * self.timeout),
+                "memory_bytes": self.memory_bytes, "max_output_bytes": self.max_output_bytes}
 
 
 def notebook_names() -> list[str]:
@@ -61,6 +71,7 @@ def grade(
 
     Students whose hand-in and grading settings are unchanged since a previous run into the
     same `out` are not graded again, so a run that was killed resumes where it stopped.
+    `on_start` gets the number of notebooks to expect, `on_student` each student's rows.
     """
     if assignment != course.ASSIGNMENT:
         raise UsageError(f"unknown assignment {assignment!r}: this course has {course.ASSIGNMENT!r}")
@@ -72,34 +83,63 @@ def grade(
     state_path = out / STATE_FILE
     state = _load_state(state_path)
     fingerprint = settings.fingerprint()
-    if on_start:
-        on_start(len(handins))
-    grader = None
-    rows: list[Row] = []
-    for handin in handins:
-        key = _handin_key(handin, fingerprint, db_url)
-        cached = state.get(handin.student_id)
+    keys = {h.student_id: _handin_key(h, fingerprint, db_url) for h in handins}
+
+    def cached(handin: Handin) -> list[Row] | None:
+        entry = state.get(handin.student_id)
         feedback = out / "feedback" / handin.student_id
-        if cached and cached["key"] == key and all((feedback / f).exists() for f in cached["feedback"]):
-            student_rows = [Row(**r) for r in cached["rows"]]
-        else:
-            grader = grader or Grader(out, db_url, settings)
-            student_rows = grader.grade_student(handin, names)
-            state[handin.student_id] = {"key": key, "rows": [asdict(r) for r in student_rows],
-                                        "feedback": sorted(p.name for p in feedback.glob("*.html"))}
-            _save_state(state_path, state)
-        rows += student_rows
-        if on_student:
-            on_student(handin.student_id, student_rows)
+        if entry and entry["key"] == keys[handin.student_id] and all((feedback / f).exists() for f in entry["feedback"]):
+            return [Row(**r) for r in entry["rows"]]
+        return None
+
+    if on_start:
+        on_start(sum(len(set(names) | set(h.files) | set(h.problems)) for h in handins))
+    todo = [h for h in handins if cached(h) is None]
+    rows: list[Row] = []
+    with contextlib.ExitStack() as stack:
+        grader = stack.enter_context(Grader(out, db_url, settings)) if todo else None
+        prepared = {}
+        ahead = iter(todo)
+        for handin in handins:
+            student_rows = cached(handin)
+            if student_rows is None:
+                # keep the workers busy: students further on are executing while this one is recorded
+                while len(prepared) < 2 * settings.workers + 1:
+                    nxt = next(ahead, None)
+                    if nxt is None:
+                        break
+                    prepared[nxt.student_id] = grader.prepare(nxt, names)
+                student_rows = grader.finish(prepared.pop(handin.student_id))
+                feedback = out / "feedback" / handin.student_id
+                state[handin.student_id] = {"key": keys[handin.student_id], "rows": [asdict(r) for r in student_rows],
+                                            "feedback": sorted(p.name for p in feedback.glob("*.html"))}
+                _save_state(state_path, state)
+            rows += student_rows
+            if on_student:
+                on_student(handin.student_id, student_rows)
     rows.sort(key=lambda r: (r.student_id, r.notebook))
     return rows
 
 
+@dataclass
+class Prepared:
+    student: str
+    rows: list[Row]
+    running: dict[str, concurrent.futures.Future]  # notebook file name -> a worker's reply
+    read_notes: dict[str, str | None]
+
+
 class Grader:
-    """One nbgrader course folder (out/.nbgrader) that grades students one after another."""
+    """One nbgrader course folder (out/.nbgrader) and a pool of warm workers.
+
+    Students go through two steps: `prepare` (here: read and sanitize the notebooks, then
+    hand their cells to the workers) and `finish` (nbgrader's autograde, filled in with the
+    workers' outputs, then feedback). Only this process writes to the gradebook.
+    """
 
     def __init__(self, out: Path, db_url: str, settings: Settings):
         from .nbgrader_api import api
+        from .warm import WarmPool
 
         self.out, self.db_url, self.settings = out, db_url, settings
         self.root = out / ".nbgrader"
@@ -108,53 +148,86 @@ class Grader:
             shutil.rmtree(source)
         shutil.copytree(course.SOLUTIONS, source)
         self.api = api(self.root, db_url)
-        _configure(self.api.config, self.root, settings)
+        _configure(self.api.config)
         result = self.api.generate_assignment(course.ASSIGNMENT, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not set up the assignment: {result.get('error') or result.get('log')}")
+        self.pool = WarmPool(settings.workers, (self.root / "scratch").resolve())
+        self.threads = concurrent.futures.ThreadPoolExecutor(settings.workers)
 
-    def grade_student(self, handin: Handin, names: list[str]) -> list[Row]:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        self.pool.close()
+
+    def prepare(self, handin: Handin, names: list[str]) -> Prepared:
         student = handin.student_id
         submitted = self.root / "submitted" / student / course.ASSIGNMENT
         if submitted.exists():
             shutil.rmtree(submitted)
         submitted.mkdir(parents=True)
-        rows, taken, read_notes = [], [], {}
+        prepared = Prepared(student, [], {}, {})
         for name, content in sorted(handin.files.items()):
             if name not in names:
-                rows.append(Row(student, name, 0.0, 0.0, "not part of this assignment, ignored"))
+                prepared.rows.append(Row(student, name, 0.0, 0.0, "not part of this assignment, ignored"))
                 continue
             nb, note = read_notebook(content)
             if nb is None:
-                rows.append(self._zero_row(student, name, note))
+                prepared.rows.append(_zero_row(student, name, note))
+                continue
+            try:
+                cells = self._sanitized_cells(nb, student, Path(name).stem)
+            except Exception as exc:  # nbgrader refused it: it would fail the whole student below
+                prepared.rows.append(_zero_row(student, name, f"could not be graded: {_short(str(exc))}"))
                 continue
             nbformat.write(nb, submitted / name)
-            taken.append(name)
-            read_notes[name] = note
+            prepared.running[name] = self.threads.submit(self.pool.run, self.settings.request(cells))
+            prepared.read_notes[name] = note
         for name, reason in sorted(handin.problems.items()):
-            if name in names and name not in taken and not any(r.notebook == Path(name).stem for r in rows):
-                rows.append(self._zero_row(student, name, reason))
-            elif name not in names:
-                rows.append(Row(student, name, 0.0, 0.0, reason))
+            if name not in handin.files:
+                prepared.rows.append(_zero_row(student, name, reason) if name in names else Row(student, name, 0.0, 0.0, reason))
         for name in names:
             if name not in handin.files and name not in handin.problems:
-                rows.append(self._zero_row(student, name, "missing"))
+                prepared.rows.append(_zero_row(student, name, "missing"))
+        return prepared
+
+    def finish(self, prepared: Prepared) -> list[Row]:
+        from .preprocessors import PrecomputedExecute
+
+        rows = list(prepared.rows)
+        taken = []
+        for name, future in prepared.running.items():
+            try:
+                PrecomputedExecute.results[(prepared.student, Path(name).stem)] = future.result()
+                taken.append(name)
+            except Exception as exc:
+                rows.append(_zero_row(prepared.student, name, f"could not be graded: {_short(str(exc))}"))
+                (self.root / "submitted" / prepared.student / course.ASSIGNMENT / name).unlink()
         if taken:
-            rows += self._autograde(student, taken, read_notes)
+            rows += self._autograde(prepared.student, taken, prepared.read_notes)
         return sorted(rows, key=lambda r: r.notebook)
 
-    def _zero_row(self, student: str, name: str, status: str) -> Row:
-        exercises = references().exercises_of(Path(name).stem)
-        return Row(student, Path(name).stem, 0.0, sum(e["points"] for e in exercises.values()), status,
-                   dict.fromkeys(exercises, 0.0))
+    def _sanitized_cells(self, nb, student: str, stem: str) -> list[str]:
+        """The code the student's notebook will run: after nbgrader's own sanitizing steps
+        (the same ones its autograde runs again before recording)."""
+        nb = copy.deepcopy(nb)
+        resources = {"nbgrader": {"notebook": stem, "assignment": course.ASSIGNMENT, "student": student, "db_url": self.db_url}}
+        for step in sanitize_preprocessors(for_execution=True):
+            nb, resources = step(config=self.api.config).preprocess(nb, resources)
+        return [cell.source for cell in nb.cells if cell.cell_type == "code"]
 
     def _autograde(self, student: str, taken: list[str], read_notes: dict[str, str | None]) -> list[Row]:
         from nbgrader.api import Gradebook, MissingEntry
 
+        from . import feedback
+
         result = self.api.autograde(course.ASSIGNMENT, student, force=True, create=True)
         failed = None if result["success"] else _short(result.get("error") or result.get("log") or "")
-        if not failed:
-            self._feedback(student)
+        target = self.out / "feedback" / student
+        if target.exists():
+            shutil.rmtree(target)
         rows = []
         with Gradebook(self.db_url) as gb:
             for name in taken:
@@ -165,46 +238,48 @@ class Grader:
                 except MissingEntry:
                     submission = None
                 if failed or submission is None or not autograded.exists():
-                    rows.append(self._zero_row(student, name, f"could not be graded: {failed or 'no result'}"))
+                    rows.append(_zero_row(student, name, f"could not be graded: {failed or 'no result'}"))
                     continue
                 graded = nbformat.read(autograded, as_version=4)
                 notes = [n for n in [read_notes.get(name)] if n] + graded.metadata.get("autograde", {}).get("notes", [])
                 exercises = {g.name: float(g.score) for g in submission.grades if g.cell.cell_type == "code"}
-                rows.append(Row(student, stem, float(submission.score), float(submission.max_score),
-                                "; ".join(dict.fromkeys(notes)) or "ok", exercises))
+                row = Row(student, stem, float(submission.score), float(submission.max_score),
+                          "; ".join(dict.fromkeys(notes)) or "ok", exercises)
+                feedback.write(autograded, target / f"{stem}.html", student, stem, row.score, row.max_score, row.status)
+                rows.append(row)
         return rows
 
-    def _feedback(self, student: str) -> None:
-        self.api.generate_feedback(course.ASSIGNMENT, student, force=True)
-        made = self.root / "feedback" / student / course.ASSIGNMENT
-        target = self.out / "feedback" / student
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        for html in made.glob("*.html"):
-            shutil.copyfile(html, target / html.name)
+
+def _zero_row(student: str, name: str, status: str) -> Row:
+    exercises = references().exercises_of(Path(name).stem)
+    return Row(student, Path(name).stem, 0.0, sum(e["points"] for e in exercises.values()), status,
+               dict.fromkeys(exercises, 0.0))
 
 
-def _configure(config, root: Path, settings: Settings) -> None:
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
-                                        DeduplicateIds, GetGrades, LimitOutput, OverwriteCells, OverwriteKernelspec,
-                                        SaveAutoGrades)
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+def sanitize_preprocessors(for_execution: bool = False) -> list:
+    """nbgrader's sanitizing steps with ours. `for_execution`: only those that change the code
+    that runs (the kernelspec and the metadata check matter to nbgrader's record, not to the run)."""
+    from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
-    from .preprocessors import CompareWithReference, GuardedExecute, OnlyVerdictOutputs, RepairCells
+    from .preprocessors import RepairCells
 
-    # Order matters: cells are repaired before nbgrader overwrites them with the source;
-    # the verdicts are computed after execution and before nbgrader saves the grades.
-    config.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, RepairCells, OverwriteKernelspec,
-                                               OverwriteCells, CheckCellMetadata]
-    config.Autograde.autograde_preprocessors = [GuardedExecute, CompareWithReference, LimitOutput, SaveAutoGrades,
-                                                AssignLatePenalties, CheckCellMetadata]
-    config.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, OnlyVerdictOutputs, CSSHTMLHeaderPreprocessor]
+    # Order matters: cells are repaired before nbgrader overwrites them with the source.
+    if for_execution:
+        return [ClearOutput, DeduplicateIds, RepairCells, OverwriteCells]
+    return [ClearOutput, DeduplicateIds, RepairCells, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+
+
+def _configure(config) -> None:
+    from nbgrader.preprocessors import LimitOutput, SaveAutoGrades
+
+    from .preprocessors import CompareWithReference, PrecomputedExecute
+
+    config.Autograde.sanitize_preprocessors = sanitize_preprocessors()
+    # The verdicts are computed after execution and before nbgrader saves the grades. nbgrader's
+    # default list ends with AssignLatePenalties (this command has no due dates) and a second
+    # CheckCellMetadata (the sanitizing steps already checked the cells; nothing here changes them).
+    config.Autograde.autograde_preprocessors = [PrecomputedExecute, CompareWithReference, LimitOutput, SaveAutoGrades]
     config.OverwriteCells.add_missing_cells = True
-    config.GuardedExecute.timeout = settings.timeout
-    config.GuardedExecute.notebook_timeout = max(60, 10 * settings.timeout)
-    config.SandboxedKernelManager.scratch = str((root / "scratch").resolve())
-    config.SandboxedKernelManager.memory_bytes = settings.memory_bytes
 
 
 def _short(text: str) -> str:

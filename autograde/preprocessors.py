@@ -1,21 +1,18 @@
 """The steps `autograde grade` adds to nbgrader's autograde pipeline.
 
 nbgrader runs them in this order (see grading.autograde_preprocessors):
-  GuardedExecute      nbgrader's Execute, in the sandbox, with an output cap, surviving a dead kernel
+  PrecomputedExecute    nbgrader's Execute, filled in from the warm workers that ran the cells
   CompareWithReference  the verdict, computed here, outside the learner's kernel
   ... then nbgrader's own LimitOutput, SaveAutoGrades and the rest.
 """
 from __future__ import annotations
 
-import json
-import time
 from collections import defaultdict
 
-from nbclient.exceptions import DeadKernelError
+import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Integer
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .compare import compare
 from .exercise import CHECK_MIME
@@ -29,60 +26,33 @@ def notes(nb: NotebookNode) -> list[str]:
     return nb.metadata.setdefault(STATUS_KEY, {}).setdefault("notes", [])
 
 
-class GuardedExecute(Execute):
-    """Execute, but a flood of output is capped and a kernel that dies ends the run, not the grading."""
+class PrecomputedExecute(NbGraderPreprocessor):
+    """nbgrader's Execute step, when the cells have already run in a warm worker (warm.py):
+    their outputs go into the code cells, and what went wrong becomes a note."""
 
-    max_output_bytes = Integer(2_000_000, help="output kept per notebook; the rest is dropped").tag(config=True)
-    notebook_timeout = Integer(300, help="seconds a whole notebook may run, however its cells behave").tag(config=True)
-    # a cell that outlived its timeout is interrupted; its late output is not worth stopping for
-    raise_on_iopub_timeout = Bool(False).tag(config=True)
+    # (student, notebook) -> a worker's reply; filled by grading.py before nbgrader runs
+    results: dict[tuple[str, str], dict] = {}
 
-    def __init__(self, *args, **kwargs):
-        from .sandbox import SandboxedKernelManager
-
-        kwargs["kernel_manager_class"] = SandboxedKernelManager
-        super().__init__(*args, **kwargs)
-
-    def preprocess(self, nb, resources=None, km=None):
-        self._kept_bytes, self._truncated, self._running = 0, False, -1
-        self._deadline = time.monotonic() + self.notebook_timeout
-        try:
-            nb, resources = super().preprocess(nb, resources, km=km)
-        except DeadKernelError:
-            notes(nb).append(f"kernel died in cell {self._running + 1}")
-        except NotebookTimeLimit:
-            notes(nb).append(f"notebook time limit reached at cell {self._running + 1}")
-        except Exception as exc:  # e.g. a kernel that stops answering after a timeout
-            notes(nb).append(f"execution stopped in cell {self._running + 1}: {type(exc).__name__}")
-        for index, cell in enumerate(nb.cells):
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    reason = _error_reason(output)
-                    if reason:
-                        notes(nb).append(f"{reason} in cell {index + 1}")
-        if self._truncated:
+    def preprocess(self, nb, resources):
+        key = (resources["nbgrader"]["student"], resources["nbgrader"]["notebook"])
+        reply = self.results.pop(key)
+        code = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        for count, (index, outputs) in enumerate(zip(code, reply["outputs"]), start=1):
+            nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
+            nb.cells[index].execution_count = count
+            for output in outputs:
+                reason = _error_reason(output) if output.get("output_type") == "error" else None
+                if reason:
+                    notes(nb).append(f"{reason} in cell {index + 1}")
+        stopped = reply.get("stopped")
+        if stopped:
+            where = code[stopped["cell"]] + 1 if stopped["cell"] < len(code) else len(nb.cells)
+            notes(nb).append({"died": f"kernel died in cell {where}", "timeout": f"timeout in cell {where}",
+                              "time limit": f"notebook time limit reached at cell {where}"}.get(stopped["why"],
+                                                                                              stopped["why"]))
+        if reply.get("truncated"):
             notes(nb).append("output truncated")
         return nb, resources
-
-    def on_cell_execute(self, cell, cell_index, **kwargs):
-        self._running = cell_index
-        if time.monotonic() > self._deadline:  # e.g. a kernel that ignores interrupts, one cell timeout after another
-            raise NotebookTimeLimit()
-
-    def output(self, outs, msg, display_id, cell_index):
-        data = msg.get("content", {})
-        size = len(json.dumps(data, default=str))
-        is_check = CHECK_MIME in data.get("data", {})
-        if not is_check:
-            if self._kept_bytes + size > self.max_output_bytes:
-                self._truncated = True
-                return None
-            self._kept_bytes += size
-        return super().output(outs, msg, display_id, cell_index)
-
-
-class NotebookTimeLimit(Exception):
-    pass
 
 
 def _error_reason(output: NotebookNode) -> str | None:
@@ -251,14 +221,3 @@ def _fresh_copy(cell: NotebookNode) -> NotebookNode:
     fresh = copy.deepcopy(cell)
     fresh["id"] = uuid.uuid4().hex[:8]
     return fresh
-
-
-class OnlyVerdictOutputs(NbGraderPreprocessor):
-    """For feedback: keep the verdicts of the test cells and drop every other output, so that
-    nothing a student's code printed while running hidden tests reaches the feedback."""
-
-    def preprocess(self, nb, resources):
-        for cell in nb.cells:
-            if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("grade"):
-                cell.outputs = []
-        return nb, resources

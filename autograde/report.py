@@ -54,11 +54,12 @@ def print_summary(rows: list[Row], console: Console | None = None) -> None:
 
 
 class Progress:
-    """A progress bar over students, with rate and time remaining."""
+    """A progress bar over notebooks, with rate and time remaining."""
 
     def __init__(self):
-        self.bar = RichProgress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[who]}"),
-                                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False)
+        self.bar = RichProgress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("notebooks"),
+                                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                                TimeRemainingColumn(), TextColumn("{task.fields[who]}"), transient=False)
         self.task = None
 
     def __enter__(self):
@@ -69,7 +70,9 @@ class Progress:
         return self.bar.__exit__(*exc)
 
     def start(self, total: int) -> None:
-        self.task = self.bar.add_task("grading", total=total, who="")
+        self.task = self.bar.add_task("grading", total=total, who="", rate="")
 
     def advance(self, student: str, rows: list[Row]) -> None:
-        self.bar.update(self.task, advance=1, who=student)
+        self.bar.update(self.task, advance=len(rows), who=student)
+        speed = self.bar.tasks[0].speed
+        self.bar.update(self.task, rate=f"{speed:.1f}/s" if speed else "")

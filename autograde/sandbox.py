@@ -1,11 +1,10 @@
-"""Running a learner's kernel in a sandbox.
+"""The sandbox a grading worker (zygote.py) runs in.
 
-With bubblewrap, the kernel sees a read-only system, Python and the autograde package
-(with its hidden references replaced by an empty folder), one writable scratch folder of
-its own, no network and no other processes; it talks to the grader over Unix sockets in
-that scratch folder (TCP on loopback is cut by the network namespace). Without
-bubblewrap it still runs with resource limits, in its own scratch folder, but can read
-what the grading user can read.
+With bubblewrap, the worker sees a read-only system, Python and the autograde package
+(with its hidden references replaced by an empty folder), a private /tmp and one writable
+scratch folder, no network and no other processes; it talks to the grader over its
+stdin and stdout. Without bubblewrap it runs with the same limits on each notebook
+(memory, time, output) but can read what the grading user can read.
 """
 from __future__ import annotations
 
@@ -14,16 +13,10 @@ import shutil
 import site
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, Unicode
 
 from .references import REFERENCE_DIR
-
-DEFAULT_MEMORY = 3 * 2**30
-
 
 @functools.lru_cache(maxsize=1)
 def bubblewrap() -> str | None:
@@ -59,49 +52,7 @@ def bwrap_command(bwrap: str, scratch: Path, command: list[str], env: dict[str, 
     hidden = (REFERENCE_DIR / "hidden").resolve()
     if hidden.exists():
         args += ["--tmpfs", str(hidden)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(scratch), str(scratch), "--chdir", str(scratch),
-             "--unsetenv", "JPY_PARENT_PID"]  # its pid means nothing inside the namespace
+    args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
     for key, value in env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *command]
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts the kernel under bubblewrap (when available) and limits."""
-
-    scratch = Unicode(help="the kernel's own writable folder; also holds its sockets").tag(config=True)
-    memory_bytes = Integer(DEFAULT_MEMORY, help="address-space limit of the kernel").tag(config=True)
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        Path(self.scratch).mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="kernel-", dir=self.scratch))  # one per kernel: nothing carries over
-        self.scratch = str(folder)
-        self.transport = "ipc"
-        self.ip = str(folder / "kernel")
-        self.connection_file = str(folder / "kernel.json")
-        # signals do not cross into the sandbox's process namespace; ask the kernel to interrupt itself
-        self.kernel_spec.interrupt_mode = "message"
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart)
-        if not restart:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        command = super().format_kernel_cmd(extra_arguments)
-        limited = [sys.executable, "-m", "autograde.limits", str(self.memory_bytes), "--", *command]
-        env = {"AUTOGRADE_MODE": "emit", "HOME": self.scratch, "TMPDIR": "/tmp" if bubblewrap() else self.scratch,
-               "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": self.scratch}
-        bwrap = bubblewrap()
-        if bwrap:
-            return bwrap_command(bwrap, Path(self.scratch), limited, env)
-        return limited
-
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw):
-        # what the kernel itself prints (connection banners, a student's os.write(1, ...)) is not ours to show
-        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
-        if not bubblewrap():  # no namespace to carry the settings: pass them in the environment
-            kw.setdefault("env", {}).update({"AUTOGRADE_MODE": "emit", "HOME": self.scratch, "TMPDIR": self.scratch})
-            kw["cwd"] = self.scratch
-        return await super()._async_launch_kernel(kernel_cmd, **kw)

@@ -1,43 +1,59 @@
-"""What a student's kernel can reach under `autograde grade`."""
-import asyncio
-
+"""What a student's code can reach in a grading worker, and what it cannot leave behind."""
 import pytest
 
+from autograde.grading import Settings
 from autograde.references import REFERENCE_DIR
-from autograde.sandbox import SandboxedKernelManager, bubblewrap
+from autograde.sandbox import bubblewrap
+from autograde.warm import WarmPool
 
 
-async def run_in_kernel(scratch, code: str) -> str:
-    km = SandboxedKernelManager(kernel_name="python3", scratch=str(scratch), memory_bytes=3 * 2**30)
-    await km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    try:
-        await kc.wait_for_ready(timeout=60)
-        reply = await kc.execute_interactive(code, timeout=60, output_hook=lambda msg: outputs.append(msg))
-        assert reply["content"]["status"] == "ok", reply["content"]
-    finally:
-        kc.stop_channels()
-        await km.shutdown_kernel(now=True)
-    return "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory):
+    with WarmPool(1, tmp_path_factory.mktemp("workers")) as pool:
+        yield pool
 
 
-outputs: list = []
+def run(pool, *cells, timeout=10):
+    reply = pool.run(Settings(timeout=timeout).request(list(cells)))
+    text = "".join(o.get("text", "") for outputs in reply["outputs"] for o in outputs if o["output_type"] == "stream")
+    return reply, text
 
-PROBE = f"""
-import os, socket, torch
-print("hidden:", len(os.listdir({str(REFERENCE_DIR / 'hidden')!r})))
-print("visible:", len(os.listdir({str(REFERENCE_DIR / 'visible')!r})))
-print("mode:", os.environ.get("AUTOGRADE_MODE"))
-try:
-    torch.ones(2**30)
-    print("memory: unlimited")
-except RuntimeError:
-    print("memory: limited")
-"""
 
-ISOLATION = f"""
+def test_cells_run_in_emit_mode_with_a_memory_limit(pool):
+    _, text = run(pool, "import os, torch\nprint('mode:', os.environ.get('AUTOGRADE_MODE'))",
+                  "try:\n    torch.ones(2**30)\n    print('memory: unlimited')\nexcept RuntimeError:\n    print('memory: limited')")
+    assert "mode: emit" in text and "memory: limited" in text
+
+
+def test_nothing_leaks_from_one_notebook_to_the_next(pool):
+    run(pool, "import torch, builtins, os\ntorch.allclose = lambda *a, **k: True\nbuiltins.LEAK = 1\n"
+              "open('left-behind.txt', 'w').write('x')\nopen('/tmp/left-behind.txt', 'w').write('x')\n"
+              "import subprocess\nsubprocess.Popen(['sleep', '300'])")
+    _, text = run(pool, "import torch, builtins, os, glob\n"
+                        "print('patched:', torch.allclose(torch.zeros(1), torch.ones(1)))\n"
+                        "print('global:', hasattr(builtins, 'LEAK'))\n"
+                        "print('files:', os.listdir('.'), glob.glob('/tmp/left-behind*'))")
+    assert "patched: False" in text and "global: False" in text and "files: [] []" in text
+
+
+def test_timeouts_deaths_and_floods_are_reported(pool):
+    reply, text = run(pool, "print(1)", "while True:\n    pass", "print(2)", timeout=2)
+    assert reply["outputs"][1][0]["ename"] == "CellTimeoutError" and "2" in text and reply["stopped"] is None
+    reply, _ = run(pool, "print(1)", "import os\nos._exit(1)", "print(3)")
+    assert reply["stopped"] == {"cell": 1, "why": "died"} and len(reply["outputs"]) == 1
+    reply, _ = run(pool, "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(60)", timeout=1)
+    assert reply["stopped"] == {"cell": 0, "why": "timeout"}
+    reply, text = run(pool, "for _ in range(100_000):\n    print('x' * 100)")
+    assert reply["truncated"] and len(text) <= Settings().max_output_bytes
+
+
+def test_sandbox_hides_hidden_references_the_course_and_the_network(pool):
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap): no filesystem or network isolation")
+    _, text = run(pool, f"""
 import os, socket
+print("hidden:", os.listdir({str(REFERENCE_DIR / 'hidden')!r}))
+print("visible:", len(os.listdir({str(REFERENCE_DIR / 'visible')!r})))
 print("solutions:", os.path.exists({str(REFERENCE_DIR.parent.parent / 'solutions')!r}))
 try:
     socket.create_connection(("127.0.0.1", 22), timeout=2)
@@ -49,22 +65,6 @@ try:
     print("system: writable")
 except OSError:
     print("system: read-only")
-"""
-
-
-def test_kernel_runs_in_emit_mode_with_a_memory_limit(tmp_path):
-    outputs.clear()
-    text = asyncio.run(run_in_kernel(tmp_path, PROBE))
-    assert "mode: emit" in text and "memory: limited" in text
-    assert "visible: 5" in text
-    if bubblewrap():
-        assert "hidden: 0" in text
-    assert not list(tmp_path.iterdir()), "the kernel's scratch folder is removed after it"
-
-
-def test_sandbox_hides_the_course_and_the_network(tmp_path):
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap): no filesystem or network isolation")
-    outputs.clear()
-    text = asyncio.run(run_in_kernel(tmp_path, ISOLATION))
-    assert "solutions: False" in text and "network: closed" in text and "system: read-only" in text
+""")
+    assert "hidden: []" in text and "visible: 5" in text and "solutions: False" in text
+    assert "network: closed" in text and "system: read-only" in text
