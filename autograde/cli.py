@@ -48,7 +48,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .grading import Settings, grade
     from .report import Progress, print_summary, write_csv
 
-    settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers)
+    settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
+                        scheduler=args.scheduler)
     started = time.monotonic()
     with Progress() as progress:
         rows = grade(Path(args.submissions), Path(args.out), args.assignment, args.db, settings,
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: %(default)s)")
     p.add_argument("--memory-gb", type=float, default=3.0, help="memory limit of a student's kernel (default: %(default)s)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run in parallel (default: all cores, %(default)s)")
+    p.add_argument("--scheduler", help="run the notebooks on a Dask cluster (tcp://HOST:8786) instead of this machine")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")

@@ -41,6 +41,7 @@ class Settings:
     memory_bytes: int = 3 * 2**30
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_output_bytes: int = 2_000_000
+    scheduler: str | None = None  # a Dask scheduler's address; None: warm workers on this machine
 
     def fingerprint(self) -> str:
         """What a grade depends on besides the hand-in: limits and references (not the worker count)."""
@@ -125,7 +126,7 @@ def grade(
 class Prepared:
     student: str
     rows: list[Row]
-    running: dict[str, concurrent.futures.Future]  # notebook file name -> a worker's reply
+    running: dict[str, concurrent.futures.Future]  # notebook file name -> a worker's reply (or a Dask future)
     read_notes: dict[str, str | None]
 
 
@@ -138,8 +139,8 @@ class Grader:
     """
 
     def __init__(self, out: Path, db_url: str, settings: Settings):
+        from .cluster import DaskRunner, LocalRunner
         from .nbgrader_api import api
-        from .warm import WarmPool
 
         self.out, self.db_url, self.settings = out, db_url, settings
         self.root = out / ".nbgrader"
@@ -152,15 +153,14 @@ class Grader:
         result = self.api.generate_assignment(course.ASSIGNMENT, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(f"nbgrader could not set up the assignment: {result.get('error') or result.get('log')}")
-        self.pool = WarmPool(settings.workers, (self.root / "scratch").resolve())
-        self.threads = concurrent.futures.ThreadPoolExecutor(settings.workers)
+        self.runner = (DaskRunner(settings.scheduler) if settings.scheduler
+                       else LocalRunner(settings.workers, (self.root / "scratch").resolve()))
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.threads.shutdown(wait=False, cancel_futures=True)
-        self.pool.close()
+        self.runner.close()
 
     def prepare(self, handin: Handin, names: list[str]) -> Prepared:
         student = handin.student_id
@@ -183,7 +183,7 @@ class Grader:
                 prepared.rows.append(_zero_row(student, name, f"could not be graded: {_short(str(exc))}"))
                 continue
             nbformat.write(nb, submitted / name)
-            prepared.running[name] = self.threads.submit(self.pool.run, self.settings.request(cells))
+            prepared.running[name] = self.runner.submit(self.settings.request(cells))
             prepared.read_notes[name] = note
         for name, reason in sorted(handin.problems.items()):
             if name not in handin.files:

@@ -1,0 +1,63 @@
+"""Where notebooks run: warm workers on this machine, or on a Dask cluster.
+
+Either way the grading process only hands out cells and gets outputs back: it alone
+sanitizes, compares and writes the gradebook, so SQLite stays safe (and PostgreSQL via
+--db works the same).
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+from .warm import WarmPool
+
+
+class LocalRunner:
+    """`workers` warm zygotes on this machine."""
+
+    def __init__(self, workers: int, scratch: Path):
+        self.pool = WarmPool(workers, scratch)
+        self.threads = concurrent.futures.ThreadPoolExecutor(workers)
+
+    def submit(self, request: dict):
+        return self.threads.submit(self.pool.run, request)
+
+    def close(self) -> None:
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        self.pool.close()
+
+
+class DaskRunner:
+    """Notebooks run on a Dask cluster's workers, each keeping one warm zygote per thread."""
+
+    def __init__(self, address: str):
+        from distributed import Client
+
+        self.client = Client(address, timeout=30)
+
+    def submit(self, request: dict):
+        return self.client.submit(run_on_worker, request, pure=False)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+_worker_pools: dict[int, WarmPool] = {}
+_lock = threading.Lock()
+
+
+def run_on_worker(request: dict) -> dict:
+    """Runs inside a Dask worker: a warm zygote per worker thread, started on first use
+    (from that long-lived thread, so the zygote lives as long as it does)."""
+    key = threading.get_ident()
+    with _lock:
+        pool = _worker_pools.get(key)
+    if pool is None:
+        scratch = Path(tempfile.mkdtemp(prefix=f"autograde-{os.getpid()}-"))
+        pool = WarmPool(1, scratch)
+        with _lock:
+            _worker_pools[key] = pool
+    return pool.run(request)

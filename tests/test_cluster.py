@@ -1,0 +1,21 @@
+"""Grading on a Dask cluster gives the same rows as grading on this machine."""
+from autograde import example_class as ex
+from autograde.grading import Settings, grade
+
+NB1 = ex.NB1
+
+
+def test_dask_local_cluster_grades_like_the_local_workers(tmp_path):
+    from distributed import LocalCluster
+
+    name, wrong = ex.with_mistake("normalised-by-sum")
+    source = ex.write_class(tmp_path / "class", {
+        "solved": {NB1: ex.text(ex.solved(NB1))},
+        "wrong": {name: wrong},
+        "dies": {NB1: ex.with_cell(ex.solved(NB1), "ex2-softmax-naive", "import os\nos._exit(1)")},
+    })
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        on_cluster = grade(source, tmp_path / "dask", settings=Settings(timeout=10, scheduler=cluster.scheduler_address))
+    here = grade(source, tmp_path / "local", settings=Settings(timeout=10, workers=1))
+    assert [vars(r) for r in on_cluster] == [vars(r) for r in here]
+    assert {(r.student_id, r.score) for r in here if r.notebook == NB1[:-6]} == {("solved", 6.0), ("wrong", 3.0), ("dies", 4.0)}
