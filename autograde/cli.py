@@ -63,6 +63,31 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .report import print_check
+    from .student import check
+
+    print_check(check([Path(p) for p in args.notebooks], timeout=args.timeout))
+    return 0
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from .student import submit
+
+    notebooks = [Path(p) for p in args.notebooks] or sorted(course.RELEASE.glob("*.ipynb"))
+    result = submit(notebooks, args.student, Path(args.out) if args.out else None)
+    for name, problems in result.problems.items():
+        for problem in problems:
+            print(f"✗ {name}: {problem}")
+    if result.zip is None:
+        print("Not submitted: fix the problems above, then run `autograde submit` again.")
+        return 1
+    for name in result.missing:
+        print(f"note: {name} is not included (it will count as missing)")
+    print(f"✓ wrote {result.zip} ({len(notebooks)} notebooks): hand this file in.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the chapter 3 attention course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +111,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run in parallel (default: all cores, %(default)s)")
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster (tcp://HOST:8786) instead of this machine")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("check", help="run your notebooks the way grading will and show the visible checks")
+    p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ch03/*.ipynb)")
+    p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run, as in grading (default: %(default)s)")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("submit", help="check your notebooks' structure and pack them into one zip to hand in")
+    p.add_argument("notebooks", nargs="*", help=f"notebooks to hand in (default: all of notebooks/{course.ASSIGNMENT})")
+    p.add_argument("--student", required=True, help="your student id; the zip is named after it")
+    p.add_argument("--out", help="where to write the zip (default: STUDENT.zip here)")
+    p.set_defaults(func=cmd_submit)
 
     p = sub.add_parser("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")
     p.set_defaults(func=cmd_build)

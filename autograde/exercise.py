@@ -21,6 +21,8 @@ CHECK_MIME = "application/vnd.attention-course.check+json"
 
 # Set by record.py while the solutions are run to make the references.
 RECORDER: Any = None
+# What this kernel's check cells scored so far, by exercise title (for progress()).
+SCORES: dict[str, "Score"] = {}
 
 
 def _display(plain: str, rich: str | None = None, extra: dict | None = None) -> None:
@@ -98,7 +100,8 @@ class Exercise:
 
     def score(self) -> Score:
         """The points this cell earned, shown as a one-line summary."""
-        return Score(round(self.earned, 6), round(self.possible, 6), self.title)
+        SCORES[self.title] = Score(round(self.earned, 6), round(self.possible, 6), self.title)
+        return SCORES[self.title]
 
     def _emit(self, name: str, actual: Any) -> bool:
         try:
@@ -132,3 +135,26 @@ def _show(name: str, passed: bool, en: str, zh: str, hint: tuple[str, str] | Non
         plain += f"\n   hint: {hint[0]} / 提示：{hint[1]}"
         rows += f"<div style='margin-left:1.5em'>💡 {html.escape(hint[0])}<br>{html.escape(hint[1])}</div>"
     _display(plain, rows)
+
+
+def progress(notebook: str) -> None:
+    """Show the learner's progress over the exercises of `notebook` (its file name without .ipynb)."""
+    if _mode() != "feedback":
+        return
+    from .references import references
+
+    exercises = list(references().exercises_of(notebook).values())
+    rows, plain, done = [], [], 0
+    for exercise in exercises:
+        score = SCORES.get(exercise["title"])
+        if score is None:
+            mark, text = "⬜", "not checked yet · 尚未检查"
+        elif float(score) == score.possible:
+            mark, text, done = "✅", f"{float(score):g} / {score.possible:g}", done + 1
+        else:
+            mark, text = "❌", f"{float(score):g} / {score.possible:g}"
+        rows.append(f"<tr><td>{mark}</td><td>{html.escape(exercise['title'])}</td><td>{text}</td></tr>")
+        plain.append(f"{mark} {exercise['title']}: {text}")
+    head = f"Progress: {done} of {len(exercises)} exercises pass their checks · 进度：{len(exercises)} 个练习中已通过 {done} 个"
+    _display(head + "\n" + "\n".join(plain), f"<p><b>{html.escape(head)}</b></p><table>{''.join(rows)}</table>"
+             "<p>Hidden checks on other inputs run when your work is graded. · 隐藏检查会在评分时用其他输入运行。</p>")

@@ -18,6 +18,9 @@ def nbgrader_config(root: Path, db_url: str) -> Config:
     exec(compile((course.ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = db_url
+    # nbgrader checks its exchange folder (for JupyterHub hand-ins, unused here) on every start
+    (root / "exchange").mkdir(parents=True, exist_ok=True)
+    config.Exchange.root = str(root / "exchange")
     return config
 
 

@@ -93,6 +93,9 @@ class CompareWithReference(NbGraderPreprocessor):
             passed, en, zh = self._verdict(check, handed.get(check["name"], []))
             earned += check["points"] if passed else 0.0
             lines.append((check, passed, en, zh))
+        # the same verdicts, structured, for `autograde check` and other readers
+        cell.metadata["autograde"] = {"checks": [{**check, "passed": passed, "en": en, "zh": zh}
+                                                 for check, passed, en, zh in lines]}
         cell.outputs = [_feedback(exercise, lines, earned), new_output(
             "execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=cell.get("execution_count"))]
 

@@ -8,6 +8,7 @@ visible files' metadata, so it always matches the tensors it describes.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +51,16 @@ class References:
         return sorted({e["notebook"] for e in self.exercises.values()})
 
     def exercises_of(self, notebook: str) -> dict[str, dict]:
-        return {gid: e for gid, e in self.exercises.items() if e["notebook"] == notebook}
+        """The exercises of one notebook, in course order."""
+        return {gid: self.exercises[gid] for gid in self.ordered() if self.exercises[gid]["notebook"] == notebook}
+
+    def ordered(self) -> list[str]:
+        """Grade ids in course order: by notebook, then by exercise number (ex2 before ex10)."""
+        def order(gid: str) -> tuple:
+            number = re.search(r"\d+", gid)
+            return self.exercises[gid]["notebook"], int(number.group()) if number else 0, gid
+
+        return sorted(self.exercises, key=order)
 
 
 def load(directory: Path = REFERENCE_DIR, *, hidden: bool = True) -> References:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 from rich.console import Console
@@ -15,19 +14,8 @@ from .references import references
 FIXED = ["student_id", "notebook", "score", "max_score", "status"]
 
 
-def exercise_columns() -> list[str]:
-    """Grade ids in course order: by notebook, then by exercise number (ex2 before ex10)."""
-    exercises = references().exercises
-
-    def order(gid: str) -> tuple:
-        number = re.search(r"\d+", gid)
-        return exercises[gid]["notebook"], int(number.group()) if number else 0, gid
-
-    return sorted(exercises, key=order)
-
-
 def write_csv(rows: list[Row], path: Path) -> Path:
-    columns = exercise_columns()
+    columns = references().ordered()
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(FIXED + columns)
@@ -76,3 +64,22 @@ class Progress:
         self.bar.update(self.task, advance=len(rows), who=student)
         speed = self.bar.tasks[0].speed
         self.bar.update(self.task, rate=f"{speed:.1f}/s" if speed else "")
+
+
+def print_check(reports, console: Console | None = None) -> None:
+    """`autograde check`: one table per notebook, then what would go wrong at grading."""
+    console = console or Console()
+    for report in reports:
+        table = Table(title=f"{report.notebook}  ({report.status})")
+        for column in ("exercise", "points", "hidden", "what to fix · 需要改正"):
+            table.add_column(column)
+        for ex in report.exercises:
+            mark = "✅" if ex.earned == ex.possible else "❌"
+            lines = [f"{check}: {en}\n  {zh}" for check, en, zh in ex.failed]
+            if ex.failed and ex.hint:
+                lines.append(f"hint: {ex.hint[0]}\n  提示：{ex.hint[1]}")
+            table.add_row(f"{mark} {ex.title}", f"{ex.earned:g} / {ex.possible:g}", f"+{ex.hidden_points:g} at grading",
+                          "\n".join(lines) or "-")
+        console.print(table)
+        for problem in report.problems:
+            console.print(f"[yellow]warning[/yellow] {report.notebook}: {problem}")

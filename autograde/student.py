@@ -1,0 +1,151 @@
+"""The student's side: `autograde check` (run my notebooks as grading will) and
+`autograde submit` (validate them and pack one zip that `autograde grade` accepts)."""
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import course
+from .submissions import UsageError, read_notebook, safe_id
+
+
+@dataclass
+class ExerciseResult:
+    title: str
+    earned: float  # visible checks only: hidden ones are for grading
+    possible: float
+    hidden_points: float
+    failed: list[tuple[str, str, str]] = field(default_factory=list)  # (check, en, zh)
+    hint: tuple[str, str] | None = None
+
+
+@dataclass
+class NotebookReport:
+    notebook: str
+    status: str
+    exercises: list[ExerciseResult]
+    problems: list[str]
+
+
+def structure_problems(name: str, content: bytes) -> list[str]:
+    """What in this file would lose points for structural reasons, each with how to fix it."""
+    release_path = course.RELEASE / name
+    if not release_path.exists():
+        return [f"{name} is not a notebook of this course ({', '.join(sorted(p.name for p in course.RELEASE.glob('*.ipynb')))})"]
+    nb, note = read_notebook(content)
+    if nb is None:
+        return [f"{note}: save it again in JupyterLab, or start over from a fresh copy of notebooks/{course.ASSIGNMENT}/{name}"]
+    release = nbformat.read(release_path, as_version=4)
+    ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
+    seen: dict[str, nbformat.NotebookNode] = {}
+    problems = []
+    stripped = 0
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is None:
+            stripped += any(cell.get("id") == c.get("id") for c in ours.values())
+            continue
+        if grade_id in seen:
+            problems.append(f"cell {grade_id} appears twice: delete the copy")
+        seen.setdefault(grade_id, cell)
+    if stripped:
+        problems.append(f"{stripped} cells lost their nbgrader metadata (an editor other than JupyterLab?): "
+                        f"copy your answers into a fresh copy of notebooks/{course.ASSIGNMENT}/{name}")
+    for grade_id, original in ours.items():
+        cell = seen.get(grade_id)
+        meta = original.metadata["nbgrader"]
+        if cell is None:
+            what = "your answer cell" if meta.get("solution") else "the read-only cell"
+            problems.append(f"{what} {grade_id} was deleted: copy it back from notebooks/{course.ASSIGNMENT}/{name}")
+        elif cell.cell_type != original.cell_type:
+            problems.append(f"cell {grade_id} was turned into a {cell.cell_type} cell: change it back to {original.cell_type}")
+        elif meta.get("locked") and not meta.get("solution") and cell.source != original.source:
+            problems.append(f"the read-only cell {grade_id} was edited: undo the change "
+                            f"(copy it from notebooks/{course.ASSIGNMENT}/{name}); grading uses the original")
+    order = [gid for gid in (c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells) if gid in ours]
+    if order != [gid for gid in ours if gid in order]:
+        problems.append("cells were moved: put the exercise and check cells back in their original order")
+    return problems
+
+
+def check(notebooks: list[Path], timeout: int = 30) -> list[NotebookReport]:
+    """Run `notebooks` through grading in a scratch folder and report the visible checks."""
+    from .grading import Settings, grade
+    from .references import references
+
+    names = _our_names(notebooks)
+    refs = references()
+    with tempfile.TemporaryDirectory(prefix="autograde-check-") as scratch:
+        submitted = Path(scratch) / "submitted" / "me" / course.ASSIGNMENT
+        submitted.mkdir(parents=True)
+        for path in notebooks:
+            (submitted / path.name).write_bytes(path.read_bytes())
+        out = Path(scratch) / "out"
+        rows = grade(Path(scratch) / "submitted", out, settings=Settings(timeout=timeout, workers=1))
+        reports = []
+        for row in rows:
+            if f"{row.notebook}.ipynb" not in names:
+                continue
+            name = f"{row.notebook}.ipynb"
+            autograded = out / ".nbgrader" / "autograded" / "me" / course.ASSIGNMENT / name
+            verdicts = {}
+            if autograded.exists():
+                for cell in nbformat.read(autograded, as_version=4).cells:
+                    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                    if "autograde" in cell.metadata:
+                        verdicts[grade_id] = cell.metadata["autograde"]["checks"]
+            exercises = []
+            for grade_id, exercise in refs.exercises_of(row.notebook).items():
+                checks = verdicts.get(grade_id, [])
+                visible = [c for c in exercise["checks"] if not c["hidden"]]
+                passed = {c["name"] for c in checks if c["passed"]}
+                result = ExerciseResult(exercise["title"], sum(c["points"] for c in visible if c["name"] in passed),
+                                        sum(c["points"] for c in visible),
+                                        sum(c["points"] for c in exercise["checks"] if c["hidden"]),
+                                        hint=tuple(exercise["hint"]) if exercise.get("hint") else None)
+                by_name = {c["name"]: c for c in checks}
+                for c in visible:
+                    verdict = by_name.get(c["name"])
+                    if verdict is None or not verdict["passed"]:
+                        result.failed.append((c["name"], verdict["en"] if verdict else "not run", verdict["zh"] if verdict else "没有运行"))
+                exercises.append(result)
+            problems = structure_problems(name, (submitted / name).read_bytes())
+            reports.append(NotebookReport(row.notebook, row.status, exercises, problems))
+    return reports
+
+
+@dataclass
+class Submission:
+    zip: Path | None  # None: refused
+    problems: dict[str, list[str]]  # notebook -> what to fix first
+    missing: list[str]  # course notebooks not handed in (allowed: they get 0)
+
+
+def submit(notebooks: list[Path], student: str, out: Path | None = None) -> Submission:
+    """Validate `notebooks` and pack them into STUDENT.zip, or refuse and say what to fix."""
+    names = _our_names(notebooks)
+    missing = sorted({p.name for p in course.RELEASE.glob("*.ipynb")} - names)
+    problems = {p.name: found for p in notebooks if (found := structure_problems(p.name, p.read_bytes()))}
+    if problems:
+        return Submission(None, problems, missing)
+    out = out or Path(f"{safe_id(student)}.zip")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in notebooks:
+            archive.writestr(f"{course.ASSIGNMENT}/{path.name}", path.read_bytes())
+    return Submission(out, {}, missing)
+
+
+def _our_names(notebooks: list[Path]) -> set[str]:
+    ours = {p.name for p in course.RELEASE.glob("*.ipynb")}
+    for path in notebooks:
+        if not path.is_file():
+            raise UsageError(f"no such notebook: {path}")
+        if path.name not in ours:
+            raise UsageError(f"{path.name} is not a notebook of this course ({', '.join(sorted(ours))})")
+    if len({p.name for p in notebooks}) != len(notebooks):
+        raise UsageError("the same notebook is given twice")
+    return {p.name for p in notebooks}

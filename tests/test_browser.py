@@ -1,0 +1,91 @@
+"""The first notebook in JupyterLab, driven by a real headless Chromium: run all cells of a
+solved copy and see the exercise verdicts on the page."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+
+from autograde import course
+from autograde import example_class as ex
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+NB1 = ex.NB1
+TOKEN = "course-test"
+
+
+def solved_student_copy() -> nbformat.NotebookNode:
+    """The release with every answer cell filled in from the solutions, as a student would."""
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in ex.solved(NB1).cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    return nbformat.reads(ex.answered(NB1, answers), as_version=4)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    nbformat.write(solved_student_copy(), tmp_path / NB1)
+    port = free_port()
+    settings = tmp_path / "settings"
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')  # render every cell, not only those on screen
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTERLAB_SETTINGS_DIR": str(settings)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={tmp_path}", "--allow-root",
+         "--LabApp.news_url=", "--ServerApp.open_browser=False"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "jupyterlab.log", "w"))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not start: " + (tmp_path / "jupyterlab.log").read_text()[-2000:])
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): the browser test needs one")
+def test_verdicts_appear_in_jupyterlab(jupyterlab, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{jupyterlab}/lab/tree/{NB1}?token={TOKEN}")
+            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # the kernel is connected
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+            outputs = page.locator(".jp-OutputArea-output")
+            for verdict in ("✅ Exercise 1: dot-product scores", "✅ Exercise 2: naive softmax", "✅ Exercise 3: the context vector",
+                            "Progress: 3 of 3 exercises pass their checks"):
+                outputs.filter(has_text=verdict).first.wait_for(timeout=120_000)
+            assert outputs.filter(has_text="matches the reference").count() >= 3
+            assert outputs.filter(has_text="Traceback").count() == 0
+        finally:
+            page.screenshot(path=str(tmp_path / "jupyterlab.png"), full_page=False)
+            browser.close()
+    assert (tmp_path / "jupyterlab.png").stat().st_size > 10_000
