@@ -1,0 +1,63 @@
+"""`autograde grade --db` with PostgreSQL: a throwaway server on a Unix socket, no TCP."""
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from autograde import example_class as ex
+from autograde.grading import Settings, grade
+
+NB1 = ex.NB1
+BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
+
+
+def as_postgres(*command):
+    """PostgreSQL refuses to run as root: run its tools as the `postgres` user when we are root."""
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    done = subprocess.run([*prefix, *command], capture_output=True, text=True)
+    assert done.returncode == 0, f"{command[0]} failed: {done.stderr}"
+    return done
+
+
+@pytest.fixture
+def postgres(tmp_path):
+    if BIN is None:
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    # not under pytest's tmp_path: its folders are private to us, and the server runs as `postgres`
+    folder = Path(tempfile.mkdtemp(prefix="gradebook-pg-"))
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+    as_postgres(f"{BIN}/initdb", "-D", str(folder / "data"), "-U", "grader", "--auth=trust")
+    as_postgres(f"{BIN}/pg_ctl", "-D", str(folder / "data"), "-w", "-l", str(folder / "log"),
+                "-o", f"-k {folder} -c listen_addresses=''", "start")
+    try:
+        as_postgres(f"{BIN}/createdb", "-h", str(folder), "-U", "grader", "gradebook")
+        yield f"postgresql+psycopg2://grader@/gradebook?host={folder}"
+    finally:
+        as_postgres(f"{BIN}/pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_path):
+    import sqlalchemy
+
+    name, wrong = ex.with_mistake("wrong-query")
+    source = ex.write_class(tmp_path / "class", {"solved": {NB1: ex.text(ex.solved(NB1))}, "wrong": {name: wrong}})
+    first = grade(source, tmp_path / "out", db_url=postgres, settings=Settings(timeout=10))
+    assert {(r.student_id, r.score) for r in first if r.notebook == NB1[:-6]} == {("solved", 6.0), ("wrong", 3.0)}
+    assert not (tmp_path / "out" / "gradebook.db").exists()
+    engine = sqlalchemy.create_engine(postgres)
+    with engine.connect() as db:
+        count = db.execute(sqlalchemy.text("select count(*) from grade")).scalar()
+    shutil.rmtree(tmp_path / "out")  # no saved state: everything is graded again into the same gradebook
+    second = grade(source, tmp_path / "out", db_url=postgres, settings=Settings(timeout=10))
+    assert [vars(r) for r in second] == [vars(r) for r in first]
+    with engine.connect() as db:
+        assert db.execute(sqlalchemy.text("select count(*) from grade")).scalar() == count
+    engine.dispose()
