@@ -78,7 +78,7 @@ def grade(
         raise UsageError(f"unknown assignment {assignment!r}: this course has {course.ASSIGNMENT!r}")
     settings = settings or Settings()
     names = notebook_names()
-    handins = collect(submissions, assignment, names)
+    handins = collect(submissions, assignment)
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
     state_path = out / STATE_FILE

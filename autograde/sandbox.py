@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from .references import REFERENCE_DIR
+
 
 @functools.lru_cache(maxsize=1)
 def bubblewrap() -> str | None:
@@ -37,6 +37,7 @@ def _readable_roots() -> list[Path]:
 
 
 def bwrap_command(bwrap: str, scratch: Path, command: list[str], env: dict[str, str]) -> list[str]:
+    """`command` under bubblewrap, with `scratch` its only writable folder and `env` its whole environment."""
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--tmpfs", "/tmp"]
     for system in ("/usr", "/etc", "/opt"):
         if Path(system).exists():
@@ -53,6 +54,7 @@ def bwrap_command(bwrap: str, scratch: Path, command: list[str], env: dict[str, 
     if hidden.exists():
         args += ["--tmpfs", str(hidden)]
     args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    args.append("--clearenv")  # the grader's environment may hold secrets: none of it goes in
     for key, value in env.items():
         args += ["--setenv", key, value]
     return [*args, "--", *command]

@@ -29,17 +29,17 @@ class Handin:
     problems: dict[str, str] = field(default_factory=dict)  # file name -> why it was not taken
 
 
-def collect(source: Path, assignment: str, notebook_names: list[str]) -> list[Handin]:
+def collect(source: Path, assignment: str) -> list[Handin]:
     """Every student's files from `source`, keyed by student id (sorted)."""
     if not source.exists():
         raise UsageError(f"no such file or folder: {source}")
     if source.is_file():
         if source.suffix == ".zip":
-            return [_from_zip(source, notebook_names)]
+            return [_from_zip(source)]
         return [Handin("student", {source.name: _read(source)})]
     zips = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() == ".zip")
     if zips:
-        handins = [_from_zip(z, notebook_names) for z in zips]
+        handins = [_from_zip(z) for z in zips]
     else:
         handins = []
         for folder in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -68,7 +68,7 @@ def _read(path: Path) -> bytes:
         return f.read(MAX_NOTEBOOK_BYTES + 1)
 
 
-def _from_zip(path: Path, notebook_names: list[str]) -> Handin:
+def _from_zip(path: Path) -> Handin:
     handin = Handin(safe_id(path.stem))
     try:
         archive = zipfile.ZipFile(path)

@@ -29,11 +29,13 @@ class Zygote:
         # that outlives the zygote (the main thread, or a worker thread of the pool using it)
         self.scratch.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "autograde.zygote"]
+        env = {"HOME": str(self.scratch), "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
         bwrap = bubblewrap()
         if bwrap:
-            command = bwrap_command(bwrap, self.scratch, command, {"AUTOGRADE_SANDBOX": "1", "HOME": str(self.scratch)})
+            command = bwrap_command(bwrap, self.scratch, command, {**env, "AUTOGRADE_SANDBOX": "1"})
+        # only these variables: the grader's environment may hold secrets (a gradebook password, keys)
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, cwd=self.scratch)
+                                     text=True, cwd=self.scratch, env=env)
 
     def wait_ready(self) -> None:
         ready = self.proc.stdout.readline()

@@ -47,10 +47,17 @@ def test_timeouts_deaths_and_floods_are_reported(pool):
     assert reply["truncated"] and len(text) <= Settings().max_output_bytes
 
 
-def test_sandbox_hides_hidden_references_the_course_and_the_network(pool):
+def test_sandbox_hides_hidden_references_the_course_the_network_and_secrets(tmp_path, monkeypatch):
     if not bubblewrap():
         pytest.skip("bubblewrap is not installed (apt-get install bubblewrap): no filesystem or network isolation")
-    _, text = run(pool, f"""
+    monkeypatch.setenv("GRADER_SECRET", "s3cret")  # e.g. a gradebook password in the instructor's shell
+    with WarmPool(1, tmp_path) as own_pool:
+        _, text = run(own_pool, PROBE)
+    assert "hidden: []" in text and "visible: 5" in text and "solutions: False" in text
+    assert "network: closed" in text and "system: read-only" in text and "secret: None" in text
+
+
+PROBE = f"""
 import os, socket
 print("hidden:", os.listdir({str(REFERENCE_DIR / 'hidden')!r}))
 print("visible:", len(os.listdir({str(REFERENCE_DIR / 'visible')!r})))
@@ -65,6 +72,5 @@ try:
     print("system: writable")
 except OSError:
     print("system: read-only")
-""")
-    assert "hidden: []" in text and "visible: 5" in text and "solutions: False" in text
-    assert "network: closed" in text and "system: read-only" in text
+print("secret:", os.environ.get("GRADER_SECRET"))
+"""
