@@ -10,20 +10,16 @@ import shutil
 from pathlib import Path
 
 from . import course
-from .nbgrader_api import api
+from .nbgrader_api import course_folder
 
 Scores = dict[str, dict[str, float]]  # notebook -> grade_id -> score
 
 
 class Classroom:
-    def __init__(self, root: Path, solutions: Path = course.SOLUTIONS):
+    def __init__(self, root: Path):
         self.root = root
         self.db_url = f"sqlite:///{root / 'gradebook.db'}"
-        shutil.copytree(solutions, root / "solutions" / course.ASSIGNMENT, dirs_exist_ok=True)
-        self.api = api(root, self.db_url)
-        result = self.api.generate_assignment(course.ASSIGNMENT, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(result.get("error") or result.get("log"))
+        self.api = course_folder(root, self.db_url)
 
     def submit(self, student: str, notebooks: dict[str, Path | str]) -> Path:
         """Hand in `notebooks` (file name -> file or notebook text) as `student`."""

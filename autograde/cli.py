@@ -74,7 +74,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     from .student import submit
 
-    notebooks = [Path(p) for p in args.notebooks] or sorted(course.RELEASE.glob("*.ipynb"))
+    notebooks = [Path(p) for p in args.notebooks] or [course.RELEASE / name for name in course.notebook_names()]
     result = submit(notebooks, args.student, Path(args.out) if args.out else None)
     for name, problems in result.problems.items():
         for problem in problems:

@@ -7,3 +7,8 @@ ASSIGNMENT = "ch03"
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
 RELEASE = ROOT / "notebooks" / ASSIGNMENT
+
+
+def notebook_names() -> list[str]:
+    """The assignment's notebook file names, in course order."""
+    return sorted(p.name for p in SOLUTIONS.glob("*.ipynb"))

@@ -18,7 +18,7 @@ from . import course
 from .mistakes import MISTAKES, apply_mistake
 
 NB1 = "01_attention_without_weights.ipynb"
-ASSIGNMENT_NOTEBOOKS = sorted(p.name for p in course.SOLUTIONS.glob("*.ipynb"))
+ASSIGNMENT_NOTEBOOKS = course.notebook_names()
 
 
 def solved(name: str) -> nbformat.NotebookNode:

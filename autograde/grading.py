@@ -55,10 +55,6 @@ class Settings:
                 "memory_bytes": self.memory_bytes, "max_output_bytes": self.max_output_bytes}
 
 
-def notebook_names() -> list[str]:
-    return sorted(p.name for p in course.RELEASE.glob("*.ipynb"))
-
-
 def grade(
     submissions: Path,
     out: Path,
@@ -77,7 +73,7 @@ def grade(
     if assignment != course.ASSIGNMENT:
         raise UsageError(f"unknown assignment {assignment!r}: this course has {course.ASSIGNMENT!r}")
     settings = settings or Settings()
-    names = notebook_names()
+    names = course.notebook_names()
     handins = collect(submissions, assignment)
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
@@ -95,14 +91,15 @@ def grade(
 
     if on_start:
         on_start(sum(len(set(names) | set(h.files) | set(h.problems)) for h in handins))
-    todo = [h for h in handins if cached(h) is None]
+    earlier = {h.student_id: cached(h) for h in handins}
+    todo = [h for h in handins if earlier[h.student_id] is None]
     rows: list[Row] = []
     with contextlib.ExitStack() as stack:
         grader = stack.enter_context(Grader(out, db_url, settings)) if todo else None
         prepared = {}
         ahead = iter(todo)
         for handin in handins:
-            student_rows = cached(handin)
+            student_rows = earlier[handin.student_id]
             if student_rows is None:
                 # keep the workers busy: students further on are executing while this one is recorded
                 while len(prepared) < 2 * settings.workers + 1:
@@ -140,19 +137,15 @@ class Grader:
 
     def __init__(self, out: Path, db_url: str, settings: Settings):
         from .cluster import DaskRunner, LocalRunner
-        from .nbgrader_api import api
+        from .nbgrader_api import course_folder
 
         self.out, self.db_url, self.settings = out, db_url, settings
         self.root = out / ".nbgrader"
         source = self.root / "solutions" / course.ASSIGNMENT
-        if source.exists():
+        if source.exists():  # the solutions may have changed since the last run: no stale files
             shutil.rmtree(source)
-        shutil.copytree(course.SOLUTIONS, source)
-        self.api = api(self.root, db_url)
+        self.api = course_folder(self.root, db_url)
         _configure(self.api.config)
-        result = self.api.generate_assignment(course.ASSIGNMENT, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(f"nbgrader could not set up the assignment: {result.get('error') or result.get('log')}")
         self.runner = (DaskRunner(settings.scheduler) if settings.scheduler
                        else LocalRunner(settings.workers, (self.root / "scratch").resolve()))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -22,6 +23,21 @@ def nbgrader_config(root: Path, db_url: str) -> Config:
     (root / "exchange").mkdir(parents=True, exist_ok=True)
     config.Exchange.root = str(root / "exchange")
     return config
+
+
+class NbgraderFailed(RuntimeError):
+    pass
+
+
+def course_folder(root: Path, db_url: str):
+    """An NbGraderAPI for a course folder at `root` holding the solutions, with the assignment
+    generated (so the gradebook knows its cells and `root/notebooks` holds the release)."""
+    shutil.copytree(course.SOLUTIONS, root / "solutions" / course.ASSIGNMENT, dirs_exist_ok=True)
+    nbgrader = api(root, db_url)
+    result = nbgrader.generate_assignment(course.ASSIGNMENT, force=True, create=True)
+    if not result["success"]:
+        raise NbgraderFailed(f"nbgrader could not set up the assignment: {result.get('error') or result.get('log')}")
+    return nbgrader
 
 
 def api(root: Path, db_url: str):

@@ -1,9 +1,9 @@
-"""The steps `autograde grade` adds to nbgrader's autograde pipeline.
-
-nbgrader runs them in this order (see grading.autograde_preprocessors):
+"""The steps `autograde grade` adds to nbgrader's autograde pipeline (composed in
+grading.sanitize_preprocessors and grading._configure):
+  RepairCells           among the sanitizing steps, before nbgrader's OverwriteCells
   PrecomputedExecute    nbgrader's Execute, filled in from the warm workers that ran the cells
-  CompareWithReference  the verdict, computed here, outside the learner's kernel
-  ... then nbgrader's own LimitOutput, SaveAutoGrades and the rest.
+  CompareWithReference  the verdict, computed here, outside the learner's code
+  ... then nbgrader's own LimitOutput and SaveAutoGrades.
 """
 from __future__ import annotations
 

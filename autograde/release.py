@@ -6,25 +6,18 @@ import tempfile
 from pathlib import Path
 
 from . import course
-from .nbgrader_api import api
+from .nbgrader_api import course_folder
 
 
-class NbgraderFailed(RuntimeError):
-    pass
-
-
-def generate_release(out: Path, solutions: Path = course.SOLUTIONS) -> Path:
-    """Write the release of `solutions` to `out` (replacing it); returns `out`.
+def generate_release(out: Path) -> Path:
+    """Write the release of the solutions to `out` (replacing it); returns `out`.
 
     nbgrader works inside a course folder, so it runs in a scratch one with its own
     throw-away gradebook; the instructor's gradebook is never touched.
     """
     with tempfile.TemporaryDirectory(prefix="release-") as scratch:
         root = Path(scratch)
-        shutil.copytree(solutions, root / "solutions" / course.ASSIGNMENT)
-        result = api(root, f"sqlite:///{root / 'gradebook.db'}").generate_assignment(course.ASSIGNMENT, force=True, create=True)
-        if not result["success"]:
-            raise NbgraderFailed(result.get("error") or result.get("log"))
+        course_folder(root, f"sqlite:///{root / 'gradebook.db'}")
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(root / "notebooks" / course.ASSIGNMENT, out)

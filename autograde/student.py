@@ -35,7 +35,7 @@ def structure_problems(name: str, content: bytes) -> list[str]:
     """What in this file would lose points for structural reasons, each with how to fix it."""
     release_path = course.RELEASE / name
     if not release_path.exists():
-        return [f"{name} is not a notebook of this course ({', '.join(sorted(p.name for p in course.RELEASE.glob('*.ipynb')))})"]
+        return [f"{name} is not a notebook of this course ({', '.join(course.notebook_names())})"]
     nb, note = read_notebook(content)
     if nb is None:
         return [f"{note}: save it again in JupyterLab, or start over from a fresh copy of notebooks/{course.ASSIGNMENT}/{name}"]
@@ -128,7 +128,7 @@ class Submission:
 def submit(notebooks: list[Path], student: str, out: Path | None = None) -> Submission:
     """Validate `notebooks` and pack them into STUDENT.zip, or refuse and say what to fix."""
     names = _our_names(notebooks)
-    missing = sorted({p.name for p in course.RELEASE.glob("*.ipynb")} - names)
+    missing = sorted(set(course.notebook_names()) - names)
     problems = {p.name: found for p in notebooks if (found := structure_problems(p.name, p.read_bytes()))}
     if problems:
         return Submission(None, problems, missing)
@@ -140,12 +140,12 @@ def submit(notebooks: list[Path], student: str, out: Path | None = None) -> Subm
 
 
 def _our_names(notebooks: list[Path]) -> set[str]:
-    ours = {p.name for p in course.RELEASE.glob("*.ipynb")}
+    ours = set(course.notebook_names())
     for path in notebooks:
         if not path.is_file():
             raise UsageError(f"no such notebook: {path}")
         if path.name not in ours:
-            raise UsageError(f"{path.name} is not a notebook of this course ({', '.join(sorted(ours))})")
+            raise UsageError(f"{path.name} is not a notebook of this course ({', '.join(course.notebook_names())})")
     if len({p.name for p in notebooks}) != len(notebooks):
         raise UsageError("the same notebook is given twice")
     return {p.name for p in notebooks}
