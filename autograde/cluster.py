@@ -18,8 +18,8 @@ from .warm import WarmPool
 class LocalRunner:
     """`workers` warm zygotes on this machine."""
 
-    def __init__(self, workers: int, scratch: Path):
-        self.pool = WarmPool(workers, scratch)
+    def __init__(self, workers: int, scratch: Path, sandbox: bool = True):
+        self.pool = WarmPool(workers, scratch, sandbox)
         self.threads = concurrent.futures.ThreadPoolExecutor(workers)
 
     def submit(self, request: dict):
@@ -33,13 +33,14 @@ class LocalRunner:
 class DaskRunner:
     """Notebooks run on a Dask cluster's workers, each keeping one warm zygote per thread."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, sandbox: bool = True):
         from distributed import Client
 
         self.client = Client(address, timeout=30)
+        self.sandbox = sandbox
 
     def submit(self, request: dict):
-        return self.client.submit(run_on_worker, request, pure=False)
+        return self.client.submit(run_on_worker, request, self.sandbox, pure=False)
 
     def close(self) -> None:
         self.client.close()
@@ -49,7 +50,7 @@ _worker_pools: dict[int, WarmPool] = {}
 _lock = threading.Lock()
 
 
-def run_on_worker(request: dict) -> dict:
+def run_on_worker(request: dict, sandbox: bool = True) -> dict:
     """Runs inside a Dask worker: a warm zygote per worker thread, started on first use
     (from that long-lived thread, so the zygote lives as long as it does)."""
     key = threading.get_ident()
@@ -57,7 +58,7 @@ def run_on_worker(request: dict) -> dict:
         pool = _worker_pools.get(key)
     if pool is None:
         scratch = Path(tempfile.mkdtemp(prefix=f"autograde-{os.getpid()}-"))
-        pool = WarmPool(1, scratch)
+        pool = WarmPool(1, scratch, sandbox)
         with _lock:
             _worker_pools[key] = pool
     return pool.run(request)

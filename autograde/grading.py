@@ -19,10 +19,13 @@ from pathlib import Path
 import nbformat
 
 from . import course
+from .protocol import Request
 from .references import REFERENCE_DIR, references
 from .submissions import Handin, UsageError, collect, read_notebook
 
 STATE_FILE = ".grading-state.json"
+NO_SANDBOX = "graded without a sandbox"
+NOT_GRADED = "not graded: the grading machinery failed (not the notebook); run the command again to grade it"
 
 
 @dataclass
@@ -33,6 +36,7 @@ class Row:
     max_score: float
     status: str
     exercises: dict[str, float] = field(default_factory=dict)
+    graded: bool = True  # False: the machinery failed, not the notebook; the next run grades it again
 
 
 @dataclass
@@ -42,17 +46,22 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_output_bytes: int = 2_000_000
     scheduler: str | None = None  # a Dask scheduler's address; None: warm workers on this machine
+    sandbox: bool = True  # False: --no-sandbox, every row says so
+    max_processes: int = 64  # processes and threads a notebook may have at once
+    disk_bytes: int = 256 * 2**20  # what a notebook may write to /tmp, /dev/shm and its folder together
 
     def fingerprint(self) -> str:
         """What a grade depends on besides the hand-in: limits and references (not the worker count)."""
-        digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes]).encode())
+        digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
+                                            self.max_processes, self.disk_bytes]).encode())
         for path in sorted(REFERENCE_DIR.rglob("*.safetensors")):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def request(self, cells: list[str]) -> dict:
-        return {"cells": cells, "timeout": self.timeout, "notebook_timeout": max(60, 10 * self.timeout),
-                "memory_bytes": self.memory_bytes, "max_output_bytes": self.max_output_bytes}
+    def request(self, cells: list[str]) -> Request:
+        return Request(cells=cells, timeout=self.timeout, notebook_timeout=max(60, 10 * self.timeout),
+                       memory_bytes=self.memory_bytes, max_output_bytes=self.max_output_bytes,
+                       max_processes=self.max_processes, disk_bytes=self.disk_bytes)
 
 
 def grade(
@@ -73,6 +82,11 @@ def grade(
     if assignment != course.ASSIGNMENT:
         raise UsageError(f"unknown assignment {assignment!r}: this course has {course.ASSIGNMENT!r}")
     settings = settings or Settings()
+    if settings.sandbox and not settings.scheduler:  # a cluster's workers check their own
+        from .sandbox import INSTALL_HINT, bubblewrap
+
+        if not bubblewrap():
+            raise UsageError(f"no working sandbox to run student code in: {INSTALL_HINT}")
     names = course.notebook_names()
     handins = collect(submissions, assignment)
     out.mkdir(parents=True, exist_ok=True)
@@ -109,8 +123,11 @@ def grade(
                     prepared[nxt.student_id] = grader.prepare(nxt, names)
                 student_rows = grader.finish(prepared.pop(handin.student_id))
                 feedback = out / "feedback" / handin.student_id
-                state[handin.student_id] = {"key": keys[handin.student_id], "rows": [asdict(r) for r in student_rows],
-                                            "feedback": sorted(p.name for p in feedback.glob("*.html"))}
+                if all(r.graded for r in student_rows):  # a machinery failure is graded again next run
+                    state[handin.student_id] = {"key": keys[handin.student_id], "rows": [asdict(r) for r in student_rows],
+                                                "feedback": sorted(p.name for p in feedback.glob("*.html"))}
+                else:
+                    state.pop(handin.student_id, None)
                 _save_state(state_path, state)
             rows += student_rows
             if on_student:
@@ -146,8 +163,8 @@ class Grader:
             shutil.rmtree(source)
         self.api = course_folder(self.root, db_url)
         _configure(self.api.config)
-        self.runner = (DaskRunner(settings.scheduler) if settings.scheduler
-                       else LocalRunner(settings.workers, (self.root / "scratch").resolve()))
+        self.runner = (DaskRunner(settings.scheduler, settings.sandbox) if settings.scheduler
+                       else LocalRunner(settings.workers, (self.root / "scratch").resolve(), settings.sandbox))
 
     def __enter__(self):
         return self
@@ -188,6 +205,7 @@ class Grader:
 
     def finish(self, prepared: Prepared) -> list[Row]:
         from .preprocessors import PrecomputedExecute
+        from .warm import NotebookBrokeWorker
 
         rows = list(prepared.rows)
         taken = []
@@ -195,11 +213,19 @@ class Grader:
             try:
                 PrecomputedExecute.results[(prepared.student, Path(name).stem)] = future.result()
                 taken.append(name)
-            except Exception as exc:
-                rows.append(_zero_row(prepared.student, name, f"could not be graded: {_short(str(exc))}"))
-                (self.root / "submitted" / prepared.student / course.ASSIGNMENT / name).unlink()
+                continue
+            except NotebookBrokeWorker as exc:  # its own doing: a grade of zero, with what it did
+                row = _zero_row(prepared.student, name, exc.status)
+            except Exception:  # a worker that could not start, or any other failure of the machinery: never a grade
+                row = _zero_row(prepared.student, name, NOT_GRADED)
+                row.graded = False
+            rows.append(row)
+            (self.root / "submitted" / prepared.student / course.ASSIGNMENT / name).unlink()
         if taken:
             rows += self._autograde(prepared.student, taken, prepared.read_notes)
+        if not self.settings.sandbox:
+            for row in rows:
+                row.status = f"{row.status}; {NO_SANDBOX}"
         return sorted(rows, key=lambda r: r.notebook)
 
     def _sanitized_cells(self, nb, student: str, stem: str) -> list[str]:

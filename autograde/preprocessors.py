@@ -48,8 +48,11 @@ class PrecomputedExecute(NbGraderPreprocessor):
         if stopped:
             where = code[stopped["cell"]] + 1 if stopped["cell"] < len(code) else len(nb.cells)
             notes(nb).append({"died": f"kernel died in cell {where}", "timeout": f"timeout in cell {where}",
-                              "time limit": f"notebook time limit reached at cell {where}"}.get(stopped["why"],
-                                                                                              stopped["why"]))
+                              "time limit": f"notebook time limit reached at cell {where}",
+                              "memory limit": f"memory limit in cell {where}",
+                              "output limit": f"output limit reached in cell {where}",
+                              "corrupt output": f"tampered with its output in cell {where}"}.get(
+                                  stopped["why"], f"stopped in cell {where}"))
         if reply.get("truncated"):
             notes(nb).append("output truncated")
         return nb, resources

@@ -1,14 +1,21 @@
 """The sandbox a grading worker (zygote.py) runs in.
 
 With bubblewrap, the worker sees a read-only system, Python and the autograde package
-(with its hidden references replaced by an empty folder), a private /tmp and one writable
-scratch folder, no network and no other processes; it talks to the grader over its
-stdin and stdout. Without bubblewrap it runs with the same limits on each notebook
-(memory, time, output) but can read what the grading user can read.
+(with its hidden references replaced by an empty folder), a private /tmp, no network (not
+even loopback to the grader) and no other processes; it talks to the grader over its stdin
+and stdout only. Inside it, each notebook is confined further (confine.py): its own PID and
+mount namespaces, its own /tmp, and, where the grader runs as root, its own uid.
+
+As root, bubblewrap runs without a user namespace and the worker keeps four capabilities
+(SETUID, SETGID, CHOWN: to hand each notebook a uid of its own; SYS_ADMIN: to make its
+namespaces); every notebook drops them all before its first cell. As another user,
+bubblewrap makes a user namespace and the worker confines notebooks from inside a nested one.
 """
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 import shutil
 import site
 import subprocess
@@ -17,15 +24,45 @@ from pathlib import Path
 
 from .references import REFERENCE_DIR
 
+INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), "
+                "or pass --no-sandbox to grade without one (student code then runs as you)")
+WORKER_TMP_BYTES = 64 * 2**20  # the worker's own /tmp; each notebook gets a fresh one of its own size
+# Each worker's notebooks run under a uid of their own, far from any real account, so that no
+# process limit or signal is shared between workers or with the grader.
+NOTEBOOK_UIDS = range(2_900_000_000, 3_000_000_000)
+
+_TRIAL = """
+import os, sys
+from autograde import confine
+pid = os.fork()
+if pid == 0:
+    try:
+        confine.new_namespaces(1 << 20)
+        os._exit(0 if os.fork() == 0 else os.wait()[1])
+    except BaseException:
+        os._exit(1)
+sys.exit(os.waitpid(pid, 0)[1] != 0)
+"""
+
 
 @functools.lru_cache(maxsize=1)
 def bubblewrap() -> str | None:
-    """The bwrap binary, if it is installed and allowed to create namespaces here."""
+    """The bwrap binary, if it is installed and the sandbox works here: a trial run confines
+    a process exactly as grading will."""
     bwrap = shutil.which("bwrap")
     if not bwrap:
         return None
-    trial = subprocess.run([bwrap, "--unshare-all", "--ro-bind", "/", "/", "true"], capture_output=True)
+    command = bwrap_command(bwrap, [sys.executable, "-c", _TRIAL], {"PATH": "/usr/bin:/bin"})
+    try:
+        trial = subprocess.run(command, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
     return bwrap if trial.returncode == 0 else None
+
+
+def notebook_uid() -> int | None:
+    """A fresh uid for one worker's notebooks, where the grader can hand one out (as root)."""
+    return NOTEBOOK_UIDS[secrets.randbelow(len(NOTEBOOK_UIDS))] if os.geteuid() == 0 else None
 
 
 def _readable_roots() -> list[Path]:
@@ -36,9 +73,16 @@ def _readable_roots() -> list[Path]:
     return sorted(roots)
 
 
-def bwrap_command(bwrap: str, scratch: Path, command: list[str], env: dict[str, str]) -> list[str]:
-    """`command` under bubblewrap, with `scratch` its only writable folder and `env` its whole environment."""
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--tmpfs", "/tmp"]
+def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[str]:
+    """`command` under bubblewrap, with `env` its whole environment."""
+    args = [bwrap, "--die-with-parent", "--new-session"]
+    if os.geteuid() == 0:
+        args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                 "--cap-drop", "ALL"]
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_SYS_ADMIN"):
+            args += ["--cap-add", cap]
+    else:
+        args.append("--unshare-all")
     for system in ("/usr", "/etc", "/opt"):
         if Path(system).exists():
             args += ["--ro-bind", system, system]
@@ -48,12 +92,20 @@ def bwrap_command(bwrap: str, scratch: Path, command: list[str], env: dict[str, 
             args += ["--symlink", str(target.readlink()), str(target)]
         elif target.exists():
             args += ["--ro-bind", str(target), str(target)]
-    for root in _readable_roots():
+    roots = _readable_roots()
+    # bubblewrap makes the parents of a bind mount 0700: a notebook's own uid could not reach them
+    parents = sorted({parent for root in roots for parent in root.parents if parent != Path("/")},
+                     key=lambda p: len(p.parts))
+    for parent in parents:
+        if not any(str(parent) == s or str(parent).startswith(s + "/") for s in ("/usr", "/etc", "/opt")):
+            args += ["--perms", "0755", "--dir", str(parent)]
+    for root in roots:
         args += ["--ro-bind", str(root), str(root)]
     hidden = (REFERENCE_DIR / "hidden").resolve()
     if hidden.exists():
         args += ["--tmpfs", str(hidden)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(WORKER_TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
+             "--chdir", "/tmp"]
     args.append("--clearenv")  # the grader's environment may hold secrets: none of it goes in
     for key, value in env.items():
         args += ["--setenv", key, value]

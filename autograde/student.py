@@ -74,8 +74,9 @@ def structure_problems(name: str, content: bytes) -> list[str]:
 
 def check(notebooks: list[Path], timeout: int = 30) -> list[NotebookReport]:
     """Run `notebooks` through grading in a scratch folder and report the visible checks."""
-    from .grading import Settings, grade
+    from .grading import NO_SANDBOX, Settings, grade
     from .references import references
+    from .sandbox import bubblewrap
 
     names = _our_names(notebooks)
     refs = references()
@@ -85,7 +86,8 @@ def check(notebooks: list[Path], timeout: int = 30) -> list[NotebookReport]:
         for path in notebooks:
             (submitted / path.name).write_bytes(path.read_bytes())
         out = Path(scratch) / "out"
-        rows = grade(Path(scratch) / "submitted", out, settings=Settings(timeout=timeout, workers=1))
+        rows = grade(Path(scratch) / "submitted", out, settings=Settings(timeout=timeout, workers=1,
+                                                                                  sandbox=bubblewrap() is not None))
         reports = []
         for row in rows:
             if f"{row.notebook}.ipynb" not in names:
@@ -114,7 +116,7 @@ def check(notebooks: list[Path], timeout: int = 30) -> list[NotebookReport]:
                         result.failed.append((c["name"], verdict["en"] if verdict else "not run", verdict["zh"] if verdict else "没有运行"))
                 exercises.append(result)
             problems = structure_problems(name, (submitted / name).read_bytes())
-            reports.append(NotebookReport(row.notebook, row.status, exercises, problems))
+            reports.append(NotebookReport(row.notebook, row.status.removesuffix(f"; {NO_SANDBOX}"), exercises, problems))
     return reports
 
 

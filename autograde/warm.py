@@ -1,24 +1,51 @@
 """Warm workers for grading: a pool of zygotes (zygote.py), each in its own sandbox, each
-running one notebook at a time in a fresh fork."""
+running one notebook at a time in a fresh, confined fork.
+
+The grader trusts nothing a worker says unless it is one whole frame that carries the nonce
+of the request it answers, and arrives before that notebook's deadline. Anything else costs
+the worker its life (it is killed and a fresh one started) and the notebook it was running a
+status in plain words; no other notebook's result can move.
+"""
 from __future__ import annotations
 
-import json
+import os
 import queue
+import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from .sandbox import bubblewrap, bwrap_command
+from . import confine, protocol
+from .sandbox import INSTALL_HINT, bubblewrap, bwrap_command, notebook_uid
+
+START_SECONDS = 120.0  # importing torch takes seconds; a worker that is not ready by then will not be
+ANSWER_MARGIN = 15.0  # beyond a notebook's own time limit, before its worker counts as stuck
+MAX_REPLY_BYTES = 64 * 2**20  # one notebook's reply; its outputs are capped well below this
 
 
-class ZygoteFailed(RuntimeError):
+class WorkerFailed(RuntimeError):
+    """The grading machinery failed (a worker could not start, or could not confine a
+    notebook): not the notebook's doing, so not a grade."""
+
+
+class SandboxUnavailable(WorkerFailed):
     pass
 
 
+class NotebookBrokeWorker(RuntimeError):
+    """The notebook stopped, killed or tampered with the worker running it: `status` says which."""
+
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
 class Zygote:
-    def __init__(self, scratch: Path):
-        self.scratch = scratch
+    def __init__(self, scratch: Path, sandbox: bool = True):
+        self.scratch, self.sandbox = scratch, sandbox
         self.proc: subprocess.Popen | None = None
+        self.reader: protocol.FrameReader | None = None
 
     def start(self) -> None:
         self.spawn()
@@ -29,51 +56,110 @@ class Zygote:
         # that outlives the zygote (the main thread, or a worker thread of the pool using it)
         self.scratch.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "autograde.zygote"]
-        env = {"HOME": str(self.scratch), "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
-        bwrap = bubblewrap()
-        if bwrap:
-            command = bwrap_command(bwrap, self.scratch, command, {**env, "AUTOGRADE_SANDBOX": "1"})
         # only these variables: the grader's environment may hold secrets (a gradebook password, keys)
+        env = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+        if self.sandbox:
+            bwrap = bubblewrap()
+            if not bwrap:
+                raise SandboxUnavailable(f"no working sandbox: {INSTALL_HINT}")
+            uid = notebook_uid()
+            sandboxed = {**env, "AUTOGRADE_SANDBOX": "1", **({"AUTOGRADE_NOTEBOOK_UID": str(uid)} if uid else {})}
+            command = bwrap_command(bwrap, command, sandboxed)
+        else:
+            env = {**env, "HOME": str(self.scratch), "AUTOGRADE_SCRATCH": str(self.scratch)}
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, cwd=self.scratch, env=env)
+                                     bufsize=0, cwd=self.scratch, env=env)
+        self.reader = protocol.FrameReader(self.proc.stdout.fileno(), max_bytes=1 << 62)
 
     def wait_ready(self) -> None:
-        ready = self.proc.stdout.readline()
-        if not ready or not json.loads(ready).get("ready"):
-            raise ZygoteFailed("the grading worker did not start")
-
-    def run(self, request: dict) -> dict:
-        if self.proc is None or self.proc.poll() is not None:
-            self.start()
         try:
-            self.proc.stdin.write(json.dumps({**request, "scratch_root": str(self.scratch)}) + "\n")
-            self.proc.stdin.flush()
-            line = self.proc.stdout.readline()
-            return json.loads(line)
-        except (OSError, ValueError) as exc:  # the zygote itself went away: start a new one next time
+            ready = self.reader.read(time.monotonic() + START_SECONDS)
+        except protocol.ProtocolError as exc:
             self.close()
-            raise ZygoteFailed(f"the grading worker failed: {exc}") from exc
+            raise WorkerFailed(f"a grading worker did not start ({exc})") from exc
+        if ready.get("ready") is not True:
+            self.close()
+            raise WorkerFailed("a grading worker did not start (unexpected first message)")
+
+    def run(self, request: protocol.Request) -> protocol.Reply:
+        """One notebook's reply. A worker that breaks while running it is replaced and the
+        notebook run once more, so a machine's hiccup is not charged to it; a notebook that
+        breaks its worker twice gets the status of the second time."""
+        status = ""
+        for _ in range(2):
+            try:
+                return self._run_once(request)
+            except NotebookBrokeWorker as exc:
+                if exc.status.startswith(("stopped", "timeout")):
+                    raise  # it already had its whole time
+                status = exc.status
+        raise NotebookBrokeWorker(status)
+
+    def _run_once(self, request: protocol.Request) -> protocol.Reply:
+        if self.proc is None or self.proc.poll() is not None:
+            self.close()
+            self.start()
+        nonce = secrets.token_hex(16)
+        deadline = time.monotonic() + float(request["notebook_timeout"]) + ANSWER_MARGIN
+        try:
+            fd = self.proc.stdin.fileno()
+            protocol.send(fd, dict(request))
+            protocol.send(fd, {"nonce": nonce})
+            start = self.reader.total
+            self.reader.max_bytes = start + MAX_REPLY_BYTES
+            reply = self.reader.read(deadline)
+        except protocol.TimedOut:
+            stopped = any(confine.state_of(pid) in ("T", "t") for pid in confine.processes_under(self.proc.pid))
+            self.close()
+            raise NotebookBrokeWorker("stopped its grading worker" if stopped else
+                                      "timeout: its grading worker did not answer in time") from None
+        except (protocol.Closed, BrokenPipeError, ConnectionError):
+            self.close()
+            raise NotebookBrokeWorker("killed its grading worker") from None
+        except protocol.ProtocolError:
+            self.close()
+            raise NotebookBrokeWorker("tampered with its grading worker") from None
+        if reply.get("nonce") != nonce or not _well_formed(reply, len(request["cells"])):
+            self.close()
+            raise NotebookBrokeWorker("tampered with its grading worker")
+        if (reply.get("stopped") or {}).get("why") == "could not start":
+            raise WorkerFailed("a grading worker could not confine the notebook")
+        return reply
 
     def close(self) -> None:
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                pipe.close()
             self.proc = None
+
+
+def _well_formed(reply: dict, cells: int) -> bool:
+    outputs, stopped = reply.get("outputs"), reply.get("stopped")
+    return (isinstance(outputs, list) and len(outputs) <= cells and all(isinstance(o, list) for o in outputs)
+            and (stopped is None or isinstance(stopped, dict) and isinstance(stopped.get("cell"), int)
+                 and isinstance(stopped.get("why"), str)))
 
 
 class WarmPool:
     """`workers` zygotes shared by threads; `run` blocks until one is free."""
 
-    def __init__(self, workers: int, scratch: Path):
-        self.zygotes = [Zygote(scratch / f"worker-{i}") for i in range(workers)]
+    def __init__(self, workers: int, scratch: Path, sandbox: bool = True):
+        if sandbox and not bubblewrap():
+            raise SandboxUnavailable(f"no working sandbox: {INSTALL_HINT}")
+        self.zygotes = [Zygote(scratch / f"worker-{i}", sandbox) for i in range(workers)]
         self.free: queue.Queue[Zygote] = queue.Queue()
         for z in self.zygotes:  # they warm up in parallel
             z.spawn()
         for z in self.zygotes:
-            z.wait_ready()
+            try:
+                z.wait_ready()
+            except WorkerFailed:
+                pass  # started again on its first notebook; if it fails then, that notebook is not graded
             self.free.put(z)
 
-    def run(self, request: dict) -> dict:
+    def run(self, request: protocol.Request) -> protocol.Reply:
         zygote = self.free.get()
         try:
             return zygote.run(request)

@@ -3,26 +3,27 @@
 It imports torch and IPython once, then for every notebook it forks a child that runs the
 cells in a fresh IPython shell and reports each cell's outputs. The child is a copy of a
 process that never ran student code, so nothing one notebook does (monkeypatching torch,
-globals, files in its scratch folder, stray processes) reaches the next one: the child's
-memory goes with it, its folder is deleted, its process group is killed.
+globals, files, processes it started) reaches the next one: the child's memory, its /tmp and
+every process in its PID namespace go with it.
 
-Protocol on stdin/stdout: one JSON object per line.
-  request:  {"cells": [source, ...], "timeout": s, "notebook_timeout": s, "memory_bytes": n, "max_output_bytes": n}
-  reply:    {"outputs": [[output, ...] per cell that ran], "stopped": null or {"cell": i, "why": ...},
-             "truncated": bool, "seconds": s}
+It speaks protocol.py on stdin and stdout. How each notebook is confined (its own PID and
+mount namespaces, its own uid, its limits) is confine.py.
 """
 from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import signal
 import sys
 import tempfile
 import time
 
+from . import confine, protocol
+
 GRACE = 3.0  # seconds a timed-out cell gets to stop after its interrupt, before the child is killed
+CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send beyond its output cap
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class CellTimeout(BaseException):
@@ -125,23 +126,16 @@ def _is_check(output: dict) -> bool:
     return CHECK_MIME in output.get("data", {})
 
 
-def _child(request: dict, reply_fd: int, shell, Capture, Stream) -> None:
-    import resource
-
+def _notebook(request: dict, reply_fd: int, shell, Capture, Stream) -> None:
+    """The notebook's first process (pid 1 of its namespace): runs the cells, one frame per cell."""
     import torch
 
-    os.setpgid(0, 0)  # its own process group: everything it starts is killed with it
-    os.closerange(3, reply_fd)  # the zygote's protocol must stay out of a student's reach
-    os.closerange(reply_fd + 1, 65536)
-    limit = int(request["memory_bytes"])
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    scratch = request["scratch"]
-    os.chdir(scratch)
-    os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": scratch, "TMPDIR": scratch})
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
+    os.setsid()  # kill(0, ...) now reaches only the notebook's own processes
+    confine.enter_as_notebook(request.get("notebook_uid"), int(request["max_processes"]),
+                              int(request["memory_bytes"]), int(request["disk_bytes"]))
+    work = request["work"]
+    os.chdir(work)
+    os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     torch.seed()  # a fresh kernel's generator starts from a random seed too
     Capture.limit = int(request["max_output_bytes"])
@@ -151,106 +145,167 @@ def _child(request: dict, reply_fd: int, shell, Capture, Stream) -> None:
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    with os.fdopen(reply_fd, "w", buffering=1) as reply:
-        for source in request["cells"]:
-            Capture.outputs = []
-            signal.setitimer(signal.ITIMER_REAL, float(request["timeout"]))
-            try:
-                shell.run_cell(source, store_history=True)
-            except CellTimeout as exc:  # raised outside the cell's own try (e.g. during display)
-                Capture.add({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc), "traceback": []})
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            for output in Capture.outputs:
-                if output["output_type"] == "stream":
-                    output["text"] = "".join(output["text"])
-            reply.write(json.dumps({"outputs": Capture.outputs, "truncated": Capture.truncated}, default=str) + "\n")
-
-
-def run(request: dict, warm) -> dict:
-    """Fork a child for one notebook and collect its cells' outputs."""
-    started = time.monotonic()
-    scratch = tempfile.mkdtemp(prefix="nb-", dir=request["scratch_root"])
-    request = {**request, "scratch": scratch}
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child never returns
+    for source in request["cells"]:
+        Capture.outputs = []
+        signal.setitimer(signal.ITIMER_REAL, float(request["timeout"]))
         try:
-            os.close(read_fd)
-            _child(request, write_fd, *warm)
+            shell.run_cell(source, store_history=True)
+        except CellTimeout as exc:  # raised outside the cell's own try (e.g. during display)
+            Capture.add({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc), "traceback": []})
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        for output in Capture.outputs:
+            if output["output_type"] == "stream":
+                output["text"] = "".join(output["text"])
+        protocol.send(reply_fd, {"outputs": Capture.outputs, "truncated": Capture.truncated})
+
+
+def _middle(request: dict, reply_fd: int, pid_fd: int, warm) -> None:
+    """Between the worker and the notebook: makes the notebook's namespaces, forks its first
+    process into them, reports that process's pid and waits for it."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # the worker's protocol must stay out of a student's reach
+        os.dup2(devnull, fd)
+    keep = sorted({reply_fd, pid_fd})
+    os.closerange(3, keep[0])
+    os.closerange(keep[0] + 1, keep[1])
+    os.closerange(keep[1] + 1, 65536)
+    try:
+        confine.new_namespaces(int(request["disk_bytes"]))
+        request = {**request, "work": confine.WORK}
+        isolated = True
+    except (confine.ConfineError, OSError):
+        if request.get("require_isolation"):
+            os._exit(71)
+        request, isolated = {**request, "work": request["fallback_work"], "notebook_uid": None}, False
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(pid_fd)
+            _notebook(request, reply_fd, *warm)
         finally:
             os._exit(0)
-    os.close(write_fd)
-    outputs, stopped, truncated = [], None, False
-    deadline = started + float(request["notebook_timeout"])
-    buffer = b""
-    with os.fdopen(read_fd, "rb") as pipe:
-        for index in range(len(request["cells"])):
-            cell_deadline = min(deadline, time.monotonic() + float(request["timeout"]) + GRACE)
-            line = None
-            while line is None:
-                if b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    break
-                left = cell_deadline - time.monotonic()
-                ready, _, _ = select.select([pipe], [], [], max(0.0, left))
-                if not ready:
-                    break
-                chunk = os.read(pipe.fileno(), 1 << 20)
-                if not chunk:
-                    break
-                buffer += chunk
-            if line is None:
-                why = "died" if time.monotonic() < cell_deadline else "timeout" if time.monotonic() < deadline else "time limit"
-                stopped = {"cell": index, "why": why}
-                break
-            result = json.loads(line)
-            outputs.append(result["outputs"])
-            truncated = truncated or result["truncated"]
-    _end(pid)
-    # nothing a student left behind reaches the next notebook: not its folder, not the worker's, not /tmp
-    _wipe(request["scratch_root"], keep=set())
-    if os.environ.get("AUTOGRADE_SANDBOX") == "1":
-        _wipe("/tmp", keep=TMP_AT_START)  # the sandbox's own tmpfs; what was there at start holds mount points
-    return {"outputs": outputs, "stopped": stopped, "truncated": truncated, "seconds": time.monotonic() - started}
-
-
-def _end(pid: int) -> None:
-    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-        try:
-            target()
-        except ProcessLookupError:
-            pass
+    os.close(reply_fd)
+    os.write(pid_fd, f"{pid} {int(isolated)}".encode())
+    os.close(pid_fd)
     os.waitpid(pid, 0)
+    os._exit(0)
 
 
-TMP_AT_START: set[str] = set()
+class MemoryLimit(Exception):
+    pass
 
 
-def _wipe(folder: str, keep: set[str]) -> None:
-    for entry in set(os.listdir(folder)) - keep:
-        path = os.path.join(folder, entry)
+def _private_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
         try:
-            shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
-        except OSError:
-            pass
+            with open(f"/proc/{pid}/statm") as f:
+                fields = f.read().split()
+            total += (int(fields[1]) - int(fields[2])) * PAGE  # resident minus file-backed and shared
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
+    """Run one notebook in a fresh, confined fork and collect its cells' outputs."""
+    started = time.monotonic()
+    # used only where the machine allows no namespaces (--no-sandbox without user namespaces)
+    fallback_work = tempfile.mkdtemp(prefix="nb-", dir=request["fallback_root"])
+    request = {**request, "fallback_work": fallback_work}
+    reply_r, reply_w = os.pipe()
+    pid_r, pid_w = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # never returns
+        try:
+            os.close(reply_r)
+            os.close(pid_r)
+            _middle(request, reply_w, pid_w, warm)
+        finally:
+            os._exit(70)
+    os.close(reply_w)
+    os.close(pid_w)
+    nonce = commands.read(time.monotonic() + 30)["nonce"]  # read only now: the notebook never held it
+    with os.fdopen(pid_r, "rb") as f:
+        told = f.read().split()  # written at once by the middle process, or empty if it failed
+    outputs, stopped, truncated = [], None, False
+    if len(told) != 2:
+        os.waitpid(middle, 0)
+        os.close(reply_r)
+        shutil.rmtree(fallback_work, ignore_errors=True)
+        return {"nonce": nonce, "outputs": [], "stopped": {"cell": 0, "why": "could not start"}, "truncated": False,
+                "seconds": time.monotonic() - started}
+    first, isolated = int(told[0]), told[1] == b"1"
+    limit = int(request["memory_bytes"])
+
+    def watchdog() -> None:
+        if _private_bytes(confine.processes_under(first)) > limit:
+            raise MemoryLimit
+
+    deadline = started + float(request["notebook_timeout"])
+    reader = protocol.FrameReader(reply_r, int(request["max_output_bytes"]) + CHANNEL_SLACK, tick=watchdog)
+    for index in range(len(request["cells"])):
+        cell_deadline = min(deadline, time.monotonic() + float(request["timeout"]) + GRACE)
+        try:
+            result = reader.read(cell_deadline)
+            if not isinstance(result.get("outputs"), list) or not all(isinstance(o, dict) for o in result["outputs"]):
+                raise protocol.ProtocolError("not a cell's outputs")
+        except protocol.TimedOut:
+            why = "time limit" if cell_deadline >= deadline else "timeout"
+        except protocol.Closed:
+            why = "died"
+        except MemoryLimit:
+            why = "memory limit"
+        except protocol.ProtocolError:
+            why = "output limit" if reader.total > reader.max_bytes - protocol.HEADER.size else "corrupt output"
+        else:
+            outputs.append(result["outputs"])
+            truncated = truncated or bool(result.get("truncated"))
+            continue
+        stopped = {"cell": index, "why": why}
+        break
+    os.close(reply_r)
+    _end(middle, first, isolated)
+    shutil.rmtree(fallback_work, ignore_errors=True)
+    return {"nonce": nonce, "outputs": outputs, "stopped": stopped, "truncated": truncated,
+            "seconds": time.monotonic() - started}
+
+
+def _end(middle: int, first: int, isolated: bool) -> None:
+    """Kill the notebook: its pid 1 (the kernel then kills the rest of its namespace), or
+    without a namespace, its session and every descendant."""
+    import signal as sig
+
+    done, _ = os.waitpid(middle, os.WNOHANG)
+    if not done:  # the middle process waits for the notebook's pid 1, so that pid is still its own
+        victims = [first] if isolated else confine.processes_under(first)
+        for pid in victims:
+            for target in (lambda: os.killpg(pid, sig.SIGKILL), lambda: os.kill(pid, sig.SIGKILL)):
+                try:
+                    target()
+                except (ProcessLookupError, PermissionError):
+                    pass
+        os.waitpid(middle, 0)
 
 
 def main() -> None:
+    confine.set_dumpable(False)  # no ptrace, no /proc/PID/fd or mem for anything else of this uid
     warm = _warm_up()
-    TMP_AT_START.update(os.listdir("/tmp"))
-    protocol = os.fdopen(os.dup(1), "w", buffering=1)
+    out = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # stray prints must not corrupt the protocol
-    protocol.write(json.dumps({"ready": True}) + "\n")
-    for line in iter(sys.stdin.readline, ""):
-        request = json.loads(line)
+    commands = protocol.FrameReader(0, max_bytes=1 << 62)
+    protocol.send(out, {"ready": True})
+    fallback_root = os.environ.get("AUTOGRADE_SCRATCH", "/tmp")
+    while True:
         try:
-            reply = run(request, warm)
-        except Exception as exc:  # the zygote itself must keep serving
-            reply = {"outputs": [], "stopped": {"cell": 0, "why": f"could not run: {type(exc).__name__}"},
-                     "truncated": False, "seconds": 0.0}
-        protocol.write(json.dumps(reply, default=str) + "\n")
+            request = commands.read()
+        except protocol.Closed:
+            return
+        request.update(notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
+                       require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
+        protocol.send(out, run(request, warm, commands))
 
 
 if __name__ == "__main__":

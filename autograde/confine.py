@@ -1,0 +1,119 @@
+"""Confining one notebook inside a warm worker (zygote.py), with Linux namespaces.
+
+For every notebook the worker forks a middle process that makes a new PID namespace and a
+new mount namespace, and forks the notebook's first process into them (pid 1 there):
+- When that process ends or is killed, the kernel kills every process left in its PID
+  namespace: daemons, new sessions and process groups, double forks, threads.
+- From inside, the worker has no pid: getppid() is 0, kill() cannot name it, and the
+  notebook's own /proc lists only its own processes.
+- /tmp is a fresh tmpfs of `disk_bytes` (its work folder and /dev/shm live in it), freed with
+  the namespace.
+- Run as root (bubblewrap as root keeps CAP_SETUID for this), the notebook then drops to a uid of
+  its own, so it shares nothing with the worker; otherwise a user namespace lets an
+  unprivileged worker do the same, and the worker, marked non-dumpable, stays out of reach of
+  ptrace and /proc/PID/fd.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x1000, 0x4000, 0x40000
+PR_SET_DUMPABLE = 4
+WORK = "/tmp/work"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class ConfineError(OSError):
+    pass
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise ConfineError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def set_dumpable(flag: bool) -> None:
+    _check(_libc.prctl(PR_SET_DUMPABLE, int(flag), 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), flags,
+                       data and data.encode()), f"mount {target}")
+
+
+def new_namespaces(disk_bytes: int) -> None:
+    """In the middle process: new PID and mount namespaces for the notebook's processes (its
+    next child is their pid 1), with a fresh /tmp. Raises ConfineError where the machine
+    does not allow it."""
+    uid, gid = os.getuid(), os.getgid()
+    if uid == 0:
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
+    else:
+        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID), "unshare")
+        set_dumpable(True)  # a non-dumpable process may not write its own uid_map
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as f:
+                f.write(text)
+        set_dumpable(False)
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here shows outside
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(disk_bytes)},mode=1777")
+    os.mkdir(WORK, 0o700)
+    if os.path.isdir("/dev/shm"):
+        os.mkdir("/tmp/.shm", 0o1777)
+        os.chmod("/tmp/.shm", 0o1777)
+        _mount("/tmp/.shm", "/dev/shm", None, MS_BIND)
+
+
+def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes: int, disk_bytes: int) -> None:
+    """In the notebook's first process, before any student code: its own /proc, its limits,
+    and (where the worker is root) its own uid with no capabilities."""
+    try:
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    except ConfineError:
+        pass  # a user namespace may not mount proc under bubblewrap's; the worker is non-dumpable either way
+    limits = {resource.RLIMIT_AS: memory_bytes, resource.RLIMIT_CORE: 0, resource.RLIMIT_FSIZE: disk_bytes,
+              resource.RLIMIT_NPROC: max_processes}
+    for kind, value in limits.items():
+        resource.setrlimit(kind, (value, value))
+    if notebook_uid is not None and os.getuid() == 0:
+        os.chown(WORK, notebook_uid, notebook_uid)
+        os.setgroups([])
+        os.setresgid(notebook_uid, notebook_uid, notebook_uid)
+        os.setresuid(notebook_uid, notebook_uid, notebook_uid)  # drops every capability
+    set_dumpable(True)  # its own /proc files stay readable to itself
+
+
+def processes_under(root: int) -> list[int]:
+    """`root` and its descendants, by parent pid in /proc. A notebook's orphans are
+    re-parented to its pid 1, so this is all of its processes."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(b")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def state_of(pid: int) -> str | None:
+    """The process's state letter (R, S, T for stopped, ...), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(b")") + 2:].split()[0].decode()
