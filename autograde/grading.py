@@ -49,17 +49,18 @@ class Settings:
     sandbox: bool = True  # False: --no-sandbox, every row says so
     max_processes: int = 64  # processes and threads a notebook may have at once
     disk_bytes: int = 256 * 2**20  # what a notebook may write to /tmp, /dev/shm and its folder together
+    notebook_timeout: int | None = None  # seconds for a whole notebook (default: ten cells' worth, at least 60)
 
     def fingerprint(self) -> str:
         """What a grade depends on besides the hand-in: limits and references (not the worker count)."""
         digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
-                                            self.max_processes, self.disk_bytes]).encode())
+                                            self.max_processes, self.disk_bytes, self.notebook_timeout]).encode())
         for path in sorted(REFERENCE_DIR.rglob("*.safetensors")):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
     def request(self, cells: list[str]) -> Request:
-        return Request(cells=cells, timeout=self.timeout, notebook_timeout=max(60, 10 * self.timeout),
+        return Request(cells=cells, timeout=self.timeout, notebook_timeout=self.notebook_timeout or max(60, 10 * self.timeout),
                        memory_bytes=self.memory_bytes, max_output_bytes=self.max_output_bytes,
                        max_processes=self.max_processes, disk_bytes=self.disk_bytes)
 

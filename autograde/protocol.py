@@ -61,6 +61,10 @@ class TimedOut(ProtocolError):
     """No whole frame arrived before the deadline."""
 
 
+class TooLarge(ProtocolError):
+    """A frame, or the channel's total, is over its cap."""
+
+
 def encode(message: dict) -> bytes:
     body = json.dumps(message, default=str).encode()
     return HEADER.pack(len(body)) + body
@@ -85,7 +89,7 @@ class FrameReader:
     def read(self, deadline: float | None = None) -> dict:
         size = HEADER.unpack(self._exactly(HEADER.size, deadline))[0]
         if self.total + size > self.max_bytes:
-            raise ProtocolError(f"frame of {size} bytes is over the channel's cap")
+            raise TooLarge(f"frame of {size} bytes is over the channel's cap")
         try:
             message = json.loads(self._exactly(size, deadline))
         except (UnicodeDecodeError, ValueError) as exc:

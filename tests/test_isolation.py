@@ -1,0 +1,203 @@
+"""Every isolation claim of the README, attacked: a hostile notebook, then an honest student
+graded right after it on the same (only) worker, who must keep exactly full marks and `ok`.
+Then the grader's own defences: deadlines from outside, workers replaced, machinery failures
+that are not grades, and no silent run without a sandbox."""
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from autograde import cli, confine
+from autograde import example_class as ex
+from autograde.grading import NO_SANDBOX, NOT_GRADED, STATE_FILE, Settings, grade
+from autograde.references import references
+from autograde.sandbox import bubblewrap
+from autograde.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
+
+from hostile import ATTACKS
+
+NB1 = ex.NB1
+STEM1 = NB1[:-6]
+BOUND = 420  # seconds: the whole class must be graded by then, whatever the attackers do
+
+needs_sandbox = pytest.mark.skipif(not bubblewrap(), reason="bubblewrap is not installed (apt-get install bubblewrap)")
+
+
+def full_marks() -> float:
+    return sum(e["points"] for e in references().exercises_of(STEM1).values())
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory):
+    """Attackers and honest students in turn, graded with one worker."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+    tmp = tmp_path_factory.mktemp("attacked")
+    students = {"00-honest": {NB1: ex.text(ex.solved(NB1))}}
+    for i, attack in enumerate(ATTACKS, start=1):
+        students[f"{i:02d}a-{attack.name}"] = {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", attack.source)}
+        students[f"{i:02d}b-honest"] = {NB1: ex.text(ex.solved(NB1))}
+    source = ex.write_class(tmp / "class", students)
+    started = time.monotonic()
+    rows = grade(source, tmp / "out", settings=Settings(timeout=5, workers=1))
+    seconds = time.monotonic() - started
+    return {r.student_id: r for r in rows if r.notebook == STEM1}, seconds
+
+
+def attacker(attacked, name):
+    rows, _ = attacked
+    return next(row for student, row in rows.items() if student.endswith(f"a-{name}"))
+
+
+def honest_after(attacked, name):
+    rows, _ = attacked
+    index = next(i for i, a in enumerate(ATTACKS, start=1) if a.name == name)
+    return rows[f"{index:02d}b-honest"]
+
+
+@pytest.mark.parametrize("name", [a.name for a in ATTACKS])
+def test_an_honest_student_after_an_attack_keeps_full_marks(attacked, name):
+    row = honest_after(attacked, name)
+    assert (row.score, row.status) == (full_marks(), "ok"), row
+
+
+def test_the_attacked_run_ends_in_bounded_time(attacked):
+    rows, seconds = attacked
+    assert seconds < BOUND and len(rows) == 2 * len(ATTACKS) + 1
+
+
+# What each attack earns its author: its own correct answers, and a status where it broke a limit.
+@pytest.mark.parametrize("name, status", [
+    ("survivor", "ok"), ("forged-reply", "ok"), ("stop-parent", "ok"), ("kill-parent", "ok"), ("ptrace", "ok"),
+    ("fork-bomb", "ok"), ("disk-fill", "ok"),
+    ("memory-split", "memory limit in cell 9"),
+    ("channel-flood", "output limit reached in cell 9"),
+])
+def test_an_attacker_gets_what_its_own_code_earned(attacked, name, status):
+    row = attacker(attacked, name)
+    assert row.status == status, row
+    if status == "ok":
+        assert row.score == full_marks()
+
+
+def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
+    """What the attacks above rely on is simply not there: no other pid, no parent, no pipe but its own."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    probe = ("import os\nprint('ppid', os.getppid(), 'pids', sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
+             "print('uid', os.getuid() != 0)\n"
+             "import ctypes\nprint('dumpable', ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))")
+    with WarmPool(1, tmp_path) as pool:
+        reply = pool.run(Settings(timeout=5).request([probe]))
+    text = "".join(o.get("text", "") for o in reply["outputs"][0])
+    assert "ppid 0 pids ['1']" in text and "uid True" in text
+
+
+def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    by_name = {a.name: a.source for a in ATTACKS}
+    settings = Settings(timeout=10)
+    with WarmPool(1, tmp_path) as pool:
+        forks = pool.run(settings.request([by_name["fork-bomb"]]))
+        disk = pool.run(settings.request([by_name["disk-fill"], "import os\nprint('left:', os.listdir('/tmp'), os.listdir('.'))"]))
+    forked = int("".join(o.get("text", "") for o in forks["outputs"][0]).split("forked:")[1])
+    assert 0 < forked < settings.max_processes
+    texts = ["".join(o.get("text", "") for o in cell) for cell in disk["outputs"]]
+    assert int(texts[0].split("MiB written:")[1]) <= settings.disk_bytes >> 20
+    assert "autograde-attack-fill" in texts[1]  # a later cell of the same notebook still sees its files
+
+
+def test_nothing_written_survives_into_the_next_notebook(tmp_path):
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    settings = Settings(timeout=10)
+    with WarmPool(1, tmp_path) as pool:
+        pool.run(settings.request(["open('/tmp/x', 'w').write('x'); open('/dev/shm/x', 'w').write('x'); open('x', 'w').write('x')"]))
+        reply = pool.run(settings.request(["import os\nprint(sorted(os.listdir('/tmp')), os.listdir('/dev/shm'), os.listdir('.'))"]))
+    assert reply["outputs"][0][0]["text"] == "['.shm', 'work'] [] []\n"
+
+
+@needs_sandbox
+def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypatch):
+    """Stopped from outside (as a notebook that stopped it would): the deadline fires, the notebook
+    gets a plain status, and the next notebook runs on a fresh worker."""
+    import autograde.warm as warm
+
+    monkeypatch.setattr(warm, "ANSWER_MARGIN", 2.0)
+    settings = Settings(timeout=2, notebook_timeout=3)
+    zygote = Zygote(tmp_path)
+    zygote.start()
+    try:
+        def stop_worker():
+            for pid in confine.processes_under(zygote.proc.pid):
+                os.kill(pid, signal.SIGSTOP)
+
+        threading.Timer(1.0, stop_worker).start()
+        started = time.monotonic()
+        with pytest.raises(NotebookBrokeWorker) as broke:
+            zygote.run(settings.request(["import time\ntime.sleep(2)"]))
+        assert broke.value.status == "stopped its grading worker" and time.monotonic() - started < 30
+        reply = zygote.run(settings.request(["print(6 * 7)"]))
+        assert reply["outputs"] == [[{"output_type": "stream", "name": "stdout", "text": "42\n"}]]
+    finally:
+        zygote.close()
+
+
+@needs_sandbox
+def test_a_worker_killed_through_no_fault_of_the_notebook_costs_it_nothing(tmp_path):
+    zygote = Zygote(tmp_path)
+    zygote.start()
+    try:
+        victim = zygote.proc.pid
+        threading.Timer(1.0, lambda: os.kill(victim, signal.SIGKILL)).start()
+        reply = zygote.run(Settings(timeout=5).request(["import time\ntime.sleep(2)\nprint('done')"]))
+        assert reply["stopped"] is None and reply["outputs"][0][0]["text"] == "done\n"
+        assert zygote.proc.pid != victim
+    finally:
+        zygote.close()
+
+
+def test_machinery_failures_are_not_grades(tmp_path, monkeypatch):
+    """A worker that cannot start: rows say so, nothing is kept for resuming, the command exits 1,
+    and the next run grades those notebooks."""
+    source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
+    out = tmp_path / "out"
+
+    def cannot_start(self):
+        raise WorkerFailed("a grading worker did not start")
+
+    monkeypatch.setattr(Zygote, "start", cannot_start)
+    monkeypatch.setattr(Zygote, "wait_ready", lambda self: cannot_start(self))
+    sandbox = [] if bubblewrap() else ["--no-sandbox"]
+    assert cli.main(["grade", str(source), "--out", str(out), "--workers", "1", *sandbox]) == 1
+    state = (out / STATE_FILE).read_text()
+    assert "ana" not in state
+    monkeypatch.undo()
+    rows = grade(source, out, settings=Settings(timeout=10, workers=1, sandbox=bool(bubblewrap())))
+    row = next(r for r in rows if r.notebook == STEM1)
+    assert row.graded and row.score == full_marks() and NOT_GRADED not in row.status
+
+
+def test_without_a_sandbox_grading_refuses_and_says_how_to_install_one(tmp_path, monkeypatch, capsys):
+    import autograde.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "bubblewrap", lambda: None)
+    source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["grade", str(source), "--out", str(tmp_path / "out")])
+    assert exit_.value.code == 2
+    assert "apt-get install bubblewrap" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_with_no_sandbox_every_row_says_so(tmp_path, monkeypatch):
+    import autograde.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "bubblewrap", lambda: None)
+    source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
+    rows = grade(source, tmp_path / "out", settings=Settings(timeout=10, workers=1, sandbox=False))
+    assert rows and all(r.status.endswith(NO_SANDBOX) for r in rows)
+    assert next(r for r in rows if r.notebook == STEM1).score == full_marks()
