@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 from . import course
+from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES
 
 
 def cmd_references(args: argparse.Namespace) -> int:
@@ -49,7 +50,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from .report import Progress, print_summary, write_csv
 
     settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
-                        scheduler=args.scheduler, sandbox=not args.no_sandbox)
+                        scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
+                        disk_bytes=int(args.disk_mb * 2**20))
     if args.no_sandbox:
         print("warning: --no-sandbox: student code runs as you and can read and change what you can "
               "(other hand-ins, the gradebook); every row's status says so", file=sys.stderr)
@@ -117,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assignment", default=course.ASSIGNMENT, help="assignment id (default: %(default)s)")
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL (default: sqlite in --out)")
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: %(default)s)")
-    p.add_argument("--memory-gb", type=float, default=3.0, help="memory limit of a student's kernel (default: %(default)s)")
+    p.add_argument("--memory-gb", type=float, default=3.0,
+                   help="memory limit of a notebook, all its processes together (default: %(default)s)")
+    p.add_argument("--max-processes", type=int, default=DEFAULT_MAX_PROCESSES,
+                   help="processes and threads a notebook may have at once (default: %(default)s)")
+    p.add_argument("--disk-mb", type=float, default=DEFAULT_DISK_BYTES / 2**20,
+                   help="what a notebook may write to /tmp, /dev/shm and its folder together (default: %(default)g)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run in parallel (default: all cores, %(default)s)")
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster (tcp://HOST:8786) instead of this machine")
     p.add_argument("--no-sandbox", action="store_true",

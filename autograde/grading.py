@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 from . import course
-from .protocol import Request
+from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
 from .references import REFERENCE_DIR, references
 from .submissions import Handin, UsageError, collect, read_notebook
 
@@ -47,8 +47,8 @@ class Settings:
     max_output_bytes: int = 2_000_000
     scheduler: str | None = None  # a Dask scheduler's address; None: warm workers on this machine
     sandbox: bool = True  # False: --no-sandbox, every row says so
-    max_processes: int = 64  # processes and threads a notebook may have at once
-    disk_bytes: int = 256 * 2**20  # what a notebook may write to /tmp, /dev/shm and its folder together
+    max_processes: int = DEFAULT_MAX_PROCESSES
+    disk_bytes: int = DEFAULT_DISK_BYTES
     notebook_timeout: int | None = None  # seconds for a whole notebook (default: ten cells' worth, at least 60)
 
     def fingerprint(self) -> str:

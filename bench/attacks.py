@@ -1,0 +1,73 @@
+"""What each hostile notebook does to stock `nbgrader autograde` and to `autograde grade`.
+
+    python bench/attacks.py [--timeout SECONDS]
+
+For every attack in tests/hostile.py, a class of two: the attacker (a correct notebook 1 with
+the hostile cell added), then an honest student. Both graders take the class in one run: stock
+nbgrader as one `nbgrader autograde` command (killed after --timeout seconds if it hangs), ours
+with one worker, so the honest student runs right after the attacker on the same worker.
+Prints a Markdown table of what the honest student got from each. Runs the attacks
+unconfined under stock nbgrader: do it on a machine you can spare (each attack is bounded
+in time and size).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from bench import stock  # noqa: E402
+from hostile import ATTACKS, LEFTOVERS  # noqa: E402
+
+from autograde import example_class as ex  # noqa: E402
+from autograde.grading import Settings, grade  # noqa: E402
+from autograde.references import references  # noqa: E402
+
+STEM = ex.NB1[:-6]
+
+
+def one(attack, timeout: float, work: Path) -> tuple[str, str]:
+    full = sum(e["points"] for e in references().exercises_of(STEM).values())
+    students = {"a-attacker": {ex.NB1: ex.with_cell(ex.solved(ex.NB1), "ex1-dot-scores", attack.source)},
+                "b-honest": {ex.NB1: ex.text(ex.solved(ex.NB1))}}
+    ex.write_class(work / "class", students)
+    seconds, scores = stock(work / "class", work / "stock", timeout)
+    for leftover in LEFTOVERS:
+        Path(leftover).unlink(missing_ok=True)
+    honest = scores.get(("b-honest", STEM))
+    if seconds >= timeout:
+        stock_says = f"run did not end (killed after {timeout:.0f} s); honest: {_score(honest, full)}"
+    else:
+        stock_says = f"honest: {_score(honest, full)} ({seconds:.0f} s)"
+    started = time.monotonic()
+    rows = {r.student_id: r for r in grade(work / "class", work / "ours", settings=Settings(timeout=10, workers=1))
+            if r.notebook == STEM}
+    seconds = time.monotonic() - started
+    ours = (f"honest: {rows['b-honest'].score:g}/{full:g} `{rows['b-honest'].status}`; "
+            f"attacker: `{rows['a-attacker'].status}` ({seconds:.0f} s)")
+    return stock_says, ours
+
+
+def _score(scores: dict | None, full: float) -> str:
+    return "no grade" if scores is None else f"{sum(v or 0 for v in scores.values()):g}/{full:g}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a stuck stock run is killed")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", message="Object of type .* not in session")
+    print("| attack | stock `nbgrader autograde` | `autograde grade` |\n|---|---|---|")
+    for attack in ATTACKS:
+        stock_says, ours = one(attack, args.timeout, Path(tempfile.mkdtemp(prefix=f"attack-{attack.name}-")))
+        print(f"| {attack.name}: {attack.what} | {stock_says} | {ours} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
