@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Set up and run the course with nothing but Python 3.10+:
 
-    python3 course.py lab     open the course in JupyterLab
+    python3 course.py lab     open the course in JupyterLab (students' tools only)
+    python3 course.py lab --instructor   the same with nbgrader's instructor tools
     python3 course.py test    run every test (the same command CI runs)
     python3 course.py autograde ARGS...   the `autograde` command, e.g. `autograde grade`
 
@@ -23,6 +24,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 # The CPU build of torch: an unpinned `torch` resolves to a multi-GB CUDA build.
 TORCH = "torch==2.13.0"
 FIRST_NOTEBOOK = "notebooks/ch03/01_attention_without_weights.ipynb"
+# Jupyter configuration that hides nbgrader's instructor tools from a student's JupyterLab
+STUDENT_LAB = ROOT / "student-lab"
 
 
 def ensure_environment() -> None:
@@ -41,12 +44,19 @@ def ensure_environment() -> None:
 
 
 def lab(args: list[str]) -> int:
+    instructor = "--instructor" in args
+    args = [a for a in args if a != "--instructor"]
     command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}", FIRST_NOTEBOOK, *args]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers and CI machines often run as root
+    env = dict(os.environ)
+    if instructor:
+        print("Instructor mode: nbgrader's Create Assignment and Formgrader are on.", flush=True)
+    else:
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(filter(None, [str(STUDENT_LAB), env.get("JUPYTER_CONFIG_PATH")]))
     print(f"Opening {FIRST_NOTEBOOK}: start there, then follow the numbers.", flush=True)
     os.chdir(ROOT)
-    os.execv(command[0], command)
+    os.execve(command[0], command, env)
 
 
 def test(args: list[str]) -> int:

@@ -40,17 +40,32 @@ def one(attack, timeout: float, work: Path) -> tuple[str, str]:
     for leftover in LEFTOVERS:
         Path(leftover).unlink(missing_ok=True)
     honest = scores.get(("b-honest", STEM))
+    printed = _printed(work / "stock" / "autograded")
     if seconds >= timeout:
         stock_says = f"run did not end (killed after {timeout:.0f} s); honest: {_score(honest, full)}"
     else:
-        stock_says = f"honest: {_score(honest, full)} ({seconds:.0f} s)"
+        stock_says = f"{printed}honest: {_score(honest, full)} ({seconds:.0f} s)"
     started = time.monotonic()
     rows = {r.student_id: r for r in grade(work / "class", work / "ours", settings=Settings(timeout=10, workers=1))
             if r.notebook == STEM}
     seconds = time.monotonic() - started
-    ours = (f"honest: {rows['b-honest'].score:g}/{full:g} `{rows['b-honest'].status}`; "
+    ours = (f"{_printed(work / 'ours' / '.nbgrader' / 'autograded')}"
+            f"honest: {rows['b-honest'].score:g}/{full:g} `{rows['b-honest'].status}`; "
             f"attacker: `{rows['a-attacker'].status}` ({seconds:.0f} s)")
     return stock_says, ours
+
+
+def _printed(autograded: Path) -> str:
+    """What the attack cell printed in the attacker's graded notebook (what it reached), if anything."""
+    import nbformat
+
+    path = autograded / "a-attacker" / "ch03" / ex.NB1
+    if not path.exists():
+        return ""
+    cells = nbformat.read(path, as_version=4).cells
+    index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-dot-scores")
+    text = " ".join(o.get("text", "").strip() for o in cells[index + 1].get("outputs", []) if o.get("output_type") == "stream")
+    return f"attack printed `{text}`; " if text else ""
 
 
 def _score(scores: dict | None, full: float) -> str:
