@@ -28,6 +28,7 @@ MOODLE_FILE = re.compile(r"^(?P<name>.*)_(?P<student_id>\d+)_assignsubmission_(?
 BLACKBOARD = re.compile(
     r"^(?P<assignment>.+)_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}(?:-\d{2}){5})(?:_(?P<file_id>.+))?$")
 NBGRADER_INBOUND = re.compile(r"^(?P<student_id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
+CANVAS_TEXT = re.compile(r"^(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
 CANVAS_RENAMED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
 # what nbgrader puts beside a hand-in: not the student's work
 NBGRADER_FILES = {"timestamp.txt"}
@@ -74,6 +75,8 @@ def identify(parts: tuple[str, ...], assignment: str, receipts: dict[str, str] |
             username = receipts.get(attempt, m["student_id"])
             file = (m["file_id"] or part) if last else inner
             return Owner("blackboard", username, username, file, attempt=m["timestamp"])
+        if last and (m := CANVAS_TEXT.match(part)):  # a text entry or a link instead of files
+            return Owner("canvas", m["student_id"], m["name"], m["file_id"], late=bool(m["late"]))
         for pattern in (CANVAS_ANONYMOUS, CANVAS):
             if m := pattern.match(part):
                 name = m["student_id"] if pattern is CANVAS_ANONYMOUS else m["name"]

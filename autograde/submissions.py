@@ -96,8 +96,11 @@ def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_mo
     groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]] = {}
     unrecognised, used = [], set()
     with_assignment = {e.parts[0] for e in entries if len(e.parts) >= 3 and e.parts[1] == assignment}
-    for entry in entries:
-        owner = lms.identify(entry.parts, assignment, receipts) or _by_layout(entry, source, assignment, with_assignment)
+    named = [lms.identify(e.parts, assignment, receipts) for e in entries]
+    # in an LMS download or nbgrader's exchange, other folders (outbound/, feedback/) are not students
+    folders_are_students = not any(named)
+    for entry, owner in zip(entries, named):
+        owner = owner or _by_layout(entry, source, assignment, with_assignment, folders_are_students)
         if owner is None:
             unrecognised.append("/".join(entry.parts))
             continue
@@ -105,7 +108,7 @@ def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_mo
             used.add(entry.parts[0])
             groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
     handins = [_handin(files, names) for files in groups.values()]
-    for folder in _empty_student_folders(source, assignment, used):
+    for folder in _empty_student_folders(source, assignment, used) if folders_are_students or with_assignment else []:
         handins.append(Handin(folder, problems={assignment: f"no {assignment}/ folder"},
                               owner=lms.Owner("folder", folder, folder, "")))
     if not handins and roster is None:
@@ -114,7 +117,8 @@ def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_mo
     return Intake(_name(handins, roster), unrecognised)
 
 
-def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set[str]) -> lms.Owner | None:
+def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set[str],
+               folders_are_students: bool) -> lms.Owner | None:
     """Owners of files that no LMS named: a zip per student, a folder per student, one notebook."""
     parts = entry.parts
     if source.is_file():
@@ -129,7 +133,9 @@ def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set
     if with_assignment:  # nbgrader's submitted/STUDENT/ASSIGNMENT/: other assignments' files are not ours
         ours = parts[0] in with_assignment and len(parts) >= 3 and parts[1] == assignment
         return lms.Owner("folder", parts[0], parts[0], parts[-1] if ours else "")
-    return lms.Owner("folder", parts[0], parts[0], parts[-1])  # a folder per student, e.g. unzipped hand-ins
+    if folders_are_students:  # a folder per student, e.g. unzipped hand-ins
+        return lms.Owner("folder", parts[0], parts[0], parts[-1])
+    return None
 
 
 def _empty_student_folders(source: Path, assignment: str, found: set[str]) -> list[str]:

@@ -29,10 +29,11 @@ def test_canvas_download(tmp_path, zipped):
         {"name": "Lee, Ann", "user_id": 34567, "files": {NB1: "older", NB1.replace(".ipynb", "-1.ipynb"): "newer"}},
         {"name": "Lee, Ann", "user_id": 45678, "files": {NB1: "another Ann Lee"}},
     ])
+    tree["doejane_12345_text.html"] = "<p>my answer is in the notebook</p>"  # a text entry beside the files
     intake = collect(lx.write(tree, tmp_path / "submissions", zipped))
     found = summary(intake)
     assert set(found) == {"doejane", "王小明", "leeann", "leeann-2"}
-    assert found["doejane"] == ([NB1, NB2], {}, [])
+    assert found["doejane"] == ([NB1, NB2, "text.html"], {}, [])
     assert found["王小明"][2] == ["marked late by Canvas"]
     handin = next(h for h in intake if h.student_id == "leeann")
     assert handin.files[NB1] == b"newer" and handin.owner.key == "34567"
@@ -78,8 +79,12 @@ def test_nbgrader_exchange_and_submitted_layouts(tmp_path):
         {"student": "bo", "when": "2026-11-25 09:00:00.000000 UTC", "files": {NB1: "one"}},
     ])
     tree["bo+ps1+2026-11-25 09:00:00.000000 UTC+x/other.ipynb"] = "another assignment"
-    intake = collect(lx.write(tree, tmp_path / "exchange" / "course" / "inbound", zipped=False).parent.parent)
+    exchange = tmp_path / "exchange"
+    lx.write(tree, exchange / "course" / "inbound", zipped=False)
+    lx.write({f"course/outbound/ch03/{NB1}": "the release", f"course/feedback/abc/{NB1}.html": "x"}, exchange, zipped=False)
+    intake = collect(exchange)
     found = summary(intake)
+    assert intake.unrecognised == [f"course/feedback/abc/{NB1}.html", f"course/outbound/ch03/{NB1}"]
     assert found == {"bo": ([NB1], {}, []),
                      "jdoe": ([NB1], {}, ["2 attempts handed in: graded the latest (2026-11-25 09:00:00.000000 UTC)"])}
     assert next(h for h in intake if h.student_id == "jdoe").files[NB1] == b"second"
