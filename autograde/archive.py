@@ -114,9 +114,12 @@ class _Nested:
     def __init__(self, parent, member: str):
         self.parent, self.member = parent, member
 
-    def open(self) -> zipfile.ZipFile:
+    def file(self) -> io.BytesIO:
         with self.parent.open().open(self.member) as f:
-            return zipfile.ZipFile(io.BytesIO(f.read(MAX_NESTED_ZIP_BYTES)))
+            return io.BytesIO(f.read(MAX_NESTED_ZIP_BYTES))
+
+    def open(self) -> zipfile.ZipFile:
+        return zipfile.ZipFile(self.file())
 
 
 def _zip(archive, parts: tuple[str, ...], nested: bool) -> Iterator[Entry]:
@@ -172,9 +175,7 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 def _declared_entries(archive) -> int:
     """The number of entries the zip's end record declares, read without parsing the directory."""
-    if not isinstance(archive, _OnDisk):
-        return 0  # a nested zip is already capped in bytes
-    with archive.path.open("rb") as f:
+    with archive.path.open("rb") if isinstance(archive, _OnDisk) else archive.file() as f:
         end = zipfile._EndRecData(f)  # the stdlib's own reader of the end record (zip64 included)
     if not end:
         raise zipfile.BadZipFile("File is not a zip file")

@@ -227,3 +227,24 @@ def test_a_bad_roster_is_a_usage_error(tmp_path, text, message):
     (tmp_path / "roster.csv").write_text(text)
     with pytest.raises(submissions.UsageError, match=message):
         roster_module.load(tmp_path / "roster.csv")
+
+
+def test_a_zip_handed_in_inside_an_lms_download(tmp_path):
+    """A Canvas student who uploaded the zip `autograde submit` writes."""
+    inner = tmp_path / "jdoe.zip"
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr(f"ch03/{NB1}", "one")
+        archive.writestr(f"ch03/{NB2}", "two")
+    tree = lx.canvas([{"name": "Doe, Jane", "user_id": 12345, "files": {"jdoe.zip": inner.read_bytes()}}])
+    [handin] = collect(lx.write(tree, tmp_path / "export", zipped=True))
+    assert (handin.student_id, sorted(handin.files), handin.files[NB2]) == ("doejane", [NB1, NB2], b"two")
+
+
+def test_a_zip_listing_too_many_files_is_not_parsed(tmp_path, monkeypatch):
+    from autograde import archive
+
+    monkeypatch.setattr(archive, "MAX_ZIP_ENTRIES", 3)
+    with zipfile.ZipFile(tmp_path / "amy.zip", "w") as z:
+        for i in range(4):
+            z.writestr(f"{i}.txt", "x")
+    assert summary(collect(tmp_path))["amy"] == ([], {"amy.zip": "zip lists 4 files, more than the 3 allowed"}, [])
