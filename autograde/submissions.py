@@ -100,7 +100,7 @@ def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_mo
     # in an LMS download or nbgrader's exchange, other folders (outbound/, feedback/) are not students
     folders_are_students = not any(named)
     for entry, owner in zip(entries, named):
-        owner = owner or _by_layout(entry, source, assignment, with_assignment, folders_are_students)
+        owner = owner or _by_layout(entry, source, assignment, with_assignment if folders_are_students else None)
         if owner is None:
             unrecognised.append("/".join(entry.parts))
             continue
@@ -108,7 +108,7 @@ def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_mo
             used.add(entry.parts[0])
             groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
     handins = [_handin(files, names) for files in groups.values()]
-    for folder in _empty_student_folders(source, assignment, used) if folders_are_students or with_assignment else []:
+    for folder in _empty_student_folders(source, assignment, used) if folders_are_students else []:
         handins.append(Handin(folder, problems={assignment: f"no {assignment}/ folder"},
                               owner=lms.Owner("folder", folder, folder, "")))
     if not handins and roster is None:
@@ -117,9 +117,9 @@ def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_mo
     return Intake(_name(handins, roster), unrecognised)
 
 
-def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set[str],
-               folders_are_students: bool) -> lms.Owner | None:
-    """Owners of files that no LMS named: a zip per student, a folder per student, one notebook."""
+def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set[str] | None) -> lms.Owner | None:
+    """Owners of files that no LMS named: a zip per student, a folder per student (None: folders
+    are not students here), one notebook."""
     parts = entry.parts
     if source.is_file():
         if source.suffix.lower() == ".zip":
@@ -128,14 +128,12 @@ def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set
     if parts[0].lower().endswith(".zip"):
         stem = parts[0][:-4]
         return lms.Owner("zip", stem, stem, parts[-1])
-    if len(parts) < 2:
+    if len(parts) < 2 or with_assignment is None:
         return None
     if with_assignment:  # nbgrader's submitted/STUDENT/ASSIGNMENT/: other assignments' files are not ours
         ours = parts[0] in with_assignment and len(parts) >= 3 and parts[1] == assignment
         return lms.Owner("folder", parts[0], parts[0], parts[-1] if ours else "")
-    if folders_are_students:  # a folder per student, e.g. unzipped hand-ins
-        return lms.Owner("folder", parts[0], parts[0], parts[-1])
-    return None
+    return lms.Owner("folder", parts[0], parts[0], parts[-1])  # a folder per student, e.g. unzipped hand-ins
 
 
 def _empty_student_folders(source: Path, assignment: str, found: set[str]) -> list[str]:

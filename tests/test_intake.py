@@ -85,6 +85,7 @@ def test_nbgrader_exchange_and_submitted_layouts(tmp_path):
     intake = collect(exchange)
     found = summary(intake)
     assert intake.unrecognised == [f"course/feedback/abc/{NB1}.html", f"course/outbound/ch03/{NB1}"]
+    assert summary(collect(exchange / "course")) == found  # outbound/ch03/ is not a student's folder
     assert found == {"bo": ([NB1], {}, []),
                      "jdoe": ([NB1], {}, ["2 attempts handed in: graded the latest (2026-11-25 09:00:00.000000 UTC)"])}
     assert next(h for h in intake if h.student_id == "jdoe").files[NB1] == b"second"
