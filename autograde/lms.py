@@ -1,9 +1,9 @@
 """Whose file is this? The names Canvas, Moodle, Blackboard and nbgrader give hand-ins.
 
-Each pattern is written the way nbgrader's `zip_collect` expects them
-(`c.FileNameCollectorPlugin.named_regexp`: groups `student_id` and `file_id`, optionally
-`timestamp`), so the same expression can be handed to nbgrader. They follow the code that
-names the files:
+The file-name patterns are written the way nbgrader's `zip_collect` expects them
+(`c.FileNameCollectorPlugin.named_regexp`, applied to a file's path: groups `student_id` and
+`file_id`, optionally `timestamp`), so the same expression can be handed to nbgrader. They
+follow the code that names the files:
 
 - Canvas (lib/content_zipper.rb): `{sortable name, lowercased, punctuation removed}[_LATE]_{user id}_{attachment id}_{file name}`,
   or `[LATE_]anon_{anonymous id}_...` when the assignment is anonymous. Canvas renames a file
@@ -20,15 +20,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CANVAS = re.compile(r"^(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
+CANVAS = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
 CANVAS_ANONYMOUS = re.compile(
-    r"^(?:(?P<late>(?i:late))_)?(?P<student_id>anon_[A-Za-z0-9]+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
+    r"^(?:.*/)?(?:(?P<late>(?i:late))_)?(?P<student_id>anon_[A-Za-z0-9]+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.*)_(?P<student_id>\d+)_assign(?:submission|feedback)_(?P<plugin>[a-z]+)_?$")
-MOODLE_FILE = re.compile(r"^(?P<name>.*)_(?P<student_id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file_id>.+)$")
+MOODLE_FILE = re.compile(r"^(?:.*/)?(?P<name>.*)_(?P<student_id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file_id>.+)$")
 BLACKBOARD = re.compile(
-    r"^(?P<assignment>.+)_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}(?:-\d{2}){5})(?:_(?P<file_id>.+))?$")
+    r"^(?:.*/)?(?P<assignment>.+)_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}(?:-\d{2}){5})(?:_(?P<file_id>.+))?$")
 NBGRADER_INBOUND = re.compile(r"^(?P<student_id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
-CANVAS_TEXT = re.compile(r"^(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
+CANVAS_TEXT = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
 CANVAS_RENAMED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
 # what nbgrader puts beside a hand-in: not the student's work
 NBGRADER_FILES = {"timestamp.txt"}

@@ -106,7 +106,7 @@ def test_names_follow_nbgraders_collector_regexes(tmp_path):
     for name in names:
         owner = lms.identify((name,), "ch03")
         pattern = next(p for p in (lms.MOODLE_FILE, lms.BLACKBOARD, lms.CANVAS_ANONYMOUS, lms.CANVAS) if p.match(name))
-        found = FileNameCollectorPlugin(named_regexp=pattern.pattern).collect(name)
+        found = FileNameCollectorPlugin(named_regexp=pattern.pattern).collect(str(tmp_path / "extracted" / name))
         assert (found["student_id"], found["file_id"]) == (owner.key, owner.file) and owner.file == NB1, name
 
 
