@@ -10,11 +10,13 @@ from pathlib import Path
 
 def canvas(students: list[dict]) -> dict[str, bytes | str]:
     """students: {"name": "Doe, Jane" (sortable name), "user_id": 12345, "files": {display name: content},
-    "late": bool}; files are numbered with increasing attachment ids, in the order given."""
+    "late": True or the marker as written ("LATE" today, "late" in older downloads)}; files are
+    numbered with increasing attachment ids, in the order given."""
     tree, attachment = {}, 67890
     for s in students:
         slug = re.sub(r"[^\w]", "", s["name"].lower())  # Canvas: sortable name, downcased, [[:word:]] only
-        prefix = "_".join(p for p in [slug, "LATE" if s.get("late") else None, str(s["user_id"])] if p)
+        late = s.get("late")
+        prefix = "_".join(p for p in [slug, ("LATE" if late is True else late) or None, str(s["user_id"])] if p)
         for display, content in s["files"].items():
             attachment += 1
             tree[f"{prefix}_{attachment}_{display}"] = content

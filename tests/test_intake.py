@@ -28,11 +28,13 @@ def test_canvas_download(tmp_path, zipped):
         # uploaded twice: Canvas keeps the first name for the older file and renames the newer one
         {"name": "Lee, Ann", "user_id": 34567, "files": {NB1: "older", NB1.replace(".ipynb", "-1.ipynb"): "newer"}},
         {"name": "Lee, Ann", "user_id": 45678, "files": {NB1: "another Ann Lee"}},
+        {"name": "Ng, Bo", "user_id": 56789, "late": "late", "files": {NB1: "late, older marker"}},
     ])
     tree["doejane_12345_text.html"] = "<p>my answer is in the notebook</p>"  # a text entry beside the files
     intake = collect(lx.write(tree, tmp_path / "submissions", zipped))
     found = summary(intake)
-    assert set(found) == {"doejane", "王小明", "leeann", "leeann-2"}
+    assert set(found) == {"doejane", "王小明", "leeann", "leeann-2", "ngbo"}
+    assert found["ngbo"] == ([NB1], {}, ["marked late by Canvas"])
     assert found["doejane"] == ([NB1, NB2, "text.html"], {}, [])
     assert found["王小明"][2] == ["marked late by Canvas"]
     handin = next(h for h in intake if h.student_id == "leeann")
