@@ -35,8 +35,6 @@ CANVAS_POINTS_ROW = "Points Possible"
 MOODLE_COLUMNS = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
                   "Grade can be changed", "Last modified (grade)", "Feedback comments"]
 
-FORMATS = ("canvas", "moodle")
-
 
 @dataclass
 class Export:

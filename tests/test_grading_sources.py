@@ -72,10 +72,11 @@ def test_a_single_notebook(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["no/such/folder", "--out", "OUT"], "no such file or folder"),
     (["SRC", "--out", "OUT", "--assignment", "ch04"], "unknown assignment"),
+    (["SRC", "--out", "OUT", "--roster", "ROSTER"], "cannot read the roster"),
 ])
 def test_usage_errors_exit_with_2(tmp_path, capsys, args, message):
     (tmp_path / "SRC" / "s" / "ch03").mkdir(parents=True)
-    args = [str(tmp_path / a) if a in ("SRC", "OUT", "no/such/folder") else a for a in args]
+    args = [str(tmp_path / a) if a in ("SRC", "OUT", "ROSTER", "no/such/folder") else a for a in args]
     with pytest.raises(SystemExit) as exit_:
         cli.main(["grade", *args])
     assert exit_.value.code == 2
