@@ -214,20 +214,22 @@ def _name(handins: list[Handin], roster: roster_module.Roster | None) -> list[Ha
         handin.student_id = safe_id(handin.student.student_id if handin.student else owner.name)
     if roster is not None:  # everyone on the roster gets rows, with or without a hand-in
         handins += [Handin(safe_id(s.student_id), student=s) for s in roster.students if id(s) not in matched]
+    # ids that differ only in case are one folder on macOS and Windows: they collide too
     by_id: dict[str, list[Handin]] = {}
     for handin in sorted(handins, key=lambda h: (h.student_id, h.owner.lms if h.owner else "", h.owner.key if h.owner else "")):
-        by_id.setdefault(handin.student_id, []).append(handin)
+        by_id.setdefault(handin.student_id.casefold(), []).append(handin)
     taken = set(by_id)
-    for student_id, same in by_id.items():
+    for same in by_id.values():
         if len(same) < 2:
             continue
+        student_id = same[0].student_id
         ids = [student_id]
-        for _ in same[1:]:
+        for other in same[1:]:
             n = 2
-            while f"{student_id}-{n}" in taken:
+            while f"{other.student_id}-{n}".casefold() in taken:
                 n += 1
-            ids.append(f"{student_id}-{n}")
-            taken.add(ids[-1])
+            ids.append(f"{other.student_id}-{n}")
+            taken.add(ids[-1].casefold())
         sources = ", ".join(h.owner.describe() if h.owner else f"roster {h.student_id}" for h in same)
         for handin, new_id in zip(same, ids):
             handin.notes.append(f"{len(same)} hand-ins have the id {student_id!r} ({sources}): "

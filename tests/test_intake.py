@@ -130,15 +130,16 @@ def test_student_ids_keep_letters_and_digits_of_any_script(name, expected):
 
 def test_ids_that_clean_alike_are_never_merged(tmp_path):
     for name, content in [("王小明", "complete"), ("李华", "blank"), ("Jane Doe", "a"), ("Jane_Doe", "b"),
-                          ("Zoe\u0308", "nfd"), ("Zoë", "nfc")]:
+                          ("Zoe\u0308", "nfd"), ("Zoë", "nfc"), ("ALICE", "upper"), ("alice", "lower")]:
         with zipfile.ZipFile(tmp_path / f"{name}.zip", "w") as archive:
             archive.writestr(f"ch03/{NB1}", content)
     intake = collect(tmp_path)
     contents = {h.student_id: h.files[NB1] for h in intake}
     assert contents == {"王小明": b"complete", "李华": b"blank", "Jane_Doe": b"a", "Jane_Doe-2": b"b",
-                        "Zoë": b"nfd", "Zoë-2": b"nfc"}  # sorted by the name handed in
+                        "Zoë": b"nfd", "Zoë-2": b"nfc",  # sorted by the name handed in
+                        "ALICE": b"upper", "alice-2": b"lower"}  # one folder where case does not count
     assert all(len(h.notes) == 1 and "2 hand-ins have the id" in h.notes[0] for h in intake
-               if h.student_id.startswith(("Jane", "Zoë")))
+               if h.student_id.startswith(("Jane", "Zoë", "ALICE", "alice")))
 
 
 def test_symbolic_links_are_not_followed(tmp_path):
