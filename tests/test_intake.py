@@ -252,3 +252,10 @@ def test_a_zip_listing_too_many_files_is_not_parsed(tmp_path, monkeypatch):
         for i in range(4):
             z.writestr(f"{i}.txt", "x")
     assert summary(collect(tmp_path))["amy"] == ([], {"amy.zip": "zip lists 4 files, more than the 3 allowed"}, [])
+
+
+def test_a_folder_holding_several_downloads(tmp_path):
+    lx.write(lx.canvas([{"name": "Doe, Jane", "user_id": 12345, "files": {NB1: "canvas"}}]), tmp_path / "canvas", zipped=True)
+    lx.write(lx.moodle([{"name": "Bo Li", "participant": 77, "files": {NB1: "moodle"}}]), tmp_path / "moodle", zipped=False)
+    intake = collect(tmp_path)
+    assert {h.student_id: h.files[NB1] for h in intake} == {"doejane": b"canvas", "Bo_Li": b"moodle"}
