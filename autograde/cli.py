@@ -8,7 +8,10 @@ import time
 import warnings
 from pathlib import Path
 
+from rich.console import Console
+
 from . import course
+from .errors import UsageError
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES
 
 
@@ -20,7 +23,8 @@ def cmd_references(args: argparse.Namespace) -> int:
         diffs = record.differences(references.load(), fresh)
         for line in diffs:
             print(line)
-        print("references are up to date" if not diffs else f"{len(diffs)} difference(s): run `autograde references`")
+        print("references are up to date" if not diffs else f"{len(diffs)} difference(s) beyond float rounding: "
+              "run `autograde references` to regenerate them from the solutions")
         return 1 if diffs else 0
     for path in references.save(fresh):
         print(f"wrote {path.relative_to(course.ROOT) if path.is_relative_to(course.ROOT) else path}")
@@ -46,22 +50,38 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from . import lms_export, roster
     from .grading import Settings, grade
-    from .report import Progress, print_summary, write_csv
+    from .report import Progress, literal, print_summary, write_csv
+    from .submissions import collect
 
     settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
                         scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
                         disk_bytes=int(args.disk_mb * 2**20))
+    if args.assignment != course.ASSIGNMENT:
+        raise UsageError(f"unknown assignment {args.assignment!r}: this course has {course.ASSIGNMENT!r}")
+    handins = collect(Path(args.submissions), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
     if args.no_sandbox:
         print("warning: --no-sandbox: student code runs as you and can read and change what you can "
               "(other hand-ins, the gradebook); every row's status says so", file=sys.stderr)
     started = time.monotonic()
     with Progress() as progress:
-        rows = grade(Path(args.submissions), Path(args.out), args.assignment, args.db, settings,
+        rows = grade(handins, Path(args.out), args.assignment, args.db, settings,
                      on_student=progress.advance, on_start=progress.start)
     seconds = time.monotonic() - started
     csv_path = write_csv(rows, Path(args.out) / "grades.csv")
     print_summary(rows)
+    console = Console()
+    if handins.unrecognised:
+        shown = ", ".join(handins.unrecognised[:10]) + (" ..." if len(handins.unrecognised) > 10 else "")
+        console.print(literal(f"warning: {len(handins.unrecognised)} file(s) belong to no student "
+                              f"(not named the way an LMS or nbgrader names hand-ins), not graded: {shown}"))
+    if args.format:
+        export = lms_export.write(args.format, rows, handins, Path(args.out), args.lms_assignment or args.assignment,
+                                  args.lms_points)
+        for warning in export.warnings:
+            console.print(literal(f"warning: {warning}"))
+        print(f"{args.format.capitalize()} grade import: {export.path} ({export.written} students)")
     notebooks = sum(1 for r in rows if r.max_score > 0)
     print(f"{notebooks} notebooks in {seconds:.1f} s: {notebooks / seconds:.2f} notebooks per second")
     if args.no_sandbox:
@@ -114,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("grade", help="grade a class's submissions: CSV, feedback and the nbgrader gradebook")
-    p.add_argument("submissions", help="a folder STUDENT_ID/ch03/*.ipynb, a folder of .zip files (one per student), or one notebook")
+    p.add_argument("submissions", help="a Canvas, Moodle or Blackboard download (zip or folder), nbgrader's exchange "
+                                       "inbound or submitted folder, a folder of .zip files (one per student), or one notebook")
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and gradebook.db")
     p.add_argument("--assignment", default=course.ASSIGNMENT, help="assignment id (default: %(default)s)")
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL (default: sqlite in --out)")
@@ -129,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster (tcp://HOST:8786) instead of this machine")
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade even where bubblewrap is missing: student code then runs as you (every status says so)")
+    p.add_argument("--roster", help="CSV mapping LMS ids and names to the student ids written to grades.csv "
+                                    "(student_id, lms_id, name[, email, section, sis_user_id, sis_login_id]); "
+                                    "a Canvas gradebook export or a Moodle grading worksheet works as is")
+    p.add_argument("--format", choices=["canvas", "moodle"],
+                   help="also write the LMS's grade-import file, OUT/grades-canvas.csv or OUT/grades-moodle.csv")
+    p.add_argument("--lms-assignment", help="the assignment's column title in the LMS, e.g. 'Attention (12345)' "
+                                            "for Canvas (default: the assignment id)")
+    p.add_argument("--lms-points", type=float, help="rescale totals to the LMS assignment's maximum (default: the course's points)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("check", help="run your notebooks the way grading will and show the visible checks")
@@ -148,8 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .submissions import UsageError
-
     # nbgrader's gradebook code trips this SQLAlchemy warning on every notebook; it is harmless
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
     parser = build_parser()

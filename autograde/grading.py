@@ -21,7 +21,7 @@ import nbformat
 from . import course
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
 from .references import REFERENCE_DIR, references
-from .submissions import Handin, UsageError, collect, read_notebook
+from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
 
 STATE_FILE = ".grading-state.json"
 NO_SANDBOX = "graded without a sandbox"
@@ -66,7 +66,7 @@ class Settings:
 
 
 def grade(
-    submissions: Path,
+    submissions: Path | Intake,
     out: Path,
     assignment: str = course.ASSIGNMENT,
     db_url: str | None = None,
@@ -79,6 +79,8 @@ def grade(
     Students whose hand-in and grading settings are unchanged since a previous run into the
     same `out` are not graded again, so a run that was killed resumes where it stopped.
     `on_start` gets the number of notebooks to expect, `on_student` each student's rows.
+    `submissions` is a path, or what `submissions.collect` listed (e.g. with a roster).
+    Students are read one at a time, as they are graded.
     """
     if assignment != course.ASSIGNMENT:
         raise UsageError(f"unknown assignment {assignment!r}: this course has {course.ASSIGNMENT!r}")
@@ -89,18 +91,23 @@ def grade(
         if not bubblewrap():
             raise UsageError(f"no working sandbox to run student code in: {INSTALL_HINT}")
     names = course.notebook_names()
-    handins = collect(submissions, assignment)
+    handins = submissions if isinstance(submissions, Intake) else collect(submissions, assignment)
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
     state_path = out / STATE_FILE
     state = _load_state(state_path)
     fingerprint = settings.fingerprint()
-    keys = {h.student_id: _handin_key(h, fingerprint, db_url) for h in handins}
+    keys: dict[str, str] = {}
+
+    def key(handin: Handin) -> str:  # reads the student's notebooks: only when that student comes up
+        if handin.student_id not in keys:
+            keys[handin.student_id] = _handin_key(handin, fingerprint, db_url)
+        return keys[handin.student_id]
 
     def cached(handin: Handin) -> list[Row] | None:
         entry = state.get(handin.student_id)
         feedback = out / "feedback" / handin.student_id
-        if entry and entry["key"] == keys[handin.student_id] and all((feedback / f).exists() for f in entry["feedback"]):
+        if entry and entry["key"] == key(handin) and all((feedback / f).exists() for f in entry["feedback"]):
             return [Row(**r) for r in entry["rows"]]
         return None
 
@@ -122,10 +129,10 @@ def grade(
                     if nxt is None:
                         break
                     prepared[nxt.student_id] = grader.prepare(nxt, names)
-                student_rows = grader.finish(prepared.pop(handin.student_id))
+                student_rows = _with_notes(grader.finish(prepared.pop(handin.student_id)), handin.notes)
                 feedback = out / "feedback" / handin.student_id
                 if all(r.graded for r in student_rows):  # a machinery failure is graded again next run
-                    state[handin.student_id] = {"key": keys[handin.student_id], "rows": [asdict(r) for r in student_rows],
+                    state[handin.student_id] = {"key": key(handin), "rows": [asdict(r) for r in student_rows],
                                                 "feedback": sorted(p.name for p in feedback.glob("*.html"))}
                 else:
                     state.pop(handin.student_id, None)
@@ -180,11 +187,14 @@ class Grader:
             shutil.rmtree(submitted)
         submitted.mkdir(parents=True)
         prepared = Prepared(student, [], {}, {})
-        for name, content in sorted(handin.files.items()):
-            if name not in names:
+        for name in sorted(handin.files):
+            if name not in names:  # never read: it cannot be graded
                 prepared.rows.append(Row(student, name, 0.0, 0.0, "not part of this assignment, ignored"))
                 continue
-            nb, note = read_notebook(content)
+            try:
+                nb, note = read_notebook(handin.files[name])
+            except UnreadableEntry as exc:
+                nb, note = None, str(exc)
             if nb is None:
                 prepared.rows.append(_zero_row(student, name, note))
                 continue
@@ -308,11 +318,16 @@ def _short(text: str) -> str:
 
 
 def _handin_key(handin: Handin, fingerprint: str, db_url: str) -> str:
-    digest = hashlib.sha256(f"{fingerprint}\n{db_url}\n".encode())
-    for name in sorted(handin.files):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(handin.files[name]).digest())
-    digest.update(json.dumps(handin.problems, sort_keys=True).encode())
-    return digest.hexdigest()
+    return hashlib.sha256(f"{fingerprint}\n{db_url}\n{handin.digest()}".encode()).hexdigest()
+
+
+def _with_notes(rows: list[Row], notes: list[str]) -> list[Row]:
+    """What concerns the whole hand-in (an id shared with another, a cap) goes in every row's status."""
+    if not notes:
+        return rows
+    for row in rows:
+        row.status = "; ".join([row.status, *notes])
+    return rows
 
 
 def _load_state(path: Path) -> dict:

@@ -1,4 +1,8 @@
-"""What `autograde grade` shows and writes: a progress bar, a summary table, grades.csv."""
+"""What `autograde grade` shows and writes: a progress bar, a summary table, grades.csv.
+
+Names come from students (file names, LMS names) and are hostile: a CSV cell never starts a
+formula, and the terminal shows markup and escape sequences as the characters they are.
+"""
 from __future__ import annotations
 
 import csv
@@ -7,6 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from .grading import Row
 from .references import references
@@ -14,15 +19,37 @@ from .references import references
 FIXED = ["student_id", "notebook", "score", "max_score", "status"]
 
 
+# OWASP, "CSV Injection": a cell starting with one of these is a formula in Excel,
+# LibreOffice and Google Sheets; prefixing a single quote makes it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """A text cell that a spreadsheet shows as text, never runs."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_writer(f):
+    """OWASP also asks for every cell in double quotes (with inner quotes doubled)."""
+    return csv.writer(f, quoting=csv.QUOTE_ALL)
+
+
 def write_csv(rows: list[Row], path: Path) -> Path:
     columns = references().ordered()
     with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
+        writer = csv_writer(f)
         writer.writerow(FIXED + columns)
         for r in rows:
-            writer.writerow([r.student_id, r.notebook, f"{r.score:g}", f"{r.max_score:g}", r.status]
+            writer.writerow([cell(r.student_id), cell(r.notebook), f"{r.score:g}", f"{r.max_score:g}", cell(r.status)]
                             + [f"{r.exercises[c]:g}" if c in r.exercises else "" for c in columns])
     return path
+
+
+def literal(text: str) -> Text:
+    """`text` exactly as written: rich markup is not interpreted, and escape sequences and
+    other control characters are shown as `\\x1b` instead of acting on the terminal."""
+    shown = "".join(c if c == "\n" or c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return Text(shown)
 
 
 def print_summary(rows: list[Row], console: Console | None = None) -> None:
@@ -36,9 +63,21 @@ def print_summary(rows: list[Row], console: Console | None = None) -> None:
     for student, own in by_student.items():
         score = sum(r.score for r in own)
         possible = sum(r.max_score for r in own)
-        problems = [f"{r.notebook}: {r.status}" for r in own if r.status != "ok"]
-        table.add_row(student, f"{score:g} / {possible:g}", "\n".join(problems) or "-")
+        table.add_row(literal(student), f"{score:g} / {possible:g}", literal("\n".join(_problems(own)) or "-"))
     console.print(table)
+
+
+def _problems(rows: list[Row]) -> list[str]:
+    """One line per notebook with a problem; what every row of the student says (a shared id,
+    a cap) once, first, as a warning."""
+    parts = [r.status.split("; ") for r in rows]
+    shared = [p for p in parts[0] if p != "ok" and all(p in other for other in parts)] if len(parts) > 1 else []
+    lines = [f"warning: {p}" for p in shared]
+    for r, own in zip(rows, parts):
+        rest = [p for p in own if p not in shared]
+        if rest and rest != ["ok"]:
+            lines.append(f"{r.notebook}: {'; '.join(rest)}")
+    return lines
 
 
 class Progress:
@@ -47,7 +86,7 @@ class Progress:
     def __init__(self):
         self.bar = RichProgress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("notebooks"),
                                 TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), TextColumn("{task.fields[who]}"), transient=False)
+                                TimeRemainingColumn(), TextColumn("{task.fields[who]}", markup=False), transient=False)
         self.task = None
 
     def __enter__(self):
@@ -61,7 +100,7 @@ class Progress:
         self.task = self.bar.add_task("grading", total=total, who="", rate="")
 
     def advance(self, student: str, rows: list[Row]) -> None:
-        self.bar.update(self.task, advance=len(rows), who=student)
+        self.bar.update(self.task, advance=len(rows), who=literal(student).plain)
         speed = self.bar.tasks[0].speed
         self.bar.update(self.task, rate=f"{speed:.1f}/s" if speed else "")
 

@@ -1,111 +1,255 @@
 """Reading what students handed in, without trusting it and without changing it.
 
-A submission source is one of: a folder in nbgrader's submitted layout
-(STUDENT_ID/ASSIGNMENT/*.ipynb), a folder of .zip files as an LMS exports them (one per
-student, the id taken from the file name), or a single notebook. Everything is read
-into memory; nothing is extracted, so a zip's `../` paths cannot write anywhere.
+A source is a folder, a zip or one notebook, laid out as an LMS or nbgrader leaves it (see
+lms.py): Canvas, Moodle and Blackboard downloads (zipped or unzipped), nbgrader's exchange
+inbound folders and `submitted/STUDENT/ASSIGNMENT/` folders, or a folder of zips, one per
+student. `collect` only lists the files and decides whose they are; a file's content is read
+(at most MAX_NOTEBOOK_BYTES) when grading reaches its student, and never when it cannot be
+one of the assignment's notebooks.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-import zipfile
+import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import nbformat
 
+from . import course, lms
+from . import roster as roster_module
+from .archive import Entry, UnreadableEntry, walk
+from .errors import UsageError
+
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # our notebooks are well under 1 MB; anything bigger is not one of them
+MAX_HANDIN_FILES = 100  # five notebooks are expected; a hand-in with more is mostly something else
+MAX_HANDIN_BYTES = 256 * 2**20  # declared uncompressed size of everything one student handed in
+MAX_RECEIPT_BYTES = 64 * 2**10
+MAX_ID_LENGTH = 64
+
+__all__ = ["Handin", "Intake", "UnreadableEntry", "UsageError", "collect", "read_notebook", "safe_id"]
 
 
-class UsageError(ValueError):
-    """The command was asked something it cannot do (unknown folder, unknown assignment)."""
+class Files(Mapping[str, bytes]):
+    """A hand-in's files by name; a file is read when it is looked up, and not kept."""
+
+    def __init__(self, entries: dict[str, Entry]):
+        self.entries = entries
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.entries[name].read(MAX_NOTEBOOK_BYTES + 1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
 
 
 @dataclass
 class Handin:
     student_id: str
-    files: dict[str, bytes] = field(default_factory=dict)  # file name -> content, as handed in
+    files: Mapping[str, bytes] = field(default_factory=dict)  # file name -> content, as handed in
     problems: dict[str, str] = field(default_factory=dict)  # file name -> why it was not taken
+    notes: list[str] = field(default_factory=list)  # about the whole hand-in; added to each row's status
+    owner: lms.Owner | None = None  # who the export says handed it in
+    student: roster_module.Student | None = None  # the roster's line for this student
 
-
-def collect(source: Path, assignment: str) -> list[Handin]:
-    """Every student's files from `source`, keyed by student id (sorted)."""
-    if not source.exists():
-        raise UsageError(f"no such file or folder: {source}")
-    if source.is_file():
-        if source.suffix == ".zip":
-            return [_from_zip(source)]
-        return [Handin("student", {source.name: _read(source)})]
-    zips = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() == ".zip")
-    if zips:
-        handins = [_from_zip(z) for z in zips]
-    else:
-        handins = []
-        for folder in sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            work = folder / assignment
-            handin = Handin(safe_id(folder.name))
-            if work.is_dir():
-                for path in sorted(work.iterdir()):
-                    if path.is_file() and not path.name.startswith("."):
-                        handin.files[path.name] = _read(path)
-            else:
-                handin.problems[assignment] = f"no {assignment}/ folder"
-            handins.append(handin)
-        if not handins:
-            raise UsageError(f"{source} holds neither student folders ({{student}}/{assignment}/*.ipynb) nor .zip files")
-    return _merge(handins)
-
-
-def safe_id(name: str) -> str:
-    """A student id that is a safe folder name: letters, digits, '.', '_' and '-' only."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "student"
-    return cleaned[:64]
-
-
-def _read(path: Path) -> bytes:
-    with path.open("rb") as f:
-        return f.read(MAX_NOTEBOOK_BYTES + 1)
-
-
-def _from_zip(path: Path) -> Handin:
-    handin = Handin(safe_id(path.stem))
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        handin.problems[path.name] = f"not a readable zip: {exc}"
-        return handin
-    with archive:
-        for info in archive.infolist():
-            if info.is_dir():
-                continue
-            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-            name = parts[-1] if parts else info.filename
-            if ".." in parts or info.filename.startswith("/"):
-                handin.problems[name] = "unsafe path in zip, skipped"
-            elif name.startswith(".") or "__MACOSX" in parts:
-                continue
-            elif info.file_size > MAX_NOTEBOOK_BYTES:
-                handin.problems[name] = "file too large"
-            elif name in handin.files:
-                handin.problems[name] = "duplicate file in zip, first one kept"
+    def digest(self) -> str:
+        """Changes when the hand-in does: the assignment's notebooks by content, other files by
+        their listing (size, CRC or modification time), without decompressing them."""
+        digest = hashlib.sha256()
+        names = set(course.notebook_names())
+        for name in sorted(self.files):
+            entry = self.files.entries.get(name) if isinstance(self.files, Files) else None
+            if entry is not None and name not in names:
+                part = entry.stamp.encode()
             else:
                 try:
-                    handin.files[name] = archive.read(info)
-                except Exception as exc:  # corrupt member, unsupported compression...
-                    handin.problems[name] = f"unreadable in zip: {type(exc).__name__}"
+                    part = hashlib.sha256(self.files[name]).digest()
+                except UnreadableEntry as exc:
+                    part = str(exc).encode()
+            digest.update(name.encode() + b"\0" + part)
+        digest.update(json.dumps([self.problems, self.notes], sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+class Intake(list):
+    """The hand-ins of a class, sorted by student id, and the files no student could be found for."""
+
+    def __init__(self, handins: list[Handin], unrecognised: list[str]):
+        super().__init__(handins)
+        self.unrecognised = unrecognised
+
+
+def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_module.Roster | None = None) -> Intake:
+    """Every student's hand-in in `source`, sorted by student id. Nothing is read but names,
+    sizes and (for Blackboard) the receipts that give usernames."""
+    if not source.exists() and not source.is_symlink():
+        raise UsageError(f"no such file or folder: {source}")
+    names = course.notebook_names()
+    entries = list(walk(source))
+    receipts = dict(filter(None, (_receipt(e) for e in entries)))
+    groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]] = {}
+    unrecognised, used = [], set()
+    with_assignment = {e.parts[0] for e in entries if len(e.parts) >= 3 and e.parts[1] == assignment}
+    named = [lms.identify(e.parts, assignment, receipts) for e in entries]
+    # in an LMS download or nbgrader's exchange, other folders (outbound/, feedback/) are not students
+    folders_are_students = not any(named)
+    for entry, owner in zip(entries, named):
+        owner = owner or _by_layout(entry, source, assignment, with_assignment if folders_are_students else None)
+        if owner is None:
+            unrecognised.append("/".join(entry.parts))
+            continue
+        if owner.key and owner.file and not (owner.lms in ("nbgrader", "folder") and owner.file in lms.NBGRADER_FILES):
+            used.add(entry.parts[0])
+            groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
+    handins = [_handin(files, names) for files in groups.values()]
+    for folder in _empty_student_folders(source, assignment, used) if folders_are_students else []:
+        handins.append(Handin(folder, problems={assignment: f"no {assignment}/ folder"},
+                              owner=lms.Owner("folder", folder, folder, "")))
+    if not handins and roster is None:
+        raise UsageError(f"{source} holds no hand-ins: expected an LMS download (Canvas, Moodle, Blackboard), "
+                         f"student folders ({{student}}/{assignment}/*.ipynb), .zip files or a notebook")
+    return Intake(_name(handins, roster), unrecognised)
+
+
+def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set[str] | None) -> lms.Owner | None:
+    """Owners of files that no LMS named: a zip per student, a folder per student (None: folders
+    are not students here), one notebook."""
+    parts = entry.parts
+    if source.is_file():
+        if source.suffix.lower() == ".zip":
+            return lms.Owner("zip", source.stem, source.stem, parts[-1])
+        return lms.Owner("file", "student", "student", parts[-1])
+    if parts[0].lower().endswith(".zip"):
+        stem = parts[0][:-4]
+        return lms.Owner("zip", stem, stem, parts[-1])
+    if len(parts) < 2 or with_assignment is None:
+        return None
+    if with_assignment:  # nbgrader's submitted/STUDENT/ASSIGNMENT/: other assignments' files are not ours
+        ours = parts[0] in with_assignment and len(parts) >= 3 and parts[1] == assignment
+        return lms.Owner("folder", parts[0], parts[0], parts[-1] if ours else "")
+    return lms.Owner("folder", parts[0], parts[0], parts[-1])  # a folder per student, e.g. unzipped hand-ins
+
+
+def _empty_student_folders(source: Path, assignment: str, found: set[str]) -> list[str]:
+    if not source.is_dir():
+        return []
+    return sorted(p.name for p in source.iterdir()
+                  if p.is_dir() and not p.is_symlink() and not p.name.startswith(".") and p.name not in found
+                  and p.name != "__MACOSX" and lms.identify((p.name, "x"), assignment) is None)
+
+
+def _receipt(entry: Entry) -> tuple[str, str] | None:
+    if entry.reader is None or not entry.name.lower().endswith(".txt") or entry.size > MAX_RECEIPT_BYTES:
+        return None
+    if not lms.BLACKBOARD.match(entry.name[:-4]):
+        return None
+    try:
+        return lms.blackboard_receipt(entry.name, entry.read(MAX_RECEIPT_BYTES).decode("utf-8", "replace"))
+    except UnreadableEntry:
+        return None
+
+
+def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str]) -> Handin:
+    """One student's files: the latest attempt, LMS renames undone, caps applied."""
+    notes = []
+    attempts = sorted({owner.attempt for owner, _ in files})
+    if len(attempts) > 1:
+        notes.append(f"{len(attempts)} attempts handed in: graded the latest ({attempts[-1]})")
+        files = [(o, e) for o, e in files if o.attempt == attempts[-1]]
+    owner = files[0][0]
+    handin = Handin("", owner=owner, notes=notes)
+    chosen: dict[str, tuple[lms.Owner, Entry]] = {}
+    copies: dict[str, int] = {}
+    for o, entry in files:
+        name = lms.original_name(o.file, o.lms, names)
+        if entry.problem:
+            handin.problems[name] = entry.problem
+            continue
+        copies[name] = copies.get(name, 0) + 1
+        if name not in chosen or o.order > chosen[name][0].order:
+            chosen[name] = (o, entry)
+    for name, count in sorted(copies.items()):
+        if count > 1:
+            notes.append(f"{name}: {count} copies handed in, graded " + ("the latest" if owner.order else "the first"))
+    if any(o.late for o, _ in files):
+        notes.append(f"marked late by {owner.lms.capitalize()}")
+    entries = {}
+    for name, (_, entry) in sorted(chosen.items()):
+        if name in names and entry.size > MAX_NOTEBOOK_BYTES:
+            handin.problems[name] = "file too large"
+        else:
+            entries[name] = entry
+    count, size = len(files), sum(e.size for _, e in files)
+    over = []
+    if count > MAX_HANDIN_FILES:
+        over.append(f"{count} files handed in, more than the {MAX_HANDIN_FILES} allowed")
+    if size > MAX_HANDIN_BYTES:
+        over.append(f"{size / 2**20:.0f} MiB handed in (uncompressed), more than the {MAX_HANDIN_BYTES // 2**20} MiB allowed")
+    if over:  # the notebooks are still graded; the rest is neither read nor listed
+        notes.append(" and ".join(over) + ": only the assignment's notebooks were read")
+        entries = {n: e for n, e in entries.items() if n in names}
+        handin.problems = {n: p for n, p in handin.problems.items() if n in names}
+    handin.files = Files(entries)
     return handin
 
 
-def _merge(handins: list[Handin]) -> list[Handin]:
-    """Two sources with the same cleaned id become one student."""
-    merged: dict[str, Handin] = {}
+def _name(handins: list[Handin], roster: roster_module.Roster | None) -> list[Handin]:
+    """Student ids for grades.csv: the roster's, else cleaned from the LMS's name. Two hand-ins
+    that end up with the same id are both graded, as `id` and `id-2`, each with a warning."""
+    matched = set()
     for handin in handins:
-        into = merged.setdefault(handin.student_id, Handin(handin.student_id))
-        for name, content in handin.files.items():
-            into.files.setdefault(name, content)
-        into.problems.update(handin.problems)
-    return [merged[k] for k in sorted(merged)]
+        owner = handin.owner
+        if roster is not None:
+            handin.student = roster.find(owner.key, owner.name)
+            if handin.student is None:
+                handin.notes.append(f"not in the roster ({owner.describe()})")
+            else:
+                matched.add(id(handin.student))
+        handin.student_id = safe_id(handin.student.student_id if handin.student else owner.name)
+    if roster is not None:  # everyone on the roster gets rows, with or without a hand-in
+        handins += [Handin(safe_id(s.student_id), student=s) for s in roster.students if id(s) not in matched]
+    # ids that differ only in case are one folder on macOS and Windows: they collide too
+    by_id: dict[str, list[Handin]] = {}
+    for handin in sorted(handins, key=lambda h: (h.student_id, h.owner.lms if h.owner else "", h.owner.key if h.owner else "")):
+        by_id.setdefault(handin.student_id.casefold(), []).append(handin)
+    taken = set(by_id)
+    for same in by_id.values():
+        if len(same) < 2:
+            continue
+        student_id = same[0].student_id
+        ids = [student_id]
+        for other in same[1:]:
+            n = 2
+            while f"{other.student_id}-{n}".casefold() in taken:
+                n += 1
+            ids.append(f"{other.student_id}-{n}")
+            taken.add(ids[-1].casefold())
+        sources = ", ".join(h.owner.describe() if h.owner else f"roster {h.student_id}" for h in same)
+        for handin, new_id in zip(same, ids):
+            handin.notes.append(f"{len(same)} hand-ins have the id {student_id!r} ({sources}): "
+                                f"this one is graded as {new_id!r}")
+            handin.student_id = new_id
+    return sorted(handins, key=lambda h: h.student_id)
+
+
+def safe_id(name: str) -> str:
+    """A student id that is a safe folder name in any script: Unicode letters, digits and marks
+    (NFC), '.', '_' and '-'; path separators and control characters removed, other characters
+    (spaces, punctuation) become '_'; no leading dots, no '..'."""
+    kept = []
+    for c in unicodedata.normalize("NFC", name):
+        category = unicodedata.category(c)
+        if c in "/\\" or category[0] == "C":
+            continue
+        kept.append(c if category[0] in "LNM" or c in "._-" else "_")
+    cleaned = re.sub(r"\.{2,}", "", re.sub(r"_+", "_", "".join(kept))).strip("._-")
+    return cleaned[:MAX_ID_LENGTH].rstrip("._-") or "student"
 
 
 def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, str | None]:
@@ -118,7 +262,7 @@ def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, str | N
         data = json.loads(content.decode("utf-8"))
     except UnicodeDecodeError:
         return None, "not a notebook (not UTF-8 text)"
-    except json.JSONDecodeError as exc:
+    except json.JSONDecodeError:
         return None, "invalid JSON (truncated?)"
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         return None, "not a notebook (no cells)"

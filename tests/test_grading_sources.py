@@ -51,7 +51,7 @@ def test_lms_zips_with_unsafe_and_non_utf8_names(tmp_path):
     out = tmp_path / "out"
     assert run_cli(zips, "--out", out) == 0
     rows = rows_of(out)
-    student = "Doe_Jane_12345_assignsubmission_file_ch03"
+    student = "Doe_Jane"  # Moodle names the file {full name}_{participant id}_assignsubmission_file_
     assert rows[(student, NB1[:-6])]["score"] == "6" and rows[(student, NB1[:-6])]["status"] == "ok"
     assert rows[(student, "escaped.ipynb")]["status"] == "unsafe path in zip, skipped"
     assert any(r["status"] == "not part of this assignment, ignored" for (s, n), r in rows.items() if "caf" in n)
@@ -72,10 +72,11 @@ def test_a_single_notebook(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["no/such/folder", "--out", "OUT"], "no such file or folder"),
     (["SRC", "--out", "OUT", "--assignment", "ch04"], "unknown assignment"),
+    (["SRC", "--out", "OUT", "--roster", "ROSTER"], "cannot read the roster"),
 ])
 def test_usage_errors_exit_with_2(tmp_path, capsys, args, message):
     (tmp_path / "SRC" / "s" / "ch03").mkdir(parents=True)
-    args = [str(tmp_path / a) if a in ("SRC", "OUT", "no/such/folder") else a for a in args]
+    args = [str(tmp_path / a) if a in ("SRC", "OUT", "ROSTER", "no/such/folder") else a for a in args]
     with pytest.raises(SystemExit) as exit_:
         cli.main(["grade", *args])
     assert exit_.value.code == 2

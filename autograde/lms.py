@@ -1,0 +1,102 @@
+"""Whose file is this? The names Canvas, Moodle, Blackboard and nbgrader give hand-ins.
+
+The file-name patterns are written the way nbgrader's `zip_collect` expects them
+(`c.FileNameCollectorPlugin.named_regexp`, applied to a file's path: groups `student_id` and
+`file_id`, optionally `timestamp`), so the same expression can be handed to nbgrader. They
+follow the code that names the files:
+
+- Canvas (lib/content_zipper.rb): `{sortable name, lowercased, punctuation removed}[_LATE]_{user id}_{attachment id}_{file name}`,
+  or `[LATE_]anon_{anonymous id}_...` when the assignment is anonymous. Canvas renames a file
+  that a student uploads twice to `name-1.ipynb`, `name-2.ipynb`.
+- Moodle (mod/assign, "Download all submissions"): a folder per student and plugin,
+  `{full name}_{participant id}_assignsubmission_file_`, or flat files with that prefix.
+- Blackboard: `{assignment}_{username}_attempt_{YYYY-MM-DD-HH-MM-SS}_{file name}`, with a
+  receipt `{assignment}_{username}_attempt_{...}.txt` per attempt (nbgrader's own example).
+- nbgrader: the exchange's inbound folders `{student}+{assignment}+{timestamp}[+{random}]`,
+  and a course's `submitted/{student}/{assignment}/` folders.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CANVAS = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
+CANVAS_ANONYMOUS = re.compile(
+    r"^(?:.*/)?(?:(?P<late>(?i:late))_)?(?P<student_id>anon_[A-Za-z0-9]+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
+MOODLE_FOLDER = re.compile(r"^(?P<name>.*)_(?P<student_id>\d+)_assign(?:submission|feedback)_(?P<plugin>[a-z]+)_?$")
+MOODLE_FILE = re.compile(r"^(?:.*/)?(?P<name>.*)_(?P<student_id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file_id>.+)$")
+BLACKBOARD = re.compile(
+    r"^(?:.*/)?(?P<assignment>.+)_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}(?:-\d{2}){5})(?:_(?P<file_id>.+))?$")
+NBGRADER_INBOUND = re.compile(r"^(?P<student_id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
+CANVAS_TEXT = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
+CANVAS_RENAMED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
+# what nbgrader puts beside a hand-in: not the student's work
+NBGRADER_FILES = {"timestamp.txt"}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Who handed a file in, as the export says it."""
+
+    lms: str  # canvas, moodle, blackboard, nbgrader, zip, folder, file
+    key: str  # what the LMS identifies the student by: user id, participant id, username, folder
+    name: str  # what the student id is made from when there is no roster
+    file: str  # the file's name as the student handed it in
+    attempt: str = ""  # sortable; only the latest attempt of a student is graded
+    order: str = ""  # sortable; of two copies of one file, the later one is graded
+    late: bool = False
+
+    def describe(self) -> str:
+        labels = {"canvas": "Canvas user", "moodle": "Moodle participant", "blackboard": "Blackboard user",
+                  "nbgrader": "nbgrader student", "zip": "zip", "folder": "folder", "file": "file"}
+        return f"{labels[self.lms]} {self.key}"
+
+
+def identify(parts: tuple[str, ...], assignment: str, receipts: dict[str, str] | None = None) -> Owner | None:
+    """The owner of the file at `parts` (its path in an export), from the outermost name that
+    an LMS wrote; None when no LMS naming applies."""
+    receipts = receipts or {}
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        inner = parts[-1]
+        if not last:
+            if m := MOODLE_FOLDER.match(part):
+                return Owner("moodle", m["student_id"], m["name"], inner)
+            if (m := NBGRADER_INBOUND.match(part)) and m["assignment"] == assignment:
+                return Owner("nbgrader", m["student_id"], m["student_id"], inner, attempt=m["timestamp"])
+            if NBGRADER_INBOUND.match(part):
+                return Owner("nbgrader", "", "", "")  # another assignment's hand-in: not ours
+        if m := MOODLE_FILE.match(part):
+            return Owner("moodle", m["student_id"], m["name"], m["file_id"] if last else inner)
+        if last and part.lower().endswith(".txt") and (m := BLACKBOARD.match(part[:-4])) and not m["file_id"]:
+            return Owner("blackboard", receipts.get(part[:-4], m["student_id"]), "", "")  # the LMS's receipt
+        if m := BLACKBOARD.match(part):
+            attempt = f"{m['assignment']}_{m['student_id']}_attempt_{m['timestamp']}"
+            username = receipts.get(attempt, m["student_id"])
+            file = (m["file_id"] or part) if last else inner
+            return Owner("blackboard", username, username, file, attempt=m["timestamp"])
+        if last and (m := CANVAS_TEXT.match(part)):  # a text entry or a link instead of files
+            return Owner("canvas", m["student_id"], m["name"], m["file_id"], late=bool(m["late"]))
+        for pattern in (CANVAS_ANONYMOUS, CANVAS):
+            if m := pattern.match(part):
+                name = m["student_id"] if pattern is CANVAS_ANONYMOUS else m["name"]
+                return Owner("canvas", m["student_id"], name, m["file_id"] if last else inner,
+                             order=f"{int(m['attachment_id']):020d}", late=bool(m["late"]))
+    return None
+
+
+def blackboard_receipt(file: str, text: str) -> tuple[str, str] | None:
+    """(attempt, username) from a Blackboard receipt `{attempt}.txt`, whose first line is
+    `Name: Jane Doe (jdoe)`: the username may hold underscores that file names cannot tell apart."""
+    if not file.lower().endswith(".txt") or not BLACKBOARD.match(file[:-4]):
+        return None
+    name = re.search(r"^Name:.*\(([^()\n]+)\)\s*$", text, re.M)
+    return (file[:-4], name.group(1).strip()) if name else None
+
+
+def original_name(file: str, lms: str, names: list[str]) -> str:
+    """The notebook a renamed copy stands for: Canvas's `name-1.ipynb` is `name.ipynb`."""
+    if lms == "canvas" and file not in names and (m := CANVAS_RENAMED.match(file)):
+        if (original := m["stem"] + m["suffix"]) in names:
+            return original
+    return file
