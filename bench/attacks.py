@@ -65,6 +65,8 @@ def _printed(autograded: Path) -> str:
     cells = nbformat.read(path, as_version=4).cells
     index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-dot-scores")
     text = " ".join(o.get("text", "").strip() for o in cells[index + 1].get("outputs", []) if o.get("output_type") == "stream")
+    if len(text) > 60:
+        text = f"{text[:20]}… ({len(text.encode()) / 2**20:.0f} MiB kept in the graded notebook)"
     return f"attack printed `{text}`; " if text else ""
 
 
@@ -75,10 +77,11 @@ def _score(scores: dict | None, full: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a stuck stock run is killed")
+    parser.add_argument("--only", action="append", help="run only this attack (repeatable)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
     print("| attack | stock `nbgrader autograde` | `autograde grade` |\n|---|---|---|")
-    for attack in ATTACKS:
+    for attack in [a for a in ATTACKS if not args.only or a.name in args.only]:
         stock_says, ours = one(attack, args.timeout, Path(tempfile.mkdtemp(prefix=f"attack-{attack.name}-")))
         print(f"| {attack.name}: {attack.what} | {stock_says} | {ours} |", flush=True)
     return 0
