@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
 
 from . import course
 from .errors import UsageError
+from .languages import CHOICES, default as default_language
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES
 
 
@@ -61,45 +64,59 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.assignment != course.ASSIGNMENT:
         raise UsageError(f"unknown assignment {args.assignment!r}: this course has {course.ASSIGNMENT!r}")
     handins = collect(Path(args.submissions), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
+    # with --json, standard output carries the JSON document alone; what people read goes to stderr
+    console = Console(stderr=args.json)
+    say = console.print
     if args.no_sandbox:
         print("warning: --no-sandbox: student code runs as you and can read and change what you can "
               "(other hand-ins, the gradebook); every row's status says so", file=sys.stderr)
     started = time.monotonic()
-    with Progress() as progress:
+    with Progress(console) as progress:
         rows = grade(handins, Path(args.out), args.assignment, args.db, settings,
                      on_student=progress.advance, on_start=progress.start)
     seconds = time.monotonic() - started
-    csv_path = write_csv(rows, Path(args.out) / "grades.csv")
-    print_summary(rows)
-    console = Console()
+    files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
+             "gradebook": args.db or Path(args.out) / "gradebook.db"}
+    print_summary(rows, console)
+    warnings_ = []
     if handins.unrecognised:
         shown = ", ".join(handins.unrecognised[:10]) + (" ..." if len(handins.unrecognised) > 10 else "")
-        console.print(literal(f"warning: {len(handins.unrecognised)} file(s) belong to no student "
-                              f"(not named the way an LMS or nbgrader names hand-ins), not graded: {shown}"))
+        warnings_.append(f"{len(handins.unrecognised)} file(s) belong to no student "
+                         f"(not named the way an LMS or nbgrader names hand-ins), not graded: {shown}")
     if args.format:
         export = lms_export.write(args.format, rows, handins, Path(args.out), args.lms_assignment or args.assignment,
                                   args.lms_points)
-        for warning in export.warnings:
-            console.print(literal(f"warning: {warning}"))
-        print(f"{args.format.capitalize()} grade import: {export.path} ({export.written} students)")
+        warnings_ += export.warnings
+        files[args.format] = export.path
+    for warning in warnings_:
+        say(literal(f"warning: {warning}"))
+    if args.format:
+        say(literal(f"{args.format.capitalize()} grade import: {export.path} ({export.written} students)"))
     notebooks = sum(1 for r in rows if r.max_score > 0)
-    print(f"{notebooks} notebooks in {seconds:.1f} s: {notebooks / seconds:.2f} notebooks per second")
-    if args.no_sandbox:
-        print("graded WITHOUT a sandbox (--no-sandbox)")
-    print(f"grades: {csv_path}   feedback: {Path(args.out) / 'feedback'}   gradebook: {args.db or Path(args.out) / 'gradebook.db'}")
     ungraded = sum(1 for r in rows if not r.graded)
+    say(f"{notebooks} notebooks in {seconds:.1f} s: {notebooks / seconds:.2f} notebooks per second")
+    if args.no_sandbox:
+        say("graded WITHOUT a sandbox (--no-sandbox)")
+    say(literal("   ".join(f"{name}: {path}" for name, path in files.items())))
     if ungraded:
-        print(f"{ungraded} notebook(s) could not be graded because the grading machinery failed; "
-              "run the same command again to grade them", file=sys.stderr)
-        return 1
-    return 0
+        say(f"{ungraded} notebook(s) could not be graded because the grading machinery failed; "
+            "run the same command again to grade them")
+    if args.json:
+        print(json.dumps({"rows": [asdict(r) for r in rows], "notebooks": notebooks, "seconds": round(seconds, 3),
+                          "not_graded": ungraded, "sandbox": not args.no_sandbox, "warnings": warnings_,
+                          "files": {name: str(path) for name, path in files.items()}}, ensure_ascii=False, indent=1))
+    return 1 if ungraded else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .report import print_check
+    from .report import check_json, print_check
     from .student import check
 
-    print_check(check([Path(p) for p in args.notebooks], timeout=args.timeout))
+    reports = check([Path(p) for p in args.notebooks], timeout=args.timeout)
+    if args.json:
+        print(json.dumps(check_json(reports), ensure_ascii=False, indent=1))
+    else:
+        print_check(reports, lang=args.lang)
     return 0
 
 
@@ -158,11 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lms-assignment", help="the assignment's column title in the LMS, e.g. 'Attention (12345)' "
                                             "for Canvas (default: the assignment id)")
     p.add_argument("--lms-points", type=float, help="rescale totals to the LMS assignment's maximum (default: the course's points)")
+    p.add_argument("--json", action="store_true", help="print the rows and files as one JSON document on standard output "
+                                                       "(the summary goes to standard error)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("check", help="run your notebooks the way grading will and show the visible checks")
     p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ch03/*.ipynb)")
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run, as in grading (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON (for editors, CI and scripts)")
+    p.add_argument("--lang", choices=CHOICES, default=default_language(),
+                   help="language of the messages: en, zh or both (default: %(default)s, from AUTOGRADE_LANG or the locale)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("submit", help="check your notebooks' structure and pack them into one zip to hand in")

@@ -83,10 +83,11 @@ def _problems(rows: list[Row]) -> list[str]:
 class Progress:
     """A progress bar over notebooks, with rate and time remaining."""
 
-    def __init__(self):
+    def __init__(self, console: Console | None = None):
         self.bar = RichProgress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("notebooks"),
                                 TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), TextColumn("{task.fields[who]}", markup=False), transient=False)
+                                TimeRemainingColumn(), TextColumn("{task.fields[who]}", markup=False), transient=False,
+                                console=console)
         self.task = None
 
     def __enter__(self):
@@ -105,20 +106,49 @@ class Progress:
         self.bar.update(self.task, rate=f"{speed:.1f}/s" if speed else "")
 
 
-def print_check(reports, console: Console | None = None) -> None:
-    """`autograde check`: one table per notebook, then what would go wrong at grading."""
+def print_check(reports, console: Console | None = None, lang: str = "both") -> None:
+    """`autograde check`: per notebook, one block per exercise, then what would go wrong at
+    grading. Every message wraps at the terminal's width: none is ever cut short."""
+    from rich.padding import Padding
+    from rich.rule import Rule
+
+    from .languages import pick
+
     console = console or Console()
+    labels = {"hidden": ("at grading, on hidden inputs", "评分时另有隐藏输入检查"), "hint": ("hint", "提示"),
+              "warning": ("warning", "注意")}
+
+    def label(key: str) -> str:
+        return " · ".join(pick(lang, *labels[key]))
+
+    def lines(en: str, zh: str, indent: int) -> None:
+        for line in pick(lang, en, zh):
+            console.print(Padding(Text(line, overflow="fold"), (0, 0, 0, indent)))
+
     for report in reports:
-        table = Table(title=f"{report.notebook}  ({report.status})")
-        for column in ("exercise", "points", "hidden", "what to fix · 需要改正"):
-            table.add_column(column)
+        console.print(Rule(Text(f"{report.notebook} ({report.status})", overflow="fold"), align="left"))
         for ex in report.exercises:
             mark = "✅" if ex.earned == ex.possible else "❌"
-            lines = [f"{check}: {en}\n  {zh}" for check, en, zh in ex.failed]
+            head = Text(f"{mark} {ex.title}: {ex.earned:g} / {ex.possible:g}", overflow="fold")
+            head.append(f"   (+{ex.hidden_points:g} {label('hidden')})", style="dim")
+            console.print(head)
+            for check, en, zh in ex.failed:
+                console.print(Padding(Text(check, style="bold", overflow="fold"), (0, 0, 0, 3)))
+                lines(en, zh, 5)
             if ex.failed and ex.hint:
-                lines.append(f"hint: {ex.hint[0]}\n  提示：{ex.hint[1]}")
-            table.add_row(f"{mark} {ex.title}", f"{ex.earned:g} / {ex.possible:g}", f"+{ex.hidden_points:g} at grading",
-                          "\n".join(lines) or "-")
-        console.print(table)
+                console.print(Padding(Text(f"💡 {label('hint')}", overflow="fold"), (0, 0, 0, 3)))
+                lines(*ex.hint, 5)
         for problem in report.problems:
-            console.print(f"[yellow]warning[/yellow] {report.notebook}: {problem}")
+            console.print(Text(f"⚠️ {label('warning')}: {report.notebook}: {problem}", style="yellow", overflow="fold"))
+        console.print()
+
+
+def check_json(reports) -> list[dict]:
+    """`autograde check --json`: the same as print_check, as data (schema in the README)."""
+    return [{"notebook": r.notebook, "status": r.status, "problems": list(r.problems),
+             "exercises": [{"title": ex.title, "earned": ex.earned, "possible": ex.possible,
+                            "hidden_points": ex.hidden_points,
+                            "failed": [{"check": check, "en": en, "zh": zh} for check, en, zh in ex.failed],
+                            "hint": {"en": ex.hint[0], "zh": ex.hint[1]} if ex.failed and ex.hint else None}
+                           for ex in r.exercises]}
+            for r in reports]

@@ -1,0 +1,102 @@
+"""What people and scripts read: `check` whole at any terminal width, in the language asked
+for, and `--json` from `check` and `grade`."""
+import json
+import re
+
+import pytest
+from rich.console import Console
+
+from autograde import cli, course, languages
+from autograde import example_class as ex
+from autograde.report import check_json, print_check
+from autograde.student import check
+
+NB4 = "04_causal_attention.ipynb"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """A blank notebook 4 (every exercise fails, with long bilingual messages and hints) and a
+    notebook 1 with one catalogued mistake."""
+    folder = tmp_path_factory.mktemp("mine")
+    (folder / NB4).write_text(ex.text(ex.blank(NB4)), encoding="utf-8")
+    name, content = ex.with_mistake("softmax-dim-0")
+    (folder / name).write_text(content, encoding="utf-8")
+    return check([folder / NB4, folder / name], timeout=10)
+
+
+def rendered(reports, width, lang="both") -> str:
+    console = Console(width=width, record=True, color_system=None, force_terminal=False)
+    print_check(reports, console, lang=lang)
+    return console.export_text()
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def messages(reports):
+    for report in reports:
+        for exercise in report.exercises:
+            for _, en, zh in exercise.failed:
+                yield en, zh
+            if exercise.failed and exercise.hint:
+                yield exercise.hint
+
+
+def test_the_fixture_has_long_failures_in_both_languages(reports):
+    found = list(messages(reports))
+    assert len(found) >= 4 and any(len(en) > 60 for en, _ in found) and any(len(zh) > 30 for _, zh in found)
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_check_output_is_whole_at_any_width(reports, width):
+    text = rendered(reports, width)
+    assert all(len(line) <= width for line in text.splitlines())
+    assert "…" not in text
+    flat = squeeze(text)
+    for en, zh in messages(reports):
+        assert squeeze(en) in flat and squeeze(zh) in flat, (en, zh)
+
+
+@pytest.mark.parametrize("lang, shown, hidden", [("en", 0, 1), ("zh", 1, 0)])
+def test_one_language_when_asked(reports, lang, shown, hidden):
+    flat = squeeze(rendered(reports, 80, lang))
+    pairs = list(messages(reports))
+    assert all(squeeze(pair[shown]) in flat for pair in pairs)
+    assert not any(squeeze(pair[hidden]) in flat for pair in pairs if squeeze(pair[hidden]) not in squeeze(pair[shown]))
+
+
+@pytest.mark.parametrize("environment, expected", [
+    ({}, "both"), ({"LANG": "C.UTF-8"}, "both"), ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LANG": "en_GB.UTF-8"}, "en"),
+    ({"LANGUAGE": "zh_TW:en", "LANG": "en_US.UTF-8"}, "zh"), ({"AUTOGRADE_LANG": "both", "LANG": "zh_CN.UTF-8"}, "both"),
+])
+def test_the_default_language_follows_the_environment(monkeypatch, environment, expected):
+    for variable in ("AUTOGRADE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    assert languages.default() == expected
+
+
+def test_check_json_has_the_documented_shape(reports):
+    data = json.loads(json.dumps(check_json(reports), ensure_ascii=False))
+    assert [d["notebook"] for d in data] == [r.notebook for r in reports]
+    for notebook in data:
+        assert set(notebook) == {"notebook", "status", "problems", "exercises"}
+        for exercise in notebook["exercises"]:
+            assert set(exercise) == {"title", "earned", "possible", "hidden_points", "failed", "hint"}
+            assert all(set(f) == {"check", "en", "zh"} for f in exercise["failed"])
+            assert exercise["hint"] is None or set(exercise["hint"]) == {"en", "zh"}
+
+
+def test_grade_json_is_the_only_thing_on_standard_output(tmp_path, capsys):
+    source = ex.write_class(tmp_path / "class", {"ana": {ex.NB1: ex.text(ex.solved(ex.NB1))}})
+    status = cli.main(["grade", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--timeout", "10", "--json"])
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert status == 0 and data["not_graded"] == 0 and data["sandbox"] is True
+    row = next(r for r in data["rows"] if r["notebook"] == ex.NB1[:-6])
+    assert row["student_id"] == "ana" and row["status"] == "ok" and row["score"] == row["max_score"] > 0
+    assert data["files"]["grades"].endswith("grades.csv") and "notebooks per second" in err
+    assert course.ASSIGNMENT and len(data["rows"]) == len(course.notebook_names())
