@@ -7,6 +7,9 @@ from autograde import course
 sys.path.insert(0, str(course.ROOT / "bench"))
 
 import bench  # noqa: E402
+import pytest  # noqa: E402
+
+pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
 
 def test_benchmark_runs_and_scores_agree(tmp_path):

@@ -17,6 +17,8 @@ from autograde.mistakes import MISTAKES
 from autograde.report import write_csv
 from autograde.sandbox import bubblewrap
 
+pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
+
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
 NAMES = ex.ASSIGNMENT_NOTEBOOKS

@@ -10,6 +10,8 @@ from autograde import cli, course
 from autograde import example_class as ex
 from autograde.grading import STATE_FILE, Settings, grade
 
+pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
+
 NB1 = ex.NB1
 SETTINGS = Settings(timeout=10)
 

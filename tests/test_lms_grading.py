@@ -15,6 +15,8 @@ from autograde import example_class as ex
 from autograde.grading import Row
 from autograde.report import print_summary
 
+pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
+
 NB1, STEM1 = ex.NB1, ex.NB1[:-6]
 SOLVED, BLANK = ex.text(ex.solved(NB1)), ex.text(ex.blank(NB1))
 POSSIBLE = sum(e["points"] for e in references.load(hidden=False).exercises.values())  # all five notebooks

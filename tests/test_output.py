@@ -90,6 +90,7 @@ def test_check_json_has_the_documented_shape(reports):
             assert exercise["hint"] is None or set(exercise["hint"]) == {"en", "zh"}
 
 
+@pytest.mark.grading
 def test_grade_json_is_the_only_thing_on_standard_output(tmp_path, capsys):
     source = ex.write_class(tmp_path / "class", {"ana": {ex.NB1: ex.text(ex.solved(ex.NB1))}})
     status = cli.main(["grade", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--timeout", "10", "--json"])

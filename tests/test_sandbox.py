@@ -9,7 +9,8 @@ from autograde.warm import WarmPool
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    with WarmPool(1, tmp_path_factory.mktemp("workers")) as pool:
+    # without bubblewrap these run with --no-sandbox's workers: namespaces and limits still apply
+    with WarmPool(1, tmp_path_factory.mktemp("workers"), sandbox=bool(bubblewrap())) as pool:
         yield pool
 
 

@@ -59,6 +59,7 @@ def test_submit_points_at_the_cell_to_restore(tmp_path):
     assert any("markdown" in p for p in structure_problems(NB1, nb1_with(retype("ex1-dot-scores")).encode()))
 
 
+@pytest.mark.grading
 def test_submit_packs_a_zip_that_grading_accepts(tmp_path):
     answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in ex.solved(NB1).cells
                if c.metadata.get("nbgrader", {}).get("solution")}
