@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import torch
 
-Hint = tuple[str, str]
+
+class Hint(NamedTuple):
+    en: str
+    zh: str
+    mistake: str = ""  # a stable id: the catalogue's, or the clue's name (counted in the class report)
+
 
 TOL = 1e-4
 
@@ -25,13 +31,13 @@ def likely_mistake(actual: torch.Tensor, expected: torch.Tensor, mistakes: Mappi
         if value.shape == actual.shape and _close(actual, value):
             mistake = MISTAKES.get(mistake_id)
             if mistake is not None:
-                return mistake.en, mistake.zh
+                return Hint(mistake.en, mistake.zh, mistake_id)
     if not actual.is_floating_point() or not expected.is_floating_point():
         return None
     for clue in (_wrong_softmax_dim, _mask_off_by_one, _dropout_left_on, _not_normalised, _softmax_scale, _transposed, _constant_factor):
         hint = clue(actual.double(), expected.double())
         if hint:
-            return hint
+            return Hint(hint[0], hint[1], clue.__name__.strip("_").replace("_", "-"))
     return None
 
 
