@@ -45,6 +45,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from . import class_report
     from .grading import Settings, grade
     from .report import Progress, print_summary, write_csv
 
@@ -60,6 +61,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
     notebooks = sum(1 for r in rows if r.max_score > 0)
     print(f"{notebooks} notebooks in {seconds:.1f} s: {notebooks / seconds:.2f} notebooks per second")
     print(f"grades: {csv_path}   feedback: {Path(args.out) / 'feedback'}   gradebook: {args.db or Path(args.out) / 'gradebook.db'}")
+    print(f"class report: {class_report.write(Path(args.out), rows, args.db).resolve().as_uri()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .class_report import write
+    from .similarity import Thresholds
+
+    started = time.monotonic()
+    path = write(Path(args.dir), db_url=args.db, thresholds=Thresholds(flag=args.flag_at))
+    print(f"class report in {time.monotonic() - started:.1f} s: {path.resolve().as_uri()}")
+    print(f"mistakes: {path.parent / 'mistakes.csv'}   similar pairs: {path.parent / 'similarity.csv'}")
     return 0
 
 
@@ -88,6 +101,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the chapter 3 attention course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="notebooks run in parallel (default: all cores, %(default)s)")
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster (tcp://HOST:8786) instead of this machine")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
+    p.add_argument("dir", help="the --out folder of `autograde grade`")
+    p.add_argument("--db", help="gradebook as an SQLAlchemy URL, if grading used --db (default: sqlite in DIR)")
+    p.add_argument("--flag-at", type=_share, default=0.6, help="flag pairs of hand-ins at this similarity, 0 to 1 (default: %(default)s)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check", help="run your notebooks the way grading will and show the visible checks")
     p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ch03/*.ipynb)")
