@@ -21,7 +21,7 @@ from urllib.parse import quote
 from . import course
 from .grading import Row
 from .references import references
-from .similarity import Similarity, Thresholds, compare_class, exercise_code
+from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
 from .submissions import UsageError
 
 REPORT, MISTAKES_CSV, SIMILARITY_CSV = "report.html", "mistakes.csv", "similarity.csv"
@@ -95,7 +95,7 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None) ->
     stems = {Path(n).stem for n in course.notebook_names()}
     notebooks = {}
     for r in rows:
-        path = out / ".nbgrader" / "autograded" / r.student_id / course.ASSIGNMENT / f"{r.notebook}.ipynb"
+        path = _autograded(out, r.student_id, r.notebook)
         if r.notebook in stems and r.max_score > 0 and path.is_file():
             try:  # plain JSON: nbformat's validation would cost more than the whole report
                 notebooks[(r.student_id, r.notebook)] = json.loads(path.read_text(encoding="utf-8"))
@@ -119,6 +119,8 @@ def rows_from_gradebook(out: Path, db_url: str) -> list[Row]:
     with Gradebook(db_url) as gb:
         for student in sorted(s.id for s in gb.students):
             for stem in stems:
+                if not _autograded(out, student, stem).is_file():
+                    continue  # nbgrader keeps a zero-score entry for a notebook it never saw
                 try:
                     nb = gb.find_submission_notebook(stem, course.ASSIGNMENT, student)
                 except MissingEntry:
@@ -150,10 +152,13 @@ def _read_grades_csv(path: Path) -> dict[tuple[str, str], Row]:
     return rows
 
 
+def _autograded(out: Path, student: str, stem: str) -> Path:
+    return out / ".nbgrader" / "autograded" / student / course.ASSIGNMENT / f"{stem}.ipynb"
+
+
 def _notes_status(out: Path, student: str, stem: str) -> str:
-    path = out / ".nbgrader" / "autograded" / student / course.ASSIGNMENT / f"{stem}.ipynb"
     try:
-        notes = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("autograde", {}).get("notes", [])
+        notes = json.loads(_autograded(out, student, stem).read_text(encoding="utf-8")).get("metadata", {}).get("autograde", {}).get("notes", [])
     except (OSError, ValueError, AttributeError):
         return "ok"
     return "; ".join(dict.fromkeys(str(n) for n in notes)) or "ok"
@@ -254,13 +259,14 @@ def grading_times(data: ClassData) -> dict[str, list[tuple[float, str]]]:
 def similarity(data: ClassData, thresholds: Thresholds = Thresholds()) -> Similarity:
     """Similar and identical code per exercise, the released starter code removed."""
     exercises = set(references().exercises)
-    code: dict[str, dict[str, str]] = defaultdict(dict)
-    for (student, stem), nb in data.notebooks.items():
-        for grade_id, text in exercise_code(nb, exercises).items():
-            code[grade_id][student] = text
-    starter = {}
+    released: dict[str, list[str]] = {}
     for name in course.notebook_names():
-        starter.update(exercise_code(json.loads((course.RELEASE / name).read_text(encoding="utf-8")), exercises))
+        released.update(exercise_cells(json.loads((course.RELEASE / name).read_text(encoding="utf-8")), exercises))
+    code: dict[str, dict[str, str]] = defaultdict(dict)
+    for (student, _), nb in data.notebooks.items():
+        for grade_id, cells in exercise_cells(nb, exercises).items():
+            code[grade_id][student] = own_code(cells, released.get(grade_id, []))
+    starter = {gid: "\n\n".join(cells) for gid, cells in released.items()}
     notebook_of = {gid: e["notebook"] for gid, e in references().exercises.items()}
     return compare_class(dict(code), starter, thresholds, notebook_of)
 

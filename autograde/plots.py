@@ -47,7 +47,9 @@ def score_histograms(panels: Sequence[tuple[str, Sequence[float], float]], colum
         ax.set_ylabel("students", fontsize=8)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.tick_params(labelsize=7)
-    axes.flat[0].legend(fontsize=7, loc="upper left")
+    labelled = [ax for ax, (_, scores, _) in zip(axes.flat, panels) if scores]
+    if labelled:
+        labelled[0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()
     return svg(fig)
 

@@ -84,10 +84,10 @@ class Similarity:
         return [p for p in self.pairs if p.flagged]
 
 
-def exercise_code(nb: dict, exercises: set[str] | None = None) -> dict[str, str]:
-    """Grade id -> the code of the cells a student could edit, from after the previous test
+def exercise_cells(nb: dict, exercises: set[str] | None = None) -> dict[str, list[str]]:
+    """Grade id -> the sources of the cells a student could edit, from after the previous test
     cell to this exercise's test cell. `nb` is the notebook's JSON; odd cells are skipped."""
-    code: dict[str, str] = {}
+    cells: dict[str, list[str]] = {}
     pending: list[str] = []
     for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -97,12 +97,19 @@ def exercise_code(nb: dict, exercises: set[str] | None = None) -> dict[str, str]
         if meta.get("grade"):
             grade_id = meta.get("grade_id")
             if isinstance(grade_id, str) and (exercises is None or grade_id in exercises):
-                code[grade_id] = "\n\n".join(pending)
+                cells[grade_id] = pending
             pending = []
         elif not meta.get("locked"):
             source = cell.get("source", "")
             pending.append("".join(source) if isinstance(source, list) else str(source))
-    return code
+    return cells
+
+
+def own_code(cells: list[str], released: list[str]) -> str:
+    """The student's cells without those left exactly as released (the rest keeps its starter
+    lines: their fingerprints are removed later)."""
+    given = {c.strip() for c in released}
+    return "\n\n".join(c for c in cells if c.strip() not in given)
 
 
 def fingerprint(code: str, starter: set[int] = frozenset()) -> Fingerprint:
