@@ -13,8 +13,10 @@ which changes between runs), so the same class gives the same ranking every time
 from __future__ import annotations
 
 import bisect
+import builtins
 import io
 import itertools
+import keyword
 import math
 import tokenize
 from collections import Counter, defaultdict
@@ -113,19 +115,19 @@ def own_code(cells: list[str], released: list[str]) -> str:
 
 
 def fingerprint(code: str, starter: set[int] = frozenset()) -> Fingerprint:
-    filtered, offsets = filter_code(code, "cell.py", "python")
+    filtered, offsets, plain = normalise(code)
     hashes, idx = winnow(_kgram_hashes(filtered), WINDOW, remove_duplicates=False)
     hash_idx: dict[int, list[int]] = defaultdict(list)
     for h, i in zip(hashes.tolist(), idx.tolist()):
         if h not in starter:
             hash_idx[h].append(i)
     return Fingerprint(code, filtered, offsets, set(hash_idx), dict(hash_idx),
-                       get_token_coverage(hash_idx, K, len(filtered)), _plain(code))
+                       get_token_coverage(hash_idx, K, len(filtered)), plain)
 
 
 def starter_hashes(code: str) -> set[int]:
     """Every k-gram of the released code, so that no fingerprint of it counts as shared."""
-    return set(_kgram_hashes(filter_code(code, "cell.py", "python")[0]).tolist())
+    return set(_kgram_hashes(normalise(code)[0]).tolist())
 
 
 def compare_class(code: dict[str, dict[str, str]], starter: dict[str, str],
@@ -137,7 +139,7 @@ def compare_class(code: dict[str, dict[str, str]], starter: dict[str, str],
     plains: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)  # (notebook, student) -> plain code
     for exercise in sorted(code):
         boiler = starter_hashes(starter.get(exercise, ""))
-        release_plain = _plain(starter.get(exercise, ""))
+        release_plain = normalise(starter.get(exercise, ""))[2]
         prints = {s: fingerprint(c, boiler) for s, c in sorted(code[exercise].items())}
         for s, fp in prints.items():
             plains[((notebook_of or {}).get(exercise, exercise), s)].append((exercise, "" if fp.plain == release_plain else fp.plain))
@@ -220,9 +222,61 @@ def _kgram_hashes(text: str, k: int = K) -> np.ndarray:
     return (hashes >> np.uint64(11)).astype(np.int64)
 
 
-def _plain(code: str) -> str:
-    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+_LAYOUT = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+_STRINGS = {tokenize.STRING} | {getattr(tokenize, t) for t in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END") if hasattr(tokenize, t)}
+_KEPT_NAMES = set(keyword.kwlist) | set(dir(builtins))
+
+
+def normalise(code: str) -> tuple[str, np.ndarray, str]:
+    """(normalised code, offsets back to the raw code, plain code).
+
+    The normalised code is what copydetect's filter makes (names V, functions F, classes O,
+    strings S; keywords, builtins, operators and numbers kept; comments and layout gone),
+    with offsets in its format, so its compare_files can point at the raw lines. Python's
+    own tokenizer does it several times faster than Pygments; code it cannot tokenize (a
+    stray indent, an unclosed string) goes through copydetect's Pygments filter instead.
+    The plain code keeps the names: two hand-ins are identical when it is the same.
+    """
     try:
-        return " ".join(t.string for t in tokenize.generate_tokens(io.StringIO(code).readline) if t.type not in skip)
-    except (tokenize.TokenError, SyntaxError):  # not Python (a magic, a typo): compare the text without layout
-        return " ".join(code.split())
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        filtered, offsets = filter_code(code, "cell.py", "python")
+        return filtered, offsets, " ".join(code.split())
+    starts = [0]
+    for line in code.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    out: list[str] = []
+    length, removed, position = 0, 0, 0
+    offsets = [[0, 0]]
+    plain = []
+    previous = ""
+    for tok in tokens:
+        start = starts[tok.start[0] - 1] + tok.start[1]
+        end = starts[tok.end[0] - 1] + tok.end[1]
+        if start > position:  # layout between tokens
+            offsets.append([length - 1, removed])
+            removed += start - position
+        position = max(position, end)
+        text = tok.string
+        if tok.type in _LAYOUT:
+            if end > start:
+                offsets.append([length - 1, removed])
+                removed += end - start
+            continue
+        plain.append(text)
+        if tok.type == tokenize.NAME and (text not in _KEPT_NAMES or previous == "."):
+            short = "F" if previous == "def" else "O" if previous == "class" else "V"
+        elif tok.type in _STRINGS:
+            short = "S"
+        else:
+            short = text
+        if short != text:
+            out.append(short)
+            length += 1
+            offsets.append([length - 1, removed])
+            removed += len(text) - 1
+        else:
+            out.append(text)
+            length += len(text)
+        previous = text
+    return "".join(out), np.array(offsets), " ".join(plain)
