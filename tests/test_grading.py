@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
 from autograde import course, references
 from autograde import example_class as ex
@@ -307,3 +308,30 @@ def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
         for stem, stock_scores in classroom.scores(student).items():
             if (source / student / course.ASSIGNMENT / f"{stem}.ipynb").exists():
                 assert scores(rows[(student, stem)]) == stock_scores, (student, stem)
+
+
+def test_class_report_of_this_class(graded):
+    """The class report, rebuilt from the gradebook: every catalogue mistake counted under its
+    own id, every broken hand-in among the students who need attention."""
+    from autograde import class_report
+
+    _, out, students = graded
+    class_report.write(out)
+    with (out / "mistakes.csv").open(encoding="utf-8") as f:
+        found = {(r["student_id"], r["mistake"]) for r in csv.DictReader(f)}
+    refs = references.load()
+    for mistake in MISTAKES.values():
+        checks = [c["name"] for e in refs.exercises_of(mistake.notebook).values() for c in e["checks"]]
+        # a mistake that changes a value's shape is named by the shape check, which comes first
+        same_shape = any(refs.mistakes_for(name).get(mistake.id, torch.empty(0)).shape == refs.expected(name).shape
+                         for name in checks)
+        kinds = {mistake.id} if same_shape else {"wrong-shape", "swapped-shape"}
+        assert {(f"mistake-{mistake.id}", kind) for kind in kinds} & found, mistake.id
+    assert not any(student in ("solved", "alternative") for student, _ in found)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    attention = page[page.index('<table id="attention-table">'):page.index('<h2 id="similarity">')]
+    for student in BROKEN:
+        assert f">{student}</td>" in attention
+    with (out / "similarity.csv").open(encoding="utf-8") as f:
+        identical = {(r["notebook"], r["student_a"], r["student_b"]) for r in csv.DictReader(f) if r["kind"] == "identical hand-in"}
+    assert (STEM1, "bad-missing-and-extra", "solved") in identical
