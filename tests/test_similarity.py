@@ -2,75 +2,16 @@
 import subprocess
 import sys
 
+from autograde import example_class as ex
 from autograde.similarity import Thresholds, compare_class, exercise_cells, own_code
 
-STARTER = '''def all_scores(inputs):
-    """Dot product of every row of `inputs` with every row: a (tokens x tokens) table."""
-    # YOUR CODE HERE
-    raise NotImplementedError()
-
-
-attn_scores = all_scores(inputs)
-print(attn_scores)
-'''
-
-ORIGINAL = '''def all_scores(inputs):
-    """Dot product of every row of `inputs` with every row: a (tokens x tokens) table."""
-    # every token against every other token
-    num_tokens = inputs.shape[0]
-    table = torch.zeros(num_tokens, num_tokens)
-    for row in range(num_tokens):
-        for col in range(num_tokens):
-            # one dot product per pair
-            table[row, col] = (inputs[row] * inputs[col]).sum()
-    return table
-
-
-attn_scores = all_scores(inputs)
-print(attn_scores)
-'''
-
-# the same code with every name changed and the comments moved and reworded
-NEAR_COPY = '''def all_scores(inputs):
-    """Dot product of every row of `inputs` with every row: a (tokens x tokens) table."""
-    # a dot product for each pair
-    n = inputs.shape[0]
-    result = torch.zeros(n, n)
-    for i in range(n):
-        # compare each token with all tokens
-        for j in range(n):
-            result[i, j] = (inputs[i] * inputs[j]).sum()
-
-    return result
-
-
-attn_scores = all_scores(inputs)
-print(attn_scores)
-'''
-
-HONEST_LOOPS = '''def all_scores(inputs):
-    rows = []
-    for x_i in inputs:
-        rows.append(torch.stack([torch.dot(x_i, x_j) for x_j in inputs]))
-    return torch.stack(rows)
-
-
-attn_scores = all_scores(inputs)
-print(attn_scores)
-'''
-
-HONEST_EINSUM = '''def all_scores(inputs):
-    # the product of every pair of rows, in one call
-    scores = torch.einsum("id,jd->ij", inputs, inputs)
-    assert scores.shape == (inputs.shape[0], inputs.shape[0])
-    return scores
-
-
-attn_scores = all_scores(inputs)
-print(attn_scores)
-'''
-
-CANONICAL = STARTER.replace("    # YOUR CODE HERE\n    raise NotImplementedError()", "    return inputs @ inputs.T")
+EX4 = "ex4-all-scores-solution"
+STARTER = next(c.source for c in ex.blank(ex.NB2).cells if c.metadata.get("nbgrader", {}).get("grade_id") == EX4)
+ORIGINAL = ex.COPIED[EX4]
+NEAR_COPY = ex.near_copy(ex.COPIED)[EX4]  # every name changed, the comments moved and reworded
+HONEST_LOOPS = ex.HONEST_A[EX4]
+HONEST_EINSUM = ex.HONEST_B[EX4]
+CANONICAL = ex.OWN_DIM0[EX4]  # return inputs @ inputs.T
 
 
 def pairs(result):
