@@ -172,13 +172,14 @@ def _zero_row(student: str, stem: str, status: str) -> Row:
 # ---------------------------------------------------------------- aggregate
 
 def test_cells(nb: dict):
-    """(grade id, checks) of each autograded test cell that holds verdicts."""
+    """(grade id, checks) of each of the course's test cells that holds verdicts."""
+    exercises = references().exercises
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
         checks = meta.get("autograde", {}).get("checks")
-        grade_id = meta.get("nbgrader", {}).get("grade_id")
-        if isinstance(checks, list) and isinstance(grade_id, str):
-            yield grade_id, checks
+        nbgrader = meta.get("nbgrader", {})
+        if isinstance(checks, list) and nbgrader.get("grade") and nbgrader.get("grade_id") in exercises:
+            yield nbgrader["grade_id"], checks
 
 
 def mistakes(data: ClassData) -> list[Mistake]:

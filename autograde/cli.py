@@ -61,7 +61,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
     notebooks = sum(1 for r in rows if r.max_score > 0)
     print(f"{notebooks} notebooks in {seconds:.1f} s: {notebooks / seconds:.2f} notebooks per second")
     print(f"grades: {csv_path}   feedback: {Path(args.out) / 'feedback'}   gradebook: {args.db or Path(args.out) / 'gradebook.db'}")
-    print(f"class report: {class_report.write(Path(args.out), rows, args.db).resolve().as_uri()}")
+    try:
+        report = class_report.write(Path(args.out), rows, args.db)
+    except Exception as exc:  # the grades are saved: say so rather than end on a traceback
+        print(f"class report: not written ({type(exc).__name__}: {exc}); the grades are saved, "
+              f"run `autograde report {args.out}` to try again")
+        return 1
+    print(f"class report: {report.resolve().as_uri()}")
     return 0
 
 

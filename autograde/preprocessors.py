@@ -151,6 +151,10 @@ class RepairCells(NbGraderPreprocessor):
 
         from . import course
 
+        # the notes, verdicts and times under this key are the grader's: a hand-in cannot bring its own
+        nb.metadata.pop(STATUS_KEY, None)
+        for cell in nb.cells:
+            cell.metadata.pop(STATUS_KEY, None)
         release = nbformat.read(course.RELEASE / f"{resources['nbgrader']['notebook']}.ipynb", as_version=4)
         ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
         self._drop_invalid(nb, ours)
