@@ -111,24 +111,32 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None) ->
 def rows_from_gradebook(out: Path, db_url: str) -> list[Row]:
     """One row per student and notebook: scores from the gradebook (so changes made in
     nbgrader's formgrader show), statuses from grades.csv where the run wrote one."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Assignment, Gradebook, GradeCell, Grade, Notebook, SubmittedAssignment, SubmittedNotebook
 
     written = _read_grades_csv(out / "grades.csv")
     stems = [Path(n).stem for n in course.notebook_names()]
-    rows: dict[tuple[str, str], Row] = {}
+    scores: dict[tuple[str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
     with Gradebook(db_url) as gb:
-        for student in sorted(s.id for s in gb.students):
-            for stem in stems:
-                if not _autograded(out, student, stem).is_file():
-                    continue  # nbgrader keeps a zero-score entry for a notebook it never saw
-                try:
-                    nb = gb.find_submission_notebook(stem, course.ASSIGNMENT, student)
-                except MissingEntry:
-                    continue
-                exercises = {g.name: float(g.score) for g in nb.grades if g.cell.cell_type == "code"}
-                old = written.get((student, stem))
-                status = old.status if old else _notes_status(out, student, stem)
-                rows[(student, stem)] = Row(student, stem, float(nb.score), float(nb.max_score), status, exercises)
+        # one query for the whole class: nbgrader's objects would ask once per notebook and grade
+        query = (gb.db.query(SubmittedAssignment.student_id, Notebook.name, GradeCell.name, GradeCell.cell_type,
+                             Grade.score, GradeCell.max_score)
+                 .select_from(Grade)
+                 .join(GradeCell, Grade.cell_id == GradeCell.id)
+                 .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
+                 .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
+                 .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+                 .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+                 .filter(Assignment.name == course.ASSIGNMENT))
+        for student, stem, cell, cell_type, score, possible in query:
+            scores[(student, stem)].append((cell, cell_type, float(score or 0.0), float(possible or 0.0)))
+    rows: dict[tuple[str, str], Row] = {}
+    for (student, stem), grades in scores.items():
+        if stem not in stems or not _autograded(out, student, stem).is_file():
+            continue  # nbgrader keeps a zero-score entry for a notebook it never saw
+        old = written.get((student, stem))
+        rows[(student, stem)] = Row(student, stem, sum(g[2] for g in grades), sum(g[3] for g in grades),
+                                    old.status if old else _notes_status(out, student, stem),
+                                    {cell: score for cell, cell_type, score, _ in grades if cell_type == "code"})
     for key, row in written.items():
         rows.setdefault(key, row)
     for student in sorted({s for s, _ in rows}):
