@@ -1,11 +1,11 @@
 """Hand-ins that look copied: winnowing fingerprints per exercise, as MOSS and JPlag do.
 
 Each exercise's code (the cells a student could edit, up to the exercise's test cell) is
-tokenized and normalised by copydetect's filter (names become V, strings S, comments and
-whitespace go), cut into k-grams and winnowed. Fingerprints of the released starter code
-are removed, and so are fingerprints that many students share (the obvious way to write
-something is not evidence of copying). A pair's similarity is the share of each student's
-remaining fingerprints that the other one has, on average.
+tokenized and normalised as copydetect's filter does (names become V, strings S, comments
+and whitespace go), cut into k-grams and winnowed with copydetect. Fingerprints of the
+released starter code are removed, and fingerprints that many students share are not
+counted (the obvious way to write something is not evidence of copying). A pair's
+similarity is the share of each student's fingerprints that the other one has, on average.
 
 Hashes are computed here rather than with Python's `hash()` (which copydetect uses and
 which changes between runs), so the same class gives the same ranking every time.

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 from autograde import example_class as ex
-from autograde.similarity import Thresholds, compare_class, exercise_cells, own_code
+from autograde.similarity import Thresholds, compare_class, exercise_cells, normalise, own_code
 
 EX4 = "ex4-all-scores-solution"
 STARTER = next(c.source for c in ex.blank(ex.NB2).cells if c.metadata.get("nbgrader", {}).get("grade_id") == EX4)
@@ -66,6 +66,27 @@ def test_the_ranking_is_the_same_in_every_process():
     outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                               env={"PYTHONHASHSEED": seed, "PATH": ""}, cwd=_root()).stdout for seed in ("1", "2")}
     assert len(outputs) == 1 and "copy" in outputs.pop()
+
+
+def test_code_python_cannot_tokenize_is_still_compared():
+    """An unclosed string or a stray indent: copydetect's Pygments filter takes over."""
+    broken = ORIGINAL + '\n  print("unclosed\n'
+    copied = NEAR_COPY + '\n  print("unclosed\n'
+    assert normalise(broken)[0] and normalise(broken)[2] == " ".join(broken.split())
+    result = compare_class({"ex4": {"orig": broken, "copy": copied, "loops": HONEST_LOOPS}}, {"ex4": STARTER})
+    assert pairs(result) == {("ex4", "copy", "orig")}
+
+
+def test_normalised_code_points_back_at_the_raw_code():
+    """Every kept character of the normalised code maps to the same character of the code."""
+    import numpy as np
+
+    filtered, offsets, plain = normalise(ORIGINAL)
+    assert "#" not in filtered and "num_tokens" not in filtered and "range(" in filtered
+    assert "num_tokens" in plain and "#" not in plain
+    for i, char in enumerate(filtered):
+        raw = i + offsets[:, 1][np.clip(np.searchsorted(offsets[:, 0], i), 0, len(offsets) - 1)]
+        assert char in "VFOS" or ORIGINAL[raw] == char, (i, char)
 
 
 def test_thresholds_decide_what_is_flagged():
