@@ -53,7 +53,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from . import lms_export, roster
+    from . import class_report, lms_export, roster
     from .grading import Settings, grade
     from .report import Progress, literal, print_summary, write_csv
     from .submissions import collect
@@ -98,14 +98,35 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.no_sandbox:
         say("graded WITHOUT a sandbox (--no-sandbox)")
     say(literal("   ".join(f"{name}: {path}" for name, path in files.items())))
+    status = 0
+    try:
+        files["report"] = class_report.write(Path(args.out), rows, args.db)
+    except Exception as exc:  # the grades are saved: say so rather than end on a traceback
+        say(literal(f"class report: not written ({type(exc).__name__}: {exc}); the grades are saved, "
+                    f"run `autograde report {args.out}` to try again"))
+        status = 1
     if ungraded:
         say(f"{ungraded} notebook(s) could not be graded because the grading machinery failed; "
             "run the same command again to grade them")
+        status = 1
+    if "report" in files:
+        say(literal(f"class report: {files['report'].resolve().as_uri()}"))
     if args.json:
         print(json.dumps({"rows": [asdict(r) for r in rows], "notebooks": notebooks, "seconds": round(seconds, 3),
                           "not_graded": ungraded, "sandbox": not args.no_sandbox, "warnings": warnings_,
                           "files": {name: str(path) for name, path in files.items()}}, ensure_ascii=False, indent=1))
-    return 1 if ungraded else 0
+    return status
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .class_report import write
+    from .similarity import Thresholds
+
+    started = time.monotonic()
+    path = write(Path(args.dir), db_url=args.db, thresholds=Thresholds(flag=args.flag_at))
+    print(f"class report in {time.monotonic() - started:.1f} s: {path.resolve().as_uri()}")
+    print(f"mistakes: {path.parent / 'mistakes.csv'}   similar pairs: {path.parent / 'similarity.csv'}")
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -135,6 +156,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
         print(f"note: {name} is not included (it will count as missing)")
     print(f"✓ wrote {result.zip} ({len(notebooks)} notebooks): hand this file in.")
     return 0
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a share between 0 and 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the rows and files as one JSON document on standard output "
                                                        "(the summary goes to standard error)")
     p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
+    p.add_argument("dir", help="the --out folder of `autograde grade`")
+    p.add_argument("--db", help="gradebook as an SQLAlchemy URL, if grading used --db (default: sqlite in DIR)")
+    p.add_argument("--flag-at", type=_share, default=0.6, help="flag pairs of hand-ins at this similarity, 0 to 1 (default: %(default)s)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check", help="run your notebooks the way grading will and show the visible checks")
     p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ch03/*.ipynb)")

@@ -24,6 +24,7 @@ class Verdict:
     passed: bool
     en: str
     zh: str
+    mistake: str = ""  # a stable id of what went wrong, for counting mistakes across a class
 
 
 PASSED = Verdict(True, "matches the reference", "与参考答案一致")
@@ -52,21 +53,24 @@ def compare(
     try:
         actual = as_tensor(value)
     except NotATensor as exc:
-        return Verdict(False, str(exc), f"应为张量，实际得到 {type(value).__name__}")
+        return Verdict(False, str(exc), f"应为张量，实际得到 {type(value).__name__}", "not-a-tensor")
 
     if actual.shape != expected.shape:
         en = f"shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
         zh = f"形状为 {tuple(actual.shape)}，应为 {tuple(expected.shape)}"
+        mistake = "wrong-shape"
         if actual.ndim >= 2 and actual.shape == expected.shape[:-2] + expected.shape[-2:][::-1]:
             en += ": rows and columns are swapped (a missing or extra .T?)"
             zh += "：行和列对调了（少了或多了 .T？）"
-        return Verdict(False, en, zh)
+            mistake = "swapped-shape"
+        return Verdict(False, en, zh, mistake)
 
     if actual.dtype != expected.dtype:
         return Verdict(
             False,
             f"dtype {actual.dtype}, expected {expected.dtype}",
             f"数据类型为 {actual.dtype}，应为 {expected.dtype}",
+            "wrong-dtype",
         )
 
     if close(actual, expected):
@@ -76,16 +80,16 @@ def compare(
         en, zh = "contains NaN", "含有 NaN"
         hint = likely_mistake(actual, expected, mistakes or {})
         if hint:
-            en, zh = f"{en}: {hint[0]}", f"{zh}：{hint[1]}"
-        return Verdict(False, en, zh)
+            en, zh = f"{en}: {hint.en}", f"{zh}：{hint.zh}"
+        return Verdict(False, en, zh, hint.mistake if hint else "nan")
 
     hint = likely_mistake(actual, expected, mistakes or {})
     if hint:
-        return Verdict(False, hint[0], hint[1])
+        return Verdict(False, hint.en, hint.zh, hint.mistake)
     en, zh = "values differ from the reference", "数值与参考答案不同"
     if reveal_position and actual.is_floating_point() and actual.numel() > 1:
         diff = torch.where(actual == expected, 0.0, (actual.double() - expected.double()).abs())  # -inf == -inf
         where = tuple(int(i) for i in torch.unravel_index(torch.nan_to_num(diff, nan=float("inf")).argmax(), diff.shape))
         en += f" (largest difference at index {list(where)})"
         zh += f"（差异最大处在索引 {list(where)}）"
-    return Verdict(False, en, zh)
+    return Verdict(False, en, zh, "values-differ")

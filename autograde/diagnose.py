@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import torch
 
-Hint = tuple[str, str]
+
+class Hint(NamedTuple):
+    en: str
+    zh: str
+    mistake: str = ""  # a stable id: the catalogue's, or the clue's name (counted in the class report)
+
 
 TOL = 1e-4
 
@@ -25,13 +31,13 @@ def likely_mistake(actual: torch.Tensor, expected: torch.Tensor, mistakes: Mappi
         if value.shape == actual.shape and _close(actual, value):
             mistake = MISTAKES.get(mistake_id)
             if mistake is not None:
-                return mistake.en, mistake.zh
+                return Hint(mistake.en, mistake.zh, mistake_id)
     if not actual.is_floating_point() or not expected.is_floating_point():
         return None
     for clue in (_wrong_softmax_dim, _mask_off_by_one, _dropout_left_on, _not_normalised, _softmax_scale, _transposed, _constant_factor):
         hint = clue(actual.double(), expected.double())
-        if hint:
-            return hint
+        if hint:  # a clue with one outcome is named after itself
+            return hint if isinstance(hint, Hint) else Hint(hint[0], hint[1], clue.__name__.strip("_").replace("_", "-"))
     return None
 
 
@@ -53,16 +59,18 @@ def _wrong_softmax_dim(actual: torch.Tensor, expected: torch.Tensor) -> Hint | N
         return None
     columns = actual.sum(-2)
     if _close(columns, torch.ones_like(columns)):
-        return (
+        return Hint(
             "your weights sum to 1 down the columns, not along each row: softmax over dim=-1?",
             "你的权重是按列加起来等于 1，而不是每一行：softmax 应该用 dim=-1？",
+            "softmax-over-columns",
         )
     if actual.ndim >= 3:
         over_batch = actual.sum(0)
         if _close(over_batch, torch.ones_like(over_batch)):
-            return (
+            return Hint(
                 "your weights sum to 1 across the batch: softmax over dim=0? use dim=-1",
                 "你的权重在批次维度上加起来等于 1：softmax 用了 dim=0？应使用 dim=-1",
+                "softmax-over-batch",
             )
     return None
 
@@ -71,19 +79,22 @@ def _mask_off_by_one(actual: torch.Tensor, expected: torch.Tensor) -> Hint | Non
     if not _is_causal(expected) or bool((expected.diagonal(dim1=-2, dim2=-1) == 0).all()):
         return None
     if torch.isnan(actual).any() or bool((actual.diagonal(dim1=-2, dim2=-1) == 0).all()):
-        return (
+        return Hint(
             "the diagonal is masked too: each token must still see itself (mask off by one: triu(..., diagonal=1))",
             "对角线也被遮住了：每个词元仍应能看到自己（掩码差了一位：triu(..., diagonal=1)）",
+            "mask-off-by-one",
         )
     if bool((actual.triu(2) == 0).all()) and bool((actual.diagonal(1, dim1=-2, dim2=-1) != 0).any()):
-        return (
+        return Hint(
             "each token sees the next one: the mask is off by one (mask above the diagonal, diagonal=1)",
             "每个词元都能看到下一个词元：掩码差了一位（应遮住对角线以上，diagonal=1）",
+            "mask-shows-next-token",
         )
     if bool((actual.triu(1) != 0).any()):
-        return (
+        return Hint(
             "tokens attend to later tokens: the causal mask is missing",
             "词元关注到了后面的词元：缺少因果掩码",
+            "no-causal-mask",
         )
     return None
 
@@ -130,13 +141,15 @@ def _softmax_scale(actual: torch.Tensor, expected: torch.Tensor) -> Hint | None:
     if abs(c - 1) < 0.05 or not torch.allclose(la, c * le, atol=1e-4):
         return None
     if c > 1:
-        return (
+        return Hint(
             f"your weights are sharper than expected, as if the scores were {c:.2f} times too large: did you divide by sqrt(d_k)?",
             f"你的权重比预期更尖锐，好像分数大了 {c:.2f} 倍：是否除以了 sqrt(d_k)？",
+            "weights-too-sharp",
         )
-    return (
+    return Hint(
         f"your weights are flatter than expected, as if the scores were scaled by {c:.2f}: scale by 1/sqrt(d_k), not 1/d_k",
         f"你的权重比预期更平缓，好像分数乘了 {c:.2f}：应除以 sqrt(d_k)，而不是 d_k",
+        "weights-too-flat",
     )
 
 

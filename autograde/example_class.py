@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -18,6 +19,7 @@ from . import course
 from .mistakes import MISTAKES, apply_mistake
 
 NB1 = "01_attention_without_weights.ipynb"
+NB2 = "02_attention_all_tokens.ipynb"
 ASSIGNMENT_NOTEBOOKS = course.notebook_names()
 
 
@@ -141,6 +143,98 @@ def zip_class(students: dict[str, dict[str, str | bytes]], dest: Path) -> Path:
             for name, content in files.items():
                 archive.writestr(f"{course.ASSIGNMENT}/{name}", content)
     return dest
+
+
+# The class report's test class (notebook 2 only): a student and a near-copy of their code
+# (variables renamed, comments moved and reworded), two honest students who wrote correct
+# code their own way, one with the copiers' mistake written their own way, and one who
+# handed in the release. Answers are grade id -> code of the solution cell.
+COPIED = {
+    "ex4-all-scores-solution": '''def all_scores(inputs):
+    # every token against every other token
+    num_tokens = inputs.shape[0]
+    table = torch.zeros(num_tokens, num_tokens)
+    for row in range(num_tokens):
+        for col in range(num_tokens):
+            # one dot product per pair
+            table[row, col] = (inputs[row] * inputs[col]).sum()
+    return table
+
+
+attn_scores = all_scores(inputs)
+print(attn_scores)''',
+    # softmax over dim=0: one of the catalogue's mistakes
+    "ex5-attention-weights-solution": '''def attention_weights(attn_scores):
+    # softmax written out, stable: shift by the largest score first
+    shifted = attn_scores - attn_scores.max()
+    exps = torch.exp(shifted)
+    weights = exps / exps.sum(dim=0, keepdim=True)
+    return weights
+
+
+attn_weights = attention_weights(attn_scores)
+print(attn_weights)''',
+    "ex6-all-context-vecs-solution": '''def all_context_vectors(attn_weights, inputs):
+    # weight every input row by its attention weight, then add them up
+    weighted = attn_weights.unsqueeze(-1) * inputs.unsqueeze(-3)
+    context = weighted.sum(dim=-2)
+    return context
+
+
+all_context_vecs = all_context_vectors(attn_weights, inputs)
+print(all_context_vecs)''',
+}
+RENAMES = {"num_tokens": "n", "table": "result", "row": "i", "col": "j", "shifted": "centred", "exps": "e",
+           "weights": "w", "weighted": "prod", "context": "ctx"}
+COMMENTS = [("            # one dot product per pair\n", ""), ("    # every token against every other token\n", ""),
+            ("for i in range(n):\n", "for i in range(n):\n        # each pair of tokens gets one dot product\n")]
+
+
+def near_copy(answers: dict[str, str]) -> dict[str, str]:
+    """The same answers with the variables renamed and the comments moved and reworded."""
+    copied = {}
+    for gid, code in answers.items():
+        code = re.sub(r"\b\w+\b", lambda m: RENAMES.get(m.group(), m.group()), code)
+        for old, new in COMMENTS:
+            code = code.replace(old, new)
+        copied[gid] = code
+    return copied
+
+
+HONEST_A = {
+    "ex4-all-scores-solution": "def all_scores(inputs):\n    rows = []\n    for x_i in inputs:\n"
+                               "        rows.append(torch.stack([torch.dot(x_i, x_j) for x_j in inputs]))\n    return torch.stack(rows)\n\n\n"
+                               "attn_scores = all_scores(inputs)\nprint(attn_scores)",
+    "ex5-attention-weights-solution": "def attention_weights(attn_scores):\n    exp_scores = attn_scores.exp()\n"
+                                      "    return exp_scores / exp_scores.sum(dim=-1, keepdim=True)\n\n\n"
+                                      "attn_weights = attention_weights(attn_scores)\nprint(attn_weights)",
+    "ex6-all-context-vecs-solution": "def all_context_vectors(attn_weights, inputs):\n"
+                                     "    return torch.einsum('...qk,...kd->...qd', attn_weights, inputs)\n\n\n"
+                                     "all_context_vecs = all_context_vectors(attn_weights, inputs)\nprint(all_context_vecs)",
+}
+HONEST_B = {
+    "ex4-all-scores-solution": "def all_scores(inputs):\n    # one product of every pair of rows\n"
+                               "    scores = torch.einsum('id,jd->ij', inputs, inputs)\n    return scores\n\n\n"
+                               "attn_scores = all_scores(inputs)\nprint(attn_scores)",
+    "ex5-attention-weights-solution": "def attention_weights(attn_scores):\n    return torch.nn.functional.softmax(attn_scores, dim=-1)\n\n\n"
+                                      "attn_weights = attention_weights(attn_scores)\nprint(attn_weights)",
+    "ex6-all-context-vecs-solution": "def all_context_vectors(attn_weights, inputs):\n    return torch.matmul(attn_weights, inputs)\n\n\n"
+                                     "all_context_vecs = all_context_vectors(attn_weights, inputs)\nprint(all_context_vecs)",
+}
+# the same mistake as the copiers, written in their own way
+OWN_DIM0 = {
+    "ex4-all-scores-solution": "def all_scores(inputs):\n    return inputs @ inputs.T\n\n\nattn_scores = all_scores(inputs)\nprint(attn_scores)",
+    "ex5-attention-weights-solution": "def attention_weights(attn_scores):\n    return torch.softmax(attn_scores, dim=0)\n\n\n"
+                                      "attn_weights = attention_weights(attn_scores)\nprint(attn_weights)",
+    "ex6-all-context-vecs-solution": "def all_context_vectors(attn_weights, inputs):\n    return attn_weights @ inputs\n\n\n"
+                                     "all_context_vecs = all_context_vectors(attn_weights, inputs)\nprint(all_context_vecs)",
+}
+
+
+def copying_class() -> dict[str, dict[str, str]]:
+    return {student: {NB2: answered(NB2, answers) if answers else text(blank(NB2))} for student, answers in (
+        ("copy_source", COPIED), ("copy_renamed", near_copy(COPIED)), ("honest_a", HONEST_A), ("honest_b", HONEST_B),
+        ("own_dim0", OWN_DIM0), ("blank", None))}
 
 
 def main(argv: list[str] | None = None) -> int:

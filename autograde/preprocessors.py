@@ -14,7 +14,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .compare import compare
+from .compare import Verdict, compare
 from .exercise import CHECK_MIME
 from .references import MissingReference, References, references
 from .values import decode
@@ -55,6 +55,8 @@ class PrecomputedExecute(NbGraderPreprocessor):
                                   stopped["why"], f"stopped in cell {where}"))
         if reply.get("truncated"):
             notes(nb).append("output truncated")
+        if isinstance(reply.get("seconds"), (int, float)):  # for the class report's grading times
+            nb.metadata.setdefault(STATUS_KEY, {})["seconds"] = round(float(reply["seconds"]), 3)
         return nb, resources
 
 
@@ -91,36 +93,36 @@ class CompareWithReference(NbGraderPreprocessor):
         if exercise is None:  # not one of ours: leave it to nbgrader's default (no points)
             cell.outputs = [new_output("error", ename="UnknownExercise", evalue=grade_id, traceback=[])]
             return
-        earned, lines = 0.0, []
-        for check in exercise["checks"]:
-            passed, en, zh = self._verdict(check, handed.get(check["name"], []))
-            earned += check["points"] if passed else 0.0
-            lines.append((check, passed, en, zh))
-        # the same verdicts, structured, for `autograde check` and other readers
-        cell.metadata["autograde"] = {"checks": [{**check, "passed": passed, "en": en, "zh": zh}
-                                                 for check, passed, en, zh in lines]}
+        verdicts = [(check, self._verdict(check, handed.get(check["name"], []))) for check in exercise["checks"]]
+        earned = sum((check["points"] for check, v in verdicts if v.passed), 0.0)
+        lines = [(check, v.passed, v.en, v.zh) for check, v in verdicts]
+        # the same verdicts, structured, for `autograde check`, the class report and other readers
+        cell.metadata["autograde"] = {"checks": [{**check, "passed": v.passed, "en": v.en, "zh": v.zh, "mistake": v.mistake}
+                                                 for check, v in verdicts]}
         cell.outputs = [_feedback(exercise, lines, earned), new_output(
             "execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=cell.get("execution_count"))]
 
-    def _verdict(self, check: dict, payloads: list[dict]) -> tuple[bool, str, str]:
+    def _verdict(self, check: dict, payloads: list[dict]) -> Verdict:
         name = check["name"]
         if not payloads:
-            return False, "not run: the code before it failed or the check never ran", "没有运行：之前的代码出错，或检查没有执行"
+            return Verdict(False, "not run: the code before it failed or the check never ran",
+                           "没有运行：之前的代码出错，或检查没有执行", "not-run")
         if len(payloads) > 1:
-            return False, "handed in more than once: only one value per check counts", "同一检查提交了多个值：每项检查只能有一个值"
+            return Verdict(False, "handed in more than once: only one value per check counts",
+                           "同一检查提交了多个值：每项检查只能有一个值", "handed-in-twice")
         payload = payloads[0]
         if "error" in payload:
-            return False, f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
+            return Verdict(False, f"your code failed: {str(payload['error'])[:300]}",
+                           f"你的代码出错：{str(payload['error'])[:300]}", "code-failed")
         try:
             actual = decode(payload["value"])["value"]
         except Exception:
-            return False, "the value could not be read", "无法读取提交的值"
+            return Verdict(False, "the value could not be read", "无法读取提交的值", "unreadable-value")
         try:
             expected = self.refs.expected(name)
         except MissingReference:
-            return False, "no reference for this check on this grader", "评分端缺少此项检查的参考值"
-        verdict = compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
-        return verdict.passed, verdict.en, verdict.zh
+            return Verdict(False, "no reference for this check on this grader", "评分端缺少此项检查的参考值", "no-reference")
+        return compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
 
 
 def _feedback(exercise: dict, lines: list, earned: float) -> NotebookNode:
@@ -152,6 +154,10 @@ class RepairCells(NbGraderPreprocessor):
 
         from . import course
 
+        # the notes, verdicts and times under this key are the grader's: a hand-in cannot bring its own
+        nb.metadata.pop(STATUS_KEY, None)
+        for cell in nb.cells:
+            cell.metadata.pop(STATUS_KEY, None)
         release = nbformat.read(course.RELEASE / f"{resources['nbgrader']['notebook']}.ipynb", as_version=4)
         ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
         self._drop_invalid(nb, ours)

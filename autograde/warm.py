@@ -55,7 +55,8 @@ class Zygote:
         # bubblewrap's --die-with-parent follows the *thread* that started it: spawn from a thread
         # that outlives the zygote (the main thread, or a worker thread of the pool using it)
         self.scratch.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "autograde.zygote"]
+        # -I: neither the working folder nor PYTHON* variables decide what the worker imports
+        command = [sys.executable, "-I", "-m", "autograde.zygote"]
         # only these variables: the grader's environment may hold secrets (a gradebook password, keys)
         env = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
         if self.sandbox:

@@ -79,3 +79,33 @@ def test_lying_objects_are_not_tensors():
 def test_position_is_hidden_for_hidden_inputs():
     assert "index" in compare(torch.tensor([0.0, 5.0]), torch.zeros(2)).en
     assert "index" not in compare(torch.tensor([0.0, 5.0]), torch.zeros(2), reveal_position=False).en
+
+
+@pytest.mark.parametrize("value, expected, mistake", [
+    (torch.softmax(SCORES + torch.arange(6.0), dim=0), torch.softmax(SCORES + torch.arange(6.0), dim=-1), "softmax-over-columns"),
+    (torch.softmax(SCORES, dim=-1), weights(SCORES, d_k=2.0), "weights-too-sharp"),
+    (weights(SCORES, d_k=4.0), weights(SCORES, d_k=2.0), "weights-too-flat"),
+    (causal(SCORES, diagonal=2), causal(SCORES), "mask-shows-next-token"),
+    (causal(SCORES, diagonal=0), causal(SCORES), "mask-off-by-one"),
+    (torch.softmax(SCORES, -1), causal(SCORES), "no-causal-mask"),
+    (SCORES / SCORES.sum(-1, keepdim=True) * 1.5, torch.softmax(SCORES, -1), "not-normalised"),
+    ((X @ X.T + torch.arange(6.0)).T, X @ X.T + torch.arange(6.0), "transposed"),
+    (torch.zeros(3, 6), torch.zeros(6, 3), "swapped-shape"),
+    (torch.zeros(6), torch.zeros(6, 3), "wrong-shape"),
+    (torch.zeros(2, dtype=torch.float64), torch.zeros(2), "wrong-dtype"),
+    ("0.95", torch.zeros(2), "not-a-tensor"),
+    (SCORES * 2**0.5, SCORES, "constant-factor"),
+    (torch.tensor([0.0, 5.0]), torch.zeros(2), "values-differ"),
+])
+def test_each_verdict_carries_a_stable_mistake_id(value, expected, mistake):
+    """The class report counts mistakes by these ids: one id per kind, whatever numbers the text holds."""
+    assert compare(value, expected).mistake == mistake
+    assert compare(expected, expected).mistake == ""
+
+
+def test_a_catalogue_mistake_is_counted_under_its_own_id():
+    from autograde.mistakes import MISTAKES
+
+    mistake_id = next(iter(MISTAKES))
+    wrong = torch.tensor([1.0, 2.0])
+    assert compare(wrong.clone(), torch.tensor([1.0, 3.0]), {mistake_id: wrong}).mistake == mistake_id

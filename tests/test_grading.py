@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
 from autograde import course, references
 from autograde import example_class as ex
@@ -129,6 +130,13 @@ def retype(grade_id):
     return change
 
 
+def forge_metadata(nb):
+    """Notes, times and verdicts of its own, where the grader keeps them."""
+    nb.metadata["autograde"] = {"notes": ["all good"], "seconds": 999}
+    for c in nb.cells:
+        c.metadata["autograde"] = {"checks": [{"name": "attn_scores_2", "passed": False, "mistake": "forged", "en": "x", "zh": "x"}]}
+
+
 def strip_metadata(nb):
     for c in nb.cells:
         c.metadata.pop("nbgrader", None)
@@ -149,6 +157,7 @@ BROKEN = {
     "bad-reordered-cells": {NB1: nb1_with(move_before("ex3-context-vector", "ex3-context-vector-solution"))},
     "bad-retyped-cells": {NB1: nb1_with(retype("ex1-dot-scores"))},
     "bad-no-metadata": {NB1: nb1_with(strip_metadata)},
+    "bad-forged-metadata": {NB1: nb1_with(forge_metadata)},
     "bad-endless-loop": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "while True:\n    pass")},
     "bad-memory-hog": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "hog = torch.ones(2**30)  # 4 GiB")},
     "bad-kernel-exit": {NB1: ex.with_cell(ex.solved(NB1), "ex2-softmax-naive", "import os\nos._exit(1)")},
@@ -251,6 +260,7 @@ def test_hidden_references_are_out_of_reach(graded):
     ("bad-reordered-cells", STEM1, {"ex3-context-vector": 0.0}, "cells reordered"),
     ("bad-retyped-cells", STEM1, "full", "cell type restored"),
     ("bad-no-metadata", STEM1, "full", "nbgrader metadata restored"),
+    ("bad-forged-metadata", STEM1, "full", "ok"),
     ("bad-endless-loop", STEM1, "full", "timeout in cell 9"),
     ("bad-memory-hog", STEM1, "full", "memory limit in cell 9"),
     ("bad-kernel-exit", STEM1, {"ex3-context-vector": 0.0}, "kernel died in cell 16"),
@@ -309,3 +319,31 @@ def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
         for stem, stock_scores in classroom.scores(student).items():
             if (source / student / course.ASSIGNMENT / f"{stem}.ipynb").exists():
                 assert scores(rows[(student, stem)]) == stock_scores, (student, stem)
+
+
+def test_class_report_of_this_class(graded):
+    """The class report, rebuilt from the gradebook: every catalogue mistake counted under its
+    own id, every broken hand-in among the students who need attention."""
+    from autograde import class_report
+
+    _, out, students = graded
+    class_report.write(out)
+    with (out / "mistakes.csv").open(encoding="utf-8") as f:
+        found = {(r["student_id"], r["mistake"]) for r in csv.DictReader(f)}
+    refs = references.load()
+    for mistake in MISTAKES.values():
+        checks = [c["name"] for e in refs.exercises_of(mistake.notebook).values() for c in e["checks"]]
+        # a mistake that changes a value's shape is named by the shape check, which comes first
+        same_shape = any(refs.mistakes_for(name).get(mistake.id, torch.empty(0)).shape == refs.expected(name).shape
+                         for name in checks)
+        kinds = {mistake.id} if same_shape else {"wrong-shape", "swapped-shape"}
+        assert {(f"mistake-{mistake.id}", kind) for kind in kinds} & found, mistake.id
+    assert not any(student in ("solved", "alternative", "bad-forged-metadata") for student, _ in found)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    attention = page[page.index('<table id="attention-table">'):page.index('<h2 id="similarity">')]
+    for student in BROKEN:
+        assert f">{student}</td>" in attention
+    with (out / "similarity.csv").open(encoding="utf-8") as f:
+        identical = {(r["notebook"], r["student_a"], r["student_b"]) for r in csv.DictReader(f) if r["kind"] == "identical hand-in"}
+    assert (STEM1, "bad-missing-and-extra", "solved") in identical
+    assert "999.00 s" not in page  # the forged run time

@@ -63,3 +63,16 @@ def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_pat
     with engine.connect() as db:
         assert db.execute(sqlalchemy.text("select count(*) from grade")).scalar() == count
     engine.dispose()
+
+
+def test_class_report_from_a_postgresql_gradebook(postgres, tmp_path):
+    from autograde import cli
+
+    name, wrong = ex.with_mistake("wrong-query")
+    source = ex.write_class(tmp_path / "class", {"solved": {NB1: ex.text(ex.solved(NB1))}, "wrong": {name: wrong}})
+    grade(source, tmp_path / "out", db_url=postgres, settings=Settings(timeout=10))
+    with pytest.raises(SystemExit):  # no gradebook.db in the folder, and no --db: not a grading output
+        cli.main(["report", str(tmp_path / "out")])
+    assert cli.main(["report", str(tmp_path / "out"), "--db", postgres]) == 0
+    mistakes = (tmp_path / "out" / "mistakes.csv").read_text(encoding="utf-8")
+    assert "wrong,01_attention_without_weights,ex1-dot-scores,wrong-query" in mistakes
