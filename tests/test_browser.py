@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -24,6 +25,26 @@ def solved_student_copy() -> nbformat.NotebookNode:
     answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in ex.solved(NB1).cells
                if c.metadata.get("nbgrader", {}).get("solution")}
     return nbformat.reads(ex.answered(NB1, answers), as_version=4)
+
+
+# Debian's Chromium, headless, with nothing that reaches for the network (there is none here)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def wait_until_serving(url: str, token: str, log: Path) -> None:
+    """Wait up to a minute for a Jupyter server at `url`; fail with the end of its log."""
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail("JupyterLab did not start: " + log.read_text()[-2000:])
 
 
 def free_port() -> int:
@@ -50,14 +71,7 @@ def jupyterlab(tmp_path):
         env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "jupyterlab.log", "w"))
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not start: " + (tmp_path / "jupyterlab.log").read_text()[-2000:])
+        wait_until_serving(url, TOKEN, tmp_path / "jupyterlab.log")
         yield url
     finally:
         server.terminate()
@@ -69,9 +83,7 @@ def test_verdicts_appear_in_jupyterlab(jupyterlab, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{jupyterlab}/lab/tree/{NB1}?token={TOKEN}")

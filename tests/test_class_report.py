@@ -12,6 +12,7 @@ from autograde import example_class as ex
 from autograde.grading import Row, Settings, grade
 from autograde.report import write_csv
 from autograde.similarity import Similarity
+from test_browser import launch
 
 pytestmark = pytest.mark.grading  # its class is graded with autograde grade: needs a working sandbox
 
@@ -183,8 +184,7 @@ def test_a_real_browser_shows_the_report_without_errors(graded, tmp_path):
     out, _ = graded
     problems = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-sync"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: problems.append(str(e)))

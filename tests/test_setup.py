@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from autograde import course
-from test_browser import free_port
+from test_browser import free_port, launch, wait_until_serving
 
 TOKEN = "setup-test"
 
@@ -67,23 +67,14 @@ def test_students_lab_shows_students_tools_only(tmp_path, mode):
                                 f"--IdentityProvider.token={TOKEN}", *extra], cwd=course.ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(log.read_text()[-2000:])
+        wait_until_serving(url, TOKEN, log)
         try:
             formgrader = urllib.request.urlopen(f"{url}/formgrader?token={TOKEN}", timeout=10).status
         except urllib.error.HTTPError as exc:
             formgrader = exc.code
         assert formgrader == expected["formgrader"]
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"])
+            browser = launch(p)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             try:
                 page.goto(f"{url}/lab/tree/{course.RELEASE.relative_to(course.ROOT)}/01_attention_without_weights.ipynb?token={TOKEN}")
