@@ -67,7 +67,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .report import print_check
     from .student import check
 
-    print_check(check([Path(p) for p in args.notebooks], timeout=args.timeout))
+    print_check(check([Path(p) for p in args.notebooks], timeout=args.timeout, hints=args.hints))
     return 0
 
 
@@ -112,9 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster (tcp://HOST:8786) instead of this machine")
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser("check", help="run your notebooks the way grading will and show the visible checks")
+    p = sub.add_parser("check", help="run your notebooks with grading's limits and show the visible checks (hidden ones run at grading)")
     p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ch03/*.ipynb)")
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run, as in grading (default: %(default)s)")
+    p.add_argument("--hints", type=int, default=1, metavar="N",
+                   help="how specific the hints for failed exercises are: 1 gives the idea, 2 and up say more (default: %(default)s)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("submit", help="check your notebooks' structure and pack them into one zip to hand in")

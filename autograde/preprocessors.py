@@ -15,6 +15,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .compare import compare
+from .diagnose import explain_error
 from .exercise import CHECK_MIME
 from .references import MissingReference, References, references
 from .values import decode
@@ -107,7 +108,9 @@ class CompareWithReference(NbGraderPreprocessor):
             return False, "handed in more than once: only one value per check counts", "同一检查提交了多个值：每项检查只能有一个值"
         payload = payloads[0]
         if "error" in payload:
-            return False, f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
+            en, zh = f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
+            known = explain_error(str(payload["error"]), self.refs.notebook_of_check(name))
+            return (False, f"{en}: {known[0]}", f"{zh}：{known[1]}") if known else (False, en, zh)
         try:
             actual = decode(payload["value"])["value"]
         except Exception:
