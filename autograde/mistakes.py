@@ -43,6 +43,18 @@ NB3 = "03_trainable_weights"
 NB4 = "04_causal_attention"
 NB5 = "05_multi_head_attention"
 
+# Layers created in another order than the book's: the same seed then gives each layer other
+# numbers. Checks on other inputs load weights by name and pass; only the book's numbers differ.
+QUERY_THEN_KEY = "self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)"
+KEY_THEN_QUERY = "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)"
+OUT_OF_ORDER = (
+    "your layers were created in another order than the book's (W_query, W_key, W_value), so after the same seed each "
+    "one drew other random numbers: the code can be right (the checks that load weights by name pass), but to get the "
+    "book's numbers create them in the book's order",
+    "你创建各层的顺序与书中（W_query、W_key、W_value）不同，所以同一个种子下每层取到了别的随机数：代码本身可能是对的"
+    "（按名称加载权重的检查会通过），但要得到书中的数字，请按书中的顺序创建",
+)
+
 _CATALOGUE: list[Mistake] = [
     Mistake(
         "wrong-query", NB1, "query = inputs[1]", "query = inputs[0]",
@@ -152,17 +164,8 @@ _CATALOGUE: list[Mistake] = [
         "d_k 是分数的方差；这里问的分散程度是标准差，即方差的平方根",
         {"ex8-score-spread": 0.0},
     ),
-    Mistake(
-        "layers-out-of-order", NB3,
-        "self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)",
-        "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)",
-        "your layers were created in another order than the book's (W_query, W_key, W_value), so after the same seed each "
-        "one drew other random numbers: the code can be right (the checks that load weights by name pass), but to get the "
-        "book's numbers create them in the book's order",
-        "你创建各层的顺序与书中（W_query、W_key、W_value）不同，所以同一个种子下每层取到了别的随机数：代码本身可能是对的"
-        "（按名称加载权重的检查会通过），但要得到书中的数字，请按书中的顺序创建",
-        {"ex11-self-attention-v2": 2.0, "ex12-copy-weights": 2.0},
-    ),
+    Mistake("layers-out-of-order", NB3, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
+            {"ex11-self-attention-v2": 2.0, "ex12-copy-weights": 2.0}),
     Mistake(
         "renormalise-no-keepdim", NB4, "masked_weights.sum(dim=-1, keepdim=True)", "masked_weights.sum(dim=-1)",
         "the rows were divided by the wrong sums: without keepdim=True the row sums form a flat vector, which broadcasting "
@@ -217,6 +220,10 @@ _CATALOGUE: list[Mistake] = [
         "从未使用 dropout：训练模式下应丢弃一部分注意力权重（对权重调用 self.dropout）",
         {"ex17-causal-attention": 2.375},
     ),
+    Mistake("causal-layers-out-of-order", NB4, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
+            {"ex17-causal-attention": 2.0}),
+    Mistake("mha-layers-out-of-order", NB5, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
+            {"ex20-multi-head-attention": 2.0}),
     Mistake(
         "heads-plain-list", NB5,
         "self.heads = nn.ModuleList(\n            [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias) for _ in range(num_heads)]\n        )",
