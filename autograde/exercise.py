@@ -162,9 +162,11 @@ def _show_hint(title: str, tier: int) -> None:
     more = (" Run the check again after another try for a more specific hint."
             if shown < tiers else "")
     more_zh = "再试一次后重新运行检查，会给出更具体的提示。" if shown < tiers else ""
-    plain = f"💡 hint {shown}/{tiers}: {found[0]}.{more}\n   提示 {shown}/{tiers}：{found[1]}。{more_zh}"
-    rich = (f"<div style='margin-left:1.5em'>💡 hint {shown}/{tiers}: {html.escape(found[0])}.{more}<br>"
-            f"提示 {shown}/{tiers}：{html.escape(found[1])}。{more_zh}</div>")
+    en = found[0] if found[0].endswith(("?", ".")) else found[0] + "."
+    zh = found[1] if found[1].endswith(("？", "。")) else found[1] + "。"
+    plain = f"💡 hint {shown}/{tiers}: {en}{more}\n   提示 {shown}/{tiers}：{zh}{more_zh}"
+    rich = (f"<div style='margin-left:1.5em'>💡 hint {shown}/{tiers}: {html.escape(en)}{more}<br>"
+            f"提示 {shown}/{tiers}：{html.escape(zh)}{more_zh}</div>")
     _display(plain, rich)
 
 
