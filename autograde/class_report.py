@@ -344,7 +344,7 @@ def render(data: ClassData, found: list[Mistake], similar: Similarity, threshold
            seconds: float = 0.0) -> str:
     import jinja2
 
-    from . import plots
+    from . import report_plots as plots
 
     refs = references()
     notebooks = notebook_stats(data)

@@ -133,7 +133,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .report import check_json, print_check
     from .student import check
 
-    reports = check([Path(p) for p in args.notebooks], timeout=args.timeout)
+    reports = check([Path(p) for p in args.notebooks], timeout=args.timeout, hints=args.hints)
     if args.json:
         print(json.dumps(check_json(reports), ensure_ascii=False, indent=1))
     else:
@@ -213,9 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flag-at", type=_share, default=0.6, help="flag pairs of hand-ins at this similarity, 0 to 1 (default: %(default)s)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("check", help="run your notebooks the way grading will and show the visible checks")
+    p = sub.add_parser("check", help="run your notebooks with grading's limits and show the visible checks (hidden ones run at grading)")
     p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ch03/*.ipynb)")
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run, as in grading (default: %(default)s)")
+    p.add_argument("--hints", type=int, default=1, metavar="N",
+                   help="how specific the hints for failed exercises are: 1 gives the idea, 2 and up say more (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print the results as JSON (for editors, CI and scripts)")
     p.add_argument("--lang", choices=CHOICES, default=default_language(),
                    help="language of the messages: en, zh or both (default: %(default)s, from AUTOGRADE_LANG or the locale)")

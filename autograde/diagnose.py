@@ -34,7 +34,7 @@ def likely_mistake(actual: torch.Tensor, expected: torch.Tensor, mistakes: Mappi
                 return Hint(mistake.en, mistake.zh, mistake_id)
     if not actual.is_floating_point() or not expected.is_floating_point():
         return None
-    for clue in (_wrong_softmax_dim, _mask_off_by_one, _dropout_left_on, _not_normalised, _softmax_scale, _transposed, _constant_factor):
+    for clue in (_wrong_softmax_dim, _masked_with_zero, _mask_off_by_one, _dropout_left_on, _not_normalised, _softmax_scale, _transposed, _constant_factor):
         hint = clue(actual.double(), expected.double())
         if hint:  # a clue with one outcome is named after itself
             return hint if isinstance(hint, Hint) else Hint(hint[0], hint[1], clue.__name__.strip("_").replace("_", "-"))
@@ -72,6 +72,40 @@ def _wrong_softmax_dim(actual: torch.Tensor, expected: torch.Tensor) -> Hint | N
                 "你的权重在批次维度上加起来等于 1：softmax 用了 dim=0？应使用 dim=-1",
                 "softmax-over-batch",
             )
+    return None
+
+
+def explain_error(error: str, notebook: str | None = None) -> Hint | None:
+    """The catalogued mistake whose error message `error` ("RuntimeError: ...") matches, among
+    the mistakes of `notebook` (all notebooks when None)."""
+    import re
+
+    from .mistakes import MISTAKES
+
+    for mistake in MISTAKES.values():
+        if mistake.error and (notebook is None or mistake.notebook == notebook) and re.search(mistake.error, error):
+            return mistake.en, mistake.zh
+    return None
+
+
+def _masked_with_zero(actual: torch.Tensor, expected: torch.Tensor) -> Hint | None:
+    """Causal weights whose future entries are positive and equal within each row: the future
+    scores were set to 0 (exp(0) = 1 for every one of them), not to -inf."""
+    if not _is_causal(expected) or not _is_weights(actual) or _is_causal(actual):
+        return None
+    n = actual.shape[-1]
+    future = torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)
+    values = actual[..., future]
+    if not bool((values > 0).all()):
+        return None
+    rows = [actual[..., i, i + 1:] for i in range(n - 1)]
+    if all(torch.allclose(r, r[..., :1].expand_as(r), rtol=1e-4, atol=1e-7) for r in rows):
+        return (
+            "the future tokens all get the same positive weight in a row: their scores were filled with 0, not -inf "
+            "(softmax turns 0 into exp(0) = 1); fill with -torch.inf so that their weights are exactly 0",
+            "同一行里未来的词元都得到了相同的正权重：它们的分数被填成了 0 而不是 -inf（softmax 会把 0 变成 exp(0) = 1）；"
+            "请填入 -torch.inf，使它们的权重恰好为 0",
+        )
     return None
 
 

@@ -116,7 +116,7 @@ def example_class() -> dict[str, dict[str, str | bytes]]:
     broken = {
         NB1: solutions[NB1][: len(solutions[NB1]) // 2],  # truncated upload
         "02_attention_all_tokens.ipynb": b"",
-        "03_trainable_weights.ipynb": with_cell(solved("03_trainable_weights.ipynb"), "ex8-self-attention-v1",
+        "03_trainable_weights.ipynb": with_cell(solved("03_trainable_weights.ipynb"), "ex10-self-attention-v1",
                                                 "import os\nos._exit(1)  # the kernel dies here"),
         "05_multi_head_attention.ipynb": solutions["05_multi_head_attention.ipynb"],
         "notes.txt": "my notes\n",

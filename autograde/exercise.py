@@ -23,6 +23,8 @@ CHECK_MIME = "application/vnd.attention-course.check+json"
 RECORDER: Any = None
 # What this kernel's check cells scored so far, by exercise title (for progress()).
 SCORES: dict[str, "Score"] = {}
+# How many runs of each exercise's check cell failed so far, by title: the hint tier to show.
+FAILED_RUNS: dict[str, int] = {}
 
 
 def _display(plain: str, rich: str | None = None, extra: dict | None = None) -> None:
@@ -63,12 +65,13 @@ class Score(float):
 class Exercise:
     """The checks of one exercise; create one at the top of its test cell."""
 
-    def __init__(self, title: str, hint: tuple[str, str] | None = None):
-        """`title` names the exercise; `hint` is shown (English, Chinese) when a check fails."""
+    def __init__(self, title: str):
+        """`title` names the exercise. Its hints live in the package (hints.py), not in the
+        notebook: a failed run shows the first tier, later failed runs the next ones."""
         self.title = title
-        self.hint = hint
         self.earned = 0.0
         self.possible = 0.0
+        self.failed = False
 
     def check(self, name: str, value: Any, points: float) -> bool:
         """Check one value against the reference called `name`, worth `points`.
@@ -95,11 +98,16 @@ class Exercise:
         verdict = compare(actual, refs.expected(name), refs.mistakes_for(name), reveal_position=not refs.is_hidden(name))
         if verdict.passed:
             self.earned += points
-        _show(name, verdict.passed, verdict.en, verdict.zh, self.hint)
+        else:
+            self.failed = True
+        _show(name, verdict.passed, verdict.en, verdict.zh)
         return verdict.passed
 
     def score(self) -> Score:
-        """The points this cell earned, shown as a one-line summary."""
+        """The points this cell earned, shown as a one-line summary, after a hint if a check failed."""
+        if self.failed and _mode() == "feedback":
+            FAILED_RUNS[self.title] = FAILED_RUNS.get(self.title, 0) + 1
+            _show_hint(self.title, FAILED_RUNS[self.title])
         SCORES[self.title] = Score(round(self.earned, 6), round(self.possible, 6), self.title)
         return SCORES[self.title]
 
@@ -116,8 +124,16 @@ class Exercise:
         en = f"your code raised {type(exc).__name__}: {exc} (line {where.lineno})"
         if mode == "emit":
             _display(f"[{name}: {en}]", extra={CHECK_MIME: {"name": name, "error": f"{type(exc).__name__}: {exc}"}})
-        else:
-            _show(name, False, en, f"你的代码抛出了 {type(exc).__name__}：{exc}（第 {where.lineno} 行）", self.hint)
+            return False
+        from .diagnose import explain_error
+        from .references import references
+
+        zh = f"你的代码抛出了 {type(exc).__name__}：{exc}（第 {where.lineno} 行）"
+        known = explain_error(f"{type(exc).__name__}: {exc}", references().notebook_of_check(name))
+        if known:
+            en, zh = f"{en}: {known[0]}", f"{zh}：{known[1]}"
+        self.failed = True
+        _show(name, False, en, zh)
         return False
 
 
@@ -127,14 +143,31 @@ def _mode() -> str:
     return "emit" if os.environ.get("AUTOGRADE_MODE") == "emit" else "feedback"
 
 
-def _show(name: str, passed: bool, en: str, zh: str, hint: tuple[str, str] | None) -> None:
+def _show(name: str, passed: bool, en: str, zh: str) -> None:
     mark = "✅" if passed else "❌"
     plain = f"{mark} {name}: {en} / {zh}"
     rows = f"<div>{mark} <code>{html.escape(name)}</code>: {html.escape(en)}<br>{html.escape(zh)}</div>"
-    if not passed and hint:
-        plain += f"\n   hint: {hint[0]} / 提示：{hint[1]}"
-        rows += f"<div style='margin-left:1.5em'>💡 {html.escape(hint[0])}<br>{html.escape(hint[1])}</div>"
     _display(plain, rows)
+
+
+def _show_hint(title: str, tier: int) -> None:
+    """The hint of tier `tier` for the exercise called `title`, looked up in hints.py."""
+    from .hints import hint
+    from .references import references
+
+    found, tiers = hint(references().grade_id_of(title) or "", tier)
+    if found is None:
+        return
+    shown = min(tier, tiers)
+    more = (" Run the check again after another try for a more specific hint."
+            if shown < tiers else "")
+    more_zh = "再试一次后重新运行检查，会给出更具体的提示。" if shown < tiers else ""
+    en = found[0] if found[0].endswith(("?", ".")) else found[0] + "."
+    zh = found[1] if found[1].endswith(("？", "。")) else found[1] + "。"
+    plain = f"💡 hint {shown}/{tiers}: {en}{more}\n   提示 {shown}/{tiers}：{zh}{more_zh}"
+    rich = (f"<div style='margin-left:1.5em'>💡 hint {shown}/{tiers}: {html.escape(en)}{more}<br>"
+            f"提示 {shown}/{tiers}：{html.escape(zh)}{more_zh}</div>")
+    _display(plain, rich)
 
 
 def progress(notebook: str) -> None:

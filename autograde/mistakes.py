@@ -22,6 +22,9 @@ class Mistake:
     zh: str
     # grade_id -> points the notebook still earns there with this mistake; unlisted exercises keep full points
     scores: dict[str, float] = field(default_factory=dict)
+    # a mistake that makes the learner's code raise: a regular expression the error message
+    # matches ("RuntimeError: ..."), so that the failure is explained, not only reported
+    error: str = ""
 
 
 def apply_mistake(nb: nbformat.NotebookNode, mistake: Mistake) -> nbformat.NotebookNode:
@@ -39,6 +42,18 @@ NB2 = "02_attention_all_tokens"
 NB3 = "03_trainable_weights"
 NB4 = "04_causal_attention"
 NB5 = "05_multi_head_attention"
+
+# Layers created in another order than the book's: the same seed then gives each layer other
+# numbers. Checks on other inputs load weights by name and pass; only the book's numbers differ.
+QUERY_THEN_KEY = "self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)"
+KEY_THEN_QUERY = "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)"
+OUT_OF_ORDER = (
+    "your layers were created in another order than the book's (W_query, W_key, W_value), so after the same seed each "
+    "one drew other random numbers: the code can be right (the checks that load weights by name pass), but to get the "
+    "book's numbers create them in the book's order",
+    "你创建各层的顺序与书中（W_query、W_key、W_value）不同，所以同一个种子下每层取到了别的随机数：代码本身可能是对的"
+    "（按名称加载权重的检查会通过），但要得到书中的数字，请按书中的顺序创建",
+)
 
 _CATALOGUE: list[Mistake] = [
     Mistake(
@@ -75,38 +90,38 @@ _CATALOGUE: list[Mistake] = [
         "no-sqrt-dk-scaling", NB3, "/ keys.shape[-1]**0.5", "",
         "your weights are too sharp: the scores were not divided by sqrt(d_k) before the softmax",
         "你的权重太尖锐了：softmax 之前没有把分数除以 sqrt(d_k)",
-        {"ex7-scaled-weights": 0.5},
+        {"ex9-scaled-weights": 0.5},
     ),
     Mistake(
         "copy-weights-not-transposed", NB3, "linear.weight.T", "linear.weight",
         "the copied weights are not transposed: nn.Linear stores weight as (d_out, d_in), SelfAttention_v1 needs (d_in, d_out), so use .weight.T",
         "复制的权重没有转置：nn.Linear 的 weight 形状是 (d_out, d_in)，SelfAttention_v1 需要 (d_in, d_out)，请用 .weight.T",
-        {"ex10-copy-weights": 0.0},
+        {"ex12-copy-weights": 0.0},
     ),
     Mistake(
         "wrong-query-x2", NB3, "x_2 = inputs[1]", "x_2 = inputs[0]",
         "this is the query of the first token, 'Your' (inputs[0]); the query token is 'journey', inputs[1]",
         "这是第一个词元 'Your'（inputs[0]）的查询；查询词元应是 'journey'，即 inputs[1]",
-        {"ex7-scaled-weights": 2.25},
+        {"ex9-scaled-weights": 2.25},
     ),
     Mistake(
-        "mask-off-by-one", NB4, "diagonal=1", "diagonal=0",
+        "mask-off-by-one", NB4, "torch.triu(torch.ones(n, n), diagonal=1)", "torch.triu(torch.ones(n, n), diagonal=0)",
         "the diagonal is masked too: each token must still see itself (torch.triu(..., diagonal=1), not diagonal=0)",
         "对角线也被遮住了：每个词元仍应能看到自己（应为 torch.triu(..., diagonal=1)，而不是 diagonal=0）",
-        {"ex11-causal-mask": 0.0, "ex12-causal-weights": 0.0},
+        {"ex14-causal-mask": 0.0, "ex15-causal-weights": 0.0},
     ),
     Mistake(
         "dropout-left-on", NB4, "attn_weights = self.dropout(attn_weights)",
         "attn_weights = torch.nn.functional.dropout(attn_weights, p=self.dropout.p, training=True)",
         "dropout is still on after .eval(): use the module's nn.Dropout (self.dropout), which switches off in eval mode",
         "调用 .eval() 之后 dropout 仍然开着：请使用模块自己的 nn.Dropout（self.dropout），它在 eval 模式下会自动关闭",
-        {"ex13-causal-attention": 2.0},
+        {"ex17-causal-attention": 2.25},
     ),
     Mistake(
         "no-sqrt-dk-causal", NB4, "causal_scores(attn_scores) / d_k**0.5", "causal_scores(attn_scores)",
         "the scores are not divided by sqrt(d_k) before the softmax, so the weights are too sharp",
         "softmax 之前没有把分数除以 sqrt(d_k)，所以权重过于尖锐",
-        {"ex12-causal-weights": 0.0},
+        {"ex15-causal-weights": 0.0},
     ),
     Mistake(
         "mha-no-transpose-back", NB5, "context_vec = (attn_weights @ values).transpose(1, 2)", "context_vec = attn_weights @ values",
@@ -114,26 +129,149 @@ _CATALOGUE: list[Mistake] = [
         ".contiguous().view(b, num_tokens, d_out), otherwise view glues together numbers of different tokens",
         "合并各个头之前没有转置回来：在 .contiguous().view(b, num_tokens, d_out) 之前要对 attn_weights @ values "
         "调用 .transpose(1, 2)，否则 view 会把不同词元的数粘在一起",
-        {"ex15-multi-head-attention": 0.5},
+        {"ex20-multi-head-attention": 0.25},
     ),
     Mistake(
         "mha-no-out-proj", NB5, "context_vec = self.out_proj(context_vec)", "",
         "the combined heads were returned as they are: apply self.out_proj to them as the last step",
         "直接返回了合并后的各个头：最后一步要对它们应用 self.out_proj",
-        {"ex15-multi-head-attention": 0.5},
+        {"ex20-multi-head-attention": 0.25},
     ),
     Mistake(
         "count-buffers-too", NB5, "return sum(p.numel() for p in model.parameters())",
         "return sum(t.numel() for t in model.state_dict().values())",
         "you also counted buffers such as the causal mask, which are not learned: sum p.numel() over model.parameters() only",
         "你把因果掩码这样的缓冲区也算进去了，它们不是学习得到的：只对 model.parameters() 求 p.numel() 之和",
-        {"ex17-exercise-3-3": 0.5},
+        {"ex22-exercise-3-3": 0.75},
     ),
     Mistake(
         "wrapper-d-out-not-divided", NB5, "d_out = output_dim // num_heads  # every head", "d_out = output_dim  # every head",
         "each head adds d_out numbers, so the wrapper returns num_heads * d_out: use d_out = output_dim // num_heads",
         "每个头贡献 d_out 个数，包装类返回 num_heads * d_out 个数：应取 d_out = output_dim // num_heads",
-        {"ex16-exercise-3-2": 0.0},
+        {"ex21-exercise-3-2": 0.0},
+    ),
+    Mistake(
+        "cosine-no-keepdim", NB2, "inputs.norm(dim=-1, keepdim=True)", "inputs.norm(dim=-1)",
+        "each score was divided by a product of lengths that does not belong to its pair of tokens: without keepdim=True "
+        "the lengths are a flat vector, and broadcasting divides every column by the same numbers; keep them as a column",
+        "每个分数除以的长度之积并不属于它那一对词元：没有 keepdim=True 时长度是一个扁平向量，广播会让每一列都除以同一组数；"
+        "请把长度保留成一列",
+        {"ex7-cosine-scores": 0.0},
+    ),
+    Mistake(
+        "score-spread-variance", NB3, "return d_k**0.5", "return d_k",
+        "d_k is the variance of the scores; the spread asked for is the standard deviation, the square root of the variance",
+        "d_k 是分数的方差；这里问的分散程度是标准差，即方差的平方根",
+        {"ex8-score-spread": 0.0},
+    ),
+    Mistake("layers-out-of-order", NB3, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
+            {"ex11-self-attention-v2": 2.0, "ex12-copy-weights": 2.0}),
+    Mistake(
+        "renormalise-no-keepdim", NB4, "masked_weights.sum(dim=-1, keepdim=True)", "masked_weights.sum(dim=-1)",
+        "the rows were divided by the wrong sums: without keepdim=True the row sums form a flat vector, which broadcasting "
+        "lines up with the columns; keep the summed dimension so that each row is divided by its own sum",
+        "各行除错了和：没有 keepdim=True 时，行和是一个扁平向量，广播会把它和列对齐；请保留求和的那一维，让每一行除以它自己的和",
+        {"ex13-renormalise": 0.0},
+    ),
+    Mistake(
+        "mask-filled-with-zero", NB4, "return attn_scores.masked_fill(mask.bool(), -torch.inf)",
+        "return attn_scores.masked_fill(mask.bool(), 0)",
+        "the future scores were set to 0, not to -inf: softmax turns a score of 0 into a positive weight (exp(0) = 1), so "
+        "later tokens still get attention; only -inf gives a weight of exactly 0",
+        "未来的分数被设成了 0 而不是 -inf：softmax 会把分数 0 变成一个正的权重（exp(0) = 1），后面的词元仍然得到注意力；"
+        "只有 -inf 才会得到恰好为 0 的权重",
+        {"ex14-causal-mask": 0.0, "ex15-causal-weights": 0.0},
+    ),
+    Mistake(
+        "masked-fill-discarded", NB4, "attn_scores.masked_fill_(self.mask.bool()[:num_tokens, :num_tokens], -torch.inf)",
+        "attn_scores.masked_fill(self.mask.bool()[:num_tokens, :num_tokens], -torch.inf)",
+        "the future was not masked: masked_fill returns a new tensor and leaves attn_scores unchanged; assign its result, "
+        "or use the in-place masked_fill_ (with the underscore)",
+        "未来没有被遮住：masked_fill 返回一个新张量，attn_scores 本身不变；请把结果赋值回去，或使用原地修改的 masked_fill_（带下划线）",
+        {"ex17-causal-attention": 0.25},
+    ),
+    Mistake(
+        "mask-not-sliced", NB4, "self.mask.bool()[:num_tokens, :num_tokens]", "self.mask.bool()",
+        "the mask is context_length x context_length, but this input has fewer tokens: cut it to num_tokens x num_tokens "
+        "(its top-left corner) before masking",
+        "掩码的大小是 context_length x context_length，但这个输入的词元更少：先把它裁成 num_tokens x num_tokens（左上角）再用来遮盖",
+        {"ex17-causal-attention": 1.75}, error=r"must match the size of tensor b",
+    ),
+    Mistake(
+        "mask-not-buffer", NB4, 'self.register_buffer("mask", torch.triu(torch.ones(context_length, context_length), 1))',
+        "self.mask = torch.triu(torch.ones(context_length, context_length), 1)",
+        "the mask is a plain attribute, not a registered buffer: it would not move with .to(device) and is not saved in "
+        "the state_dict; register it with self.register_buffer",
+        "掩码是普通属性，不是注册过的缓冲区：它不会随 .to(device) 移动，也不会保存进 state_dict；请用 self.register_buffer 注册",
+        {"ex17-causal-attention": 2.75},
+    ),
+    Mistake(
+        "dropout-before-softmax", NB4,
+        "attn_weights = torch.softmax(attn_scores / keys.shape[-1]**0.5, dim=-1)\n        attn_weights = self.dropout(attn_weights)",
+        "attn_scores = self.dropout(attn_scores)\n        attn_weights = torch.softmax(attn_scores / keys.shape[-1]**0.5, dim=-1)",
+        "dropout was applied to the scores, before the softmax; the book drops attention weights, after the softmax "
+        "(a dropped score becomes 0, which softmax still turns into a positive weight)",
+        "dropout 用在了 softmax 之前的分数上；书中丢弃的是 softmax 之后的注意力权重（被丢弃的分数变成 0，softmax 仍会把它变成正的权重）",
+        {"ex17-causal-attention": 2.375},
+    ),
+    Mistake(
+        "dropout-left-out", NB4, "        attn_weights = self.dropout(attn_weights)\n", "",
+        "dropout is never applied: in training mode some attention weights must be dropped (call self.dropout on the weights)",
+        "从未使用 dropout：训练模式下应丢弃一部分注意力权重（对权重调用 self.dropout）",
+        {"ex17-causal-attention": 2.375},
+    ),
+    Mistake("causal-layers-out-of-order", NB4, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
+            {"ex17-causal-attention": 2.0}),
+    Mistake("mha-layers-out-of-order", NB5, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
+            {"ex20-multi-head-attention": 2.0}),
+    Mistake(
+        "heads-plain-list", NB5,
+        "self.heads = nn.ModuleList(\n            [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias) for _ in range(num_heads)]\n        )",
+        "self.heads = [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias) for _ in range(num_heads)]",
+        "the heads are in a plain Python list, so PyTorch does not see them: the wrapper has no parameters, nothing would be "
+        "trained or moved by .to(device); use nn.ModuleList",
+        "这些头放在普通的 Python 列表里，PyTorch 看不到它们：包装类没有任何参数，训练和 .to(device) 都不会作用到它们；请使用 nn.ModuleList",
+        {"ex18-mha-wrapper": 1.0, "ex21-exercise-3-2": 1.0},
+    ),
+    Mistake(
+        "mha-scale-d-in", NB5, "attn_scores / keys.shape[-1]**0.5", "attn_scores / d_in**0.5",
+        "the scores were divided by sqrt(d_in); each head compares vectors of head_dim numbers, so divide by sqrt(head_dim)",
+        "分数除以了 sqrt(d_in)；每个头比较的是长度为 head_dim 的向量，所以应除以 sqrt(head_dim)",
+        {"ex20-multi-head-attention": 0.25},
+    ),
+    Mistake(
+        "mha-scale-d-out", NB5, "attn_scores / keys.shape[-1]**0.5", "attn_scores / self.d_out**0.5",
+        "the scores were divided by sqrt(d_out); each head compares vectors of head_dim = d_out // num_heads numbers, so "
+        "divide by sqrt(head_dim)",
+        "分数除以了 sqrt(d_out)；每个头比较的是长度为 head_dim = d_out // num_heads 的向量，所以应除以 sqrt(head_dim)",
+        {"ex20-multi-head-attention": 0.25},
+    ),
+    Mistake(
+        "mha-view-heads-first", NB5,
+        "keys = keys.view(b, num_tokens, self.num_heads, self.head_dim).transpose(1, 2)\n"
+        "        queries = queries.view(b, num_tokens, self.num_heads, self.head_dim).transpose(1, 2)\n"
+        "        values = values.view(b, num_tokens, self.num_heads, self.head_dim).transpose(1, 2)",
+        "keys = keys.view(b, self.num_heads, num_tokens, self.head_dim)\n"
+        "        queries = queries.view(b, self.num_heads, num_tokens, self.head_dim)\n"
+        "        values = values.view(b, self.num_heads, num_tokens, self.head_dim)",
+        "the projections were viewed straight as (b, num_heads, num_tokens, head_dim): the shape is right but each 'head' "
+        "then holds pieces of different tokens; view as (b, num_tokens, num_heads, head_dim) first, then transpose(1, 2)",
+        "投影结果被直接 view 成了 (b, num_heads, num_tokens, head_dim)：形状对了，但每个“头”里装的是不同词元的碎片；"
+        "应先 view 成 (b, num_tokens, num_heads, head_dim)，再 transpose(1, 2)",
+        {"ex20-multi-head-attention": 0.25},
+    ),
+    Mistake(
+        "mha-no-contiguous", NB5, "context_vec.contiguous().view(", "context_vec.view(",
+        "view needs numbers stored in order, and a transpose only changes how memory is read: call .contiguous() "
+        "before .view (the book's inputs happen to pass because head_dim is 1 there)",
+        "view 要求数据按顺序存放，而转置只改变读取内存的方式：在 .view 之前调用 .contiguous()（书中的输入碰巧能通过，因为那里 head_dim 为 1）",
+        {"ex20-multi-head-attention": 1.25}, error=r"view size is not compatible with input tensor's size and stride",
+    ),
+    Mistake(
+        "formula-no-out-proj-bias", NB5, "out_proj = d_out * d_out + d_out", "out_proj = d_out * d_out",
+        "one layer's bias is missing: out_proj is an nn.Linear(d_out, d_out) with a bias, which adds d_out parameters",
+        "少算了一个层的偏置：out_proj 是带偏置的 nn.Linear(d_out, d_out)，偏置又多出 d_out 个参数",
+        {"ex23-parameter-formula": 0.0},
     ),
 ]
 

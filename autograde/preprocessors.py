@@ -15,6 +15,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .compare import Verdict, compare
+from .diagnose import explain_error
 from .exercise import CHECK_MIME
 from .references import MissingReference, References, references
 from .values import decode
@@ -112,8 +113,11 @@ class CompareWithReference(NbGraderPreprocessor):
                            "同一检查提交了多个值：每项检查只能有一个值", "handed-in-twice")
         payload = payloads[0]
         if "error" in payload:
-            return Verdict(False, f"your code failed: {str(payload['error'])[:300]}",
-                           f"你的代码出错：{str(payload['error'])[:300]}", "code-failed")
+            en, zh = f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
+            known = explain_error(str(payload["error"]), self.refs.notebook_of_check(name))
+            if known:  # a catalogued mistake that crashes: say which
+                en, zh = f"{en}: {known[0]}", f"{zh}：{known[1]}"
+            return Verdict(False, en, zh, "code-failed")
         try:
             actual = decode(payload["value"])["value"]
         except Exception:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,7 @@ import torch
 
 from . import exercise as exercise_module
 from .compare import close
+from .hints import hint
 from .mistakes import MISTAKES, apply_mistake
 from .references import MISTAKE_SEP, References
 
@@ -48,8 +50,9 @@ class Recorder:
             if self.strict:
                 raise
             return
+        first_hint, _ = hint(meta["grade_id"], 1)  # what feedback pages show; `check --hints N` shows more
         entry = self.exercises.setdefault(meta["grade_id"], {
-            "notebook": self.notebook, "title": exercise.title, "hint": list(exercise.hint or ()),
+            "notebook": self.notebook, "title": exercise.title, "hint": list(first_hint or ()),
             "points": float(meta["points"]), "checks": []})
         entry["checks"].append({"name": name, "points": float(points), "hidden": name in self.hidden})
 
@@ -64,7 +67,9 @@ def run(nb: nbformat.NotebookNode, notebook: str, *, strict: bool = True) -> Rec
     namespace: dict = {"__name__": "__main__"}
     exercise_module.RECORDER = recorder
     try:
-        with torch.random.fork_rng(), contextlib.redirect_stdout(io.StringIO()):
+        # a learner's warnings (a deprecated .T in a catalogued mistake) are not the recorder's to print
+        with torch.random.fork_rng(), contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             torch.manual_seed(0)  # the notebooks seed what they use; this only makes stray draws repeatable
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":

@@ -47,6 +47,14 @@ class References:
         prefix = name + MISTAKE_SEP
         return {key[len(prefix):]: t for store in (self.visible, self.hidden) for key, t in store.items() if key.startswith(prefix)}
 
+    def grade_id_of(self, title: str) -> str | None:
+        """The grade id of the exercise called `title` (None when unknown)."""
+        return next((gid for gid, e in self.exercises.items() if e["title"] == title), None)
+
+    def notebook_of_check(self, name: str) -> str | None:
+        """The notebook whose exercise has the check `name` (None when unknown)."""
+        return next((e["notebook"] for e in self.exercises.values() if any(c["name"] == name for c in e["checks"])), None)
+
     def notebooks(self) -> list[str]:
         return sorted({e["notebook"] for e in self.exercises.values()})
 

@@ -72,12 +72,16 @@ def structure_problems(name: str, content: bytes) -> list[str]:
     return problems
 
 
-def check(notebooks: list[Path], timeout: int = 30) -> list[NotebookReport]:
-    """Run `notebooks` through grading in a scratch folder and report the visible checks."""
+def check(notebooks: list[Path], timeout: int = 30, hints: int = 1) -> list[NotebookReport]:
+    """Run `notebooks` through grading in a scratch folder and report the visible checks, with
+    the hint of tier `hints` (1: the idea; higher: more specific) for each failed exercise."""
     from .grading import NO_SANDBOX, Settings, grade
+    from .hints import hint
     from .references import references
     from .sandbox import bubblewrap
 
+    if hints < 1:
+        raise UsageError(f"--hints must be 1 or more (1 gives the idea, 2 is more specific), not {hints}")
     names = _our_names(notebooks)
     refs = references()
     with tempfile.TemporaryDirectory(prefix="autograde-check-") as scratch:
@@ -108,7 +112,7 @@ def check(notebooks: list[Path], timeout: int = 30) -> list[NotebookReport]:
                 result = ExerciseResult(exercise["title"], sum(c["points"] for c in visible if c["name"] in passed),
                                         sum(c["points"] for c in visible),
                                         sum(c["points"] for c in exercise["checks"] if c["hidden"]),
-                                        hint=tuple(exercise["hint"]) if exercise.get("hint") else None)
+                                        hint=hint(grade_id, hints)[0])
                 by_name = {c["name"]: c for c in checks}
                 for c in visible:
                     verdict = by_name.get(c["name"])

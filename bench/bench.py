@@ -44,7 +44,7 @@ def build_class(n: int, dest: Path) -> dict[str, str]:
         elif kind == "broken":
             files[ex.NB1] = files[ex.NB1][: len(files[ex.NB1]) // 3]
             files["03_trainable_weights.ipynb"] = ex.with_cell(ex.solved("03_trainable_weights.ipynb"),
-                                                               "ex8-self-attention-v1", "import os\nos._exit(1)")
+                                                               "ex10-self-attention-v1", "import os\nos._exit(1)")
         student = f"s{i:04d}-{kind}"
         students[student], kinds[student] = files, kind
     ex.write_class(dest, students)

@@ -43,6 +43,15 @@ def test_likely_mistake_is_named(value, expected, words):
     assert verdict.zh and verdict.zh != verdict.en
 
 
+def test_future_filled_with_zero_is_not_called_a_missing_mask():
+    mask = torch.triu(torch.ones(6, 6, dtype=torch.bool), diagonal=1)
+    zero_filled = torch.softmax(SCORES.masked_fill(mask, 0) / 2**0.5, dim=-1)
+    verdict = compare(zero_filled, weights(SCORES.masked_fill(mask, -torch.inf)))
+    assert "-inf" in verdict.en and "-inf" in verdict.zh and "missing" not in verdict.en
+    # a batch, as CausalAttention's weights would be
+    assert "-inf" in compare(torch.stack([zero_filled, zero_filled]), torch.stack([causal(SCORES / 2**0.5)] * 2)).en
+
+
 def test_dropout_left_on_is_named():
     expected = causal(SCORES)
     torch.manual_seed(123)

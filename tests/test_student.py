@@ -7,6 +7,7 @@ import pytest
 from autograde import cli, course
 from autograde import example_class as ex
 from autograde.grading import Settings, grade
+from autograde.hints import HINTS
 from autograde.student import check, structure_problems, submit
 from test_grading import BROKEN, NB1, drop, nb1_with, retype
 
@@ -27,10 +28,12 @@ def test_check_reports_visible_checks_hints_and_warnings(tmp_path):
     mistake_name, mistake = ex.with_mistake("softmax-dim-0")
     broken = ex.text(nbformat.from_dict({**ex.blank(NB1), "cells": [c for c in ex.blank(NB1).cells
                                                                      if c.metadata.get("nbgrader", {}).get("grade_id") != "setup-01"]}))
-    reports = {r.notebook: r for r in check([write(tmp_path, NB1, broken), write(tmp_path, mistake_name, mistake)], timeout=10)}
+    reports = {r.notebook: r for r in check([write(tmp_path, NB1, broken), write(tmp_path, mistake_name, mistake)],
+                                            timeout=10, hints=2)}
     weights = next(e for e in reports["02_attention_all_tokens"].exercises if e.title.startswith("Exercise 5"))
-    assert weights.earned == 0 and weights.possible == 1 and weights.hidden_points == 2
-    assert any("dim=-1" in en and "dim=-1" in zh for _, en, zh in weights.failed) and weights.hint
+    assert weights.earned == 0 and weights.possible == 1.5 and weights.hidden_points == 1.5
+    assert any("dim=-1" in en and "dim=-1" in zh for _, en, zh in weights.failed)
+    assert weights.hint == HINTS["ex5-attention-weights"][1]  # --hints 2: the more specific tier
     assert all(e.earned == e.possible for e in reports["02_attention_all_tokens"].exercises if e.title.startswith("Exercise 4"))
     assert reports[STEM1].status == "restored deleted cells: setup-01"
     assert any("setup-01 was deleted" in p for p in reports[STEM1].problems)
@@ -40,7 +43,14 @@ def test_check_prints_a_table(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # one line per row, as in a wide terminal
     assert cli.main(["check", str(release_copy(tmp_path)), "--timeout", "10"]) == 0
     out = capsys.readouterr().out
-    assert "Exercise 1: dot-product scores" in out and "0 / 1" in out and "+1 at grading" in out
+    assert "Exercise 1: dot-product scores" in out and "0 / 1.5" in out and "+0.5 at grading" in out
+    assert "hint:" in out and "提示" in out
+
+
+def test_check_refuses_a_hint_tier_below_one(tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["check", str(release_copy(tmp_path)), "--hints", "0"])
+    assert exit_.value.code == 2
 
 
 @pytest.mark.parametrize("student", ["bad-deleted-cells", "bad-retyped-cells", "bad-reordered-cells", "bad-no-metadata",

@@ -1,0 +1,72 @@
+"""What hidden and visible checks use to test a learner's module beyond its output on the
+book's inputs: weights loaded by parameter name (so the order in which layers are created
+does not matter), a dropout that is deterministic, and a look at the module's buffers."""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from .seeding import seeded
+
+
+def load_by_name(module: nn.Module, seed: int) -> nn.Module:
+    """Give every parameter of `module` values that depend only on `seed`, its name and its
+    shape, never on the order in which the layers were created; returns `module`.
+
+    Values are uniform in ±1/sqrt(fan_in), the range nn.Linear starts from.
+    """
+    with torch.no_grad():
+        for name, parameter in module.named_parameters():
+            generator = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name.encode()))
+            bound = 1 / max(parameter.shape[-1], 1) ** 0.5
+            parameter.copy_((torch.rand(parameter.shape, generator=generator) * 2 - 1) * bound)
+    return module
+
+
+def build(seed: int, make: Callable[[], nn.Module]) -> nn.Module:
+    """`make()` a module without moving the notebook's random state, then load its weights by
+    name from `seed`: the same numbers whatever order its layers are created in."""
+    with seeded(seed):
+        module = make()
+    return load_by_name(module, seed)
+
+
+class PatternDropout(nn.Module):
+    """A stand-in for nn.Dropout(p) that drops a fixed pattern instead of a random one: entry
+    (i, j) of the last two dimensions is zeroed when (i + 2j) % 3 == 1, and the others are
+    scaled by 1/(1-p) as dropout does. Active in training mode only, like nn.Dropout.
+
+    Put in place of a module's `dropout`, it shows where dropout is applied without
+    depending on the random number generator of the machine.
+    """
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or x.ndim < 2:
+            return x
+        i = torch.arange(x.shape[-2]).unsqueeze(-1)
+        j = torch.arange(x.shape[-1]).unsqueeze(0)
+        keep = ((i + 2 * j) % 3 != 1).to(x.dtype)
+        return x * keep / (1 - self.p)
+
+
+def with_pattern_dropout(module: nn.Module, p: float = 0.5) -> nn.Module:
+    """`module` with its `dropout` replaced by a PatternDropout(p), in training mode."""
+    module.dropout = PatternDropout(p)
+    return module.train()
+
+
+def buffer_flags(module: nn.Module, name: str) -> torch.Tensor:
+    """[is `name` a registered buffer, is it a parameter]: a mask must be [1, 0]."""
+    return torch.tensor([name in dict(module.named_buffers()), name in dict(module.named_parameters())], dtype=torch.int64)
+
+
+def parameter_count(module: nn.Module) -> int:
+    """How many numbers `module` trains: heads kept in a plain list are not counted."""
+    return sum(p.numel() for p in module.parameters())

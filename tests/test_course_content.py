@@ -1,0 +1,44 @@
+"""What the course promises about its notebooks: each stands alone, each exercise shows a
+learner a second input before grading does, and the README counts what is there."""
+import re
+
+import nbformat
+
+from autograde import course, references
+
+DEFINES = re.compile(r"^(?:class|def) (\w+)\(", re.M)
+
+
+def notebooks() -> dict[str, nbformat.NotebookNode]:
+    return {p.stem: nbformat.read(p, as_version=4) for p in sorted(course.SOLUTIONS.glob("*.ipynb"))}
+
+
+def test_no_notebook_ships_the_answer_to_an_earlier_exercise():
+    answered_in: dict[str, str] = {}  # a name a learner writes in an exercise -> its notebook
+    for stem, nb in notebooks().items():
+        for cell in nb.cells:
+            if cell.metadata.get("nbgrader", {}).get("solution"):
+                answered_in.update({name: stem for name in DEFINES.findall(cell.source)})
+    assert {"SelfAttention_v2", "CausalAttention", "MultiHeadAttention"} <= set(answered_in)
+    for stem, nb in notebooks().items():
+        for cell in nb.cells:
+            if cell.cell_type != "code" or cell.metadata.get("nbgrader", {}).get("solution"):
+                continue
+            earlier = [name for name in DEFINES.findall(cell.source) if answered_in.get(name, stem) < stem]
+            assert not earlier, f"{stem} {cell.id} defines {earlier}, the answer to an exercise of an earlier notebook"
+
+
+def test_every_exercise_checks_a_second_input_visibly():
+    for grade_id, exercise in references.load(hidden=False).exercises.items():
+        visible = [c for c in exercise["checks"] if not c["hidden"]]
+        assert len(visible) >= 2, f"{grade_id}: a learner sees only {[c['name'] for c in visible]} before grading"
+
+
+def test_readme_counts_the_exercises_and_lists_every_notebook():
+    exercises = references.load(hidden=False).exercises
+    readme = (course.ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"{len(exercises)} graded exercises" in readme
+    for stem in references.load(hidden=False).notebooks():
+        count = len(references.load(hidden=False).exercises_of(stem))
+        row = next(line for line in readme.splitlines() if f"`{stem}`" in line and line.startswith("|"))
+        assert row.rstrip(" |").endswith(str(count)), row

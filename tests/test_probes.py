@@ -1,0 +1,130 @@
+"""The course's reference classes and the probes the checks use, each built two ways with
+torch as the reference: F.scaled_dot_product_attention computes the same attention."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from autograde import book
+from autograde.probes import PatternDropout, buffer_flags, build, load_by_name, parameter_count, with_pattern_dropout
+
+
+class KeyFirst(nn.Module):
+    """book.CausalAttention with its layers created in another order."""
+
+    def __init__(self, d_in, d_out, context_length, dropout):
+        super().__init__()
+        self.W_value = nn.Linear(d_in, d_out, bias=False)
+        self.W_key = nn.Linear(d_in, d_out, bias=False)
+        self.W_query = nn.Linear(d_in, d_out, bias=False)
+        self.dropout = nn.Dropout(dropout)
+        self.register_buffer("mask", torch.triu(torch.ones(context_length, context_length), diagonal=1))
+
+    forward = book.CausalAttention.forward
+
+
+def test_weights_loaded_by_name_do_not_depend_on_the_order_of_creation():
+    x = torch.rand(2, 5, 4)
+    ours = build(7, lambda: book.CausalAttention(4, 3, 8, 0.0))
+    theirs = build(7, lambda: KeyFirst(4, 3, 8, 0.0))
+    assert all(torch.equal(ours.state_dict()[k], theirs.state_dict()[k]) for k in ours.state_dict())
+    assert torch.allclose(ours(x), theirs(x))
+    # without loading by name, the same seed gives the two orders different weights
+    torch.manual_seed(7)
+    plain_ours = book.CausalAttention(4, 3, 8, 0.0)
+    torch.manual_seed(7)
+    plain_theirs = KeyFirst(4, 3, 8, 0.0)
+    assert not torch.allclose(plain_ours(x), plain_theirs(x))
+
+
+def test_build_leaves_the_notebooks_random_state_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    build(5, lambda: book.CausalAttention(4, 3, 8, 0.0))
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_load_by_name_uses_the_range_nn_linear_starts_from():
+    layer = load_by_name(nn.Linear(16, 4), 3)
+    assert layer.weight.abs().max() <= 0.25 and layer.weight.std() > 0.05
+
+
+def test_causal_attention_is_scaled_dot_product_attention_with_a_causal_mask():
+    ca = build(1, lambda: book.CausalAttention(4, 3, 8, 0.0))
+    x = torch.rand(2, 6, 4)
+    expected = F.scaled_dot_product_attention(ca.W_query(x), ca.W_key(x), ca.W_value(x), is_causal=True)
+    assert torch.allclose(ca(x), expected, atol=1e-6)
+
+
+def test_self_attention_v2_is_scaled_dot_product_attention():
+    sa = build(2, lambda: book.SelfAttention_v2(4, 3, qkv_bias=True))
+    x = torch.rand(5, 4)
+    expected = F.scaled_dot_product_attention(sa.W_query(x), sa.W_key(x), sa.W_value(x))
+    assert torch.allclose(sa(x), expected, atol=1e-6)
+
+
+class TinyMultiHead(nn.Module):
+    """The attributes multi_head_steps reads, as the course's MultiHeadAttention has them."""
+
+    def __init__(self, d_in, d_out, context_length, num_heads):
+        super().__init__()
+        self.d_out, self.num_heads = d_out, num_heads
+        self.W_query = nn.Linear(d_in, d_out, bias=False)
+        self.W_key = nn.Linear(d_in, d_out, bias=False)
+        self.W_value = nn.Linear(d_in, d_out, bias=False)
+        self.out_proj = nn.Linear(d_out, d_out)
+        self.register_buffer("mask", torch.triu(torch.ones(context_length, context_length), diagonal=1))
+
+
+def test_multi_head_steps_match_torch_multi_head_attention():
+    mha = build(3, lambda: TinyMultiHead(6, 8, 9, num_heads=4))
+    x = torch.rand(2, 5, 6)
+    steps = dict(book.multi_head_steps(mha, x))
+    split = lambda t: t.view(2, 5, 4, 2).transpose(1, 2)  # noqa: E731
+    heads = F.scaled_dot_product_attention(split(mha.W_query(x)), split(mha.W_key(x)), split(mha.W_value(x)), is_causal=True)
+    assert torch.allclose(steps["attn_weights @ values"], heads, atol=1e-6)
+    assert torch.allclose(steps["out_proj"], mha.out_proj(heads.transpose(1, 2).reshape(2, 5, 8)), atol=1e-6)
+    assert [tuple(t.shape) for t in steps.values()][-4:] == [(2, 4, 5, 2), (2, 5, 4, 2), (2, 5, 8), (2, 5, 8)]
+
+
+def test_pattern_dropout_is_fixed_scaled_and_off_in_eval_mode():
+    drop = PatternDropout(0.5)
+    x = torch.ones(2, 6, 6)
+    out = drop(x)
+    assert torch.equal(out, drop(x))  # the same pattern every call
+    assert set(out.unique().tolist()) == {0.0, 2.0}
+    assert 0.25 < float((out == 0).float().mean()) < 0.4
+    assert torch.equal(drop.eval()(x), x)
+
+
+def test_pattern_dropout_tells_where_dropout_is_applied():
+    class DropScores(book.CausalAttention):
+        def forward(self, x):
+            b, num_tokens, _ = x.shape
+            keys, queries, values = self.W_key(x), self.W_query(x), self.W_value(x)
+            scores = (queries @ keys.transpose(1, 2)).masked_fill(self.mask.bool()[:num_tokens, :num_tokens], -torch.inf)
+            return torch.softmax(self.dropout(scores) / keys.shape[-1]**0.5, dim=-1) @ values
+
+    x = torch.rand(2, 6, 4)
+    right = with_pattern_dropout(build(4, lambda: book.CausalAttention(4, 3, 8, 0.5)))(x)
+    wrong = with_pattern_dropout(build(4, lambda: DropScores(4, 3, 8, 0.5)))(x)
+    no_dropout = build(4, lambda: book.CausalAttention(4, 3, 8, 0.5)).eval()(x)
+    assert not torch.allclose(right, wrong, atol=1e-4) and not torch.allclose(right, no_dropout, atol=1e-4)
+
+
+def test_buffer_flags_and_parameter_count():
+    class PlainMask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mask = torch.ones(2, 2)
+
+    class Heads(nn.Module):
+        def __init__(self, registered):
+            super().__init__()
+            heads = [nn.Linear(3, 2, bias=False) for _ in range(2)]
+            self.heads = nn.ModuleList(heads) if registered else heads
+
+    assert buffer_flags(book.CausalAttention(3, 2, 6, 0.0), "mask").tolist() == [1, 0]
+    assert buffer_flags(PlainMask(), "mask").tolist() == [0, 0]
+    assert parameter_count(Heads(registered=True)) == 12
+    assert parameter_count(Heads(registered=False)) == 0
