@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .diagnose import likely_mistake
+from .diagnose import catalogued, likely_mistake
 from .values import NotATensor, as_tensor
 
 # torch.testing's float32 defaults: loops, matrix products, einsum and float64
@@ -59,7 +59,10 @@ def compare(
         en = f"shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
         zh = f"形状为 {tuple(actual.shape)}，应为 {tuple(expected.shape)}"
         mistake = "wrong-shape"
-        if actual.ndim >= 2 and actual.shape == expected.shape[:-2] + expected.shape[-2:][::-1]:
+        known = catalogued(actual, mistakes or {})  # a catalogued mistake that changes the shape
+        if known:
+            en, zh, mistake = f"{en}: {known.en}", f"{zh}：{known.zh}", known.mistake
+        elif actual.ndim >= 2 and actual.shape == expected.shape[:-2] + expected.shape[-2:][::-1]:
             en += ": rows and columns are swapped (a missing or extra .T?)"
             zh += "：行和列对调了（少了或多了 .T？）"
             mistake = "swapped-shape"

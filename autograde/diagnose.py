@@ -24,7 +24,8 @@ class Hint(NamedTuple):
 TOL = 1e-4
 
 
-def likely_mistake(actual: torch.Tensor, expected: torch.Tensor, mistakes: Mapping[str, torch.Tensor]) -> Hint | None:
+def catalogued(actual: torch.Tensor, mistakes: Mapping[str, torch.Tensor]) -> Hint | None:
+    """The catalogued mistake that computes exactly `actual` (of any shape), if one does."""
     from .mistakes import MISTAKES  # the catalogue imports nothing heavy; late import avoids a cycle
 
     for mistake_id, value in mistakes.items():
@@ -32,6 +33,13 @@ def likely_mistake(actual: torch.Tensor, expected: torch.Tensor, mistakes: Mappi
             mistake = MISTAKES.get(mistake_id)
             if mistake is not None:
                 return Hint(mistake.en, mistake.zh, mistake_id)
+    return None
+
+
+def likely_mistake(actual: torch.Tensor, expected: torch.Tensor, mistakes: Mapping[str, torch.Tensor]) -> Hint | None:
+    known = catalogued(actual, mistakes)
+    if known:
+        return known
     if not actual.is_floating_point() or not expected.is_floating_point():
         return None
     for clue in (_wrong_softmax_dim, _masked_with_zero, _mask_off_by_one, _dropout_left_on, _not_normalised, _softmax_scale, _transposed, _constant_factor):
@@ -84,7 +92,7 @@ def explain_error(error: str, notebook: str | None = None) -> Hint | None:
 
     for mistake in MISTAKES.values():
         if mistake.error and (notebook is None or mistake.notebook == notebook) and re.search(mistake.error, error):
-            return mistake.en, mistake.zh
+            return Hint(mistake.en, mistake.zh, mistake.id)
     return None
 
 

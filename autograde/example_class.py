@@ -232,7 +232,11 @@ OWN_DIM0 = {
 
 
 def copying_class() -> dict[str, dict[str, str]]:
-    return {student: {NB2: answered(NB2, answers) if answers else text(blank(NB2))} for student, answers in (
+    """Notebook 2 as six students hand it in: exercises 4 to 6 in their own words (or copied);
+    the notebook's other exercises answered as the solution does, by all but the blank one."""
+    others = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solved(NB2).cells
+              if c.metadata.get("nbgrader", {}).get("solution") and c.metadata["nbgrader"]["grade_id"] not in COPIED}
+    return {student: {NB2: answered(NB2, {**others, **answers}) if answers else text(blank(NB2))} for student, answers in (
         ("copy_source", COPIED), ("copy_renamed", near_copy(COPIED)), ("honest_a", HONEST_A), ("honest_b", HONEST_B),
         ("own_dim0", OWN_DIM0), ("blank", None))}
 

@@ -131,7 +131,7 @@ class Exercise:
         zh = f"你的代码抛出了 {type(exc).__name__}：{exc}（第 {where.lineno} 行）"
         known = explain_error(f"{type(exc).__name__}: {exc}", references().notebook_of_check(name))
         if known:
-            en, zh = f"{en}: {known[0]}", f"{zh}：{known[1]}"
+            en, zh = f"{en}: {known.en}", f"{zh}：{known.zh}"
         self.failed = True
         _show(name, False, en, zh)
         return False

@@ -115,8 +115,8 @@ class CompareWithReference(NbGraderPreprocessor):
         if "error" in payload:
             en, zh = f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
             known = explain_error(str(payload["error"]), self.refs.notebook_of_check(name))
-            if known:  # a catalogued mistake that crashes: say which
-                en, zh = f"{en}: {known[0]}", f"{zh}：{known[1]}"
+            if known:  # a catalogued mistake that crashes: say which, and count it as that mistake
+                return Verdict(False, f"{en}: {known.en}", f"{zh}：{known.zh}", known.mistake)
             return Verdict(False, en, zh, "code-failed")
         try:
             actual = decode(payload["value"])["value"]

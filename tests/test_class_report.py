@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from autograde import class_report, cli
+from autograde import class_report, cli, references
 from autograde import example_class as ex
 from autograde.grading import Row, Settings, grade
 from autograde.report import write_csv
@@ -19,6 +19,8 @@ pytestmark = pytest.mark.grading  # its class is graded with autograde grade: ne
 NB2 = ex.NB2
 STEM2 = NB2[:-6]
 CLASS = ex.copying_class()
+OWN = ("ex4-all-scores", "ex5-attention-weights", "ex6-all-context-vecs")  # what the students wrote themselves
+FULL2 = sum(e["points"] for e in references.load(hidden=False).exercises_of(STEM2).values())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -42,7 +44,8 @@ def test_the_class_graded_as_planned(graded):
     _, rows = graded
     scores = {r.student_id: r.score for r in rows if r.notebook == STEM2}
     # softmax over dim=0 loses ex5's 3 points and 1 of ex6's 2 (mistakes.py)
-    assert scores == {"copy_source": 3.0, "copy_renamed": 3.0, "own_dim0": 3.0, "honest_a": 7.0, "honest_b": 7.0, "blank": 0.0}
+    dim0 = FULL2 - 3 - 1
+    assert scores == {"copy_source": dim0, "copy_renamed": dim0, "own_dim0": dim0, "honest_a": FULL2, "honest_b": FULL2, "blank": 0.0}
 
 
 def test_mistakes_csv_has_one_row_per_student_exercise_and_mistake(graded):
@@ -51,7 +54,7 @@ def test_mistakes_csv_has_one_row_per_student_exercise_and_mistake(graded):
     dim0 = {"copy_source", "copy_renamed", "own_dim0"}
     assert found == ({(s, "ex5-attention-weights", "softmax-dim-0") for s in dim0}
                      | {(s, "ex6-all-context-vecs", "softmax-dim-0") for s in dim0}
-                     | {("blank", e, "code-failed") for e in ("ex4-all-scores", "ex5-attention-weights", "ex6-all-context-vecs")})
+                     | {("blank", e, "code-failed") for e in (*OWN, "ex7-cosine-scores")})
     row = next(r for r in read_csv(out / "mistakes.csv") if r["student_id"] == "own_dim0" and r["exercise"] == "ex5-attention-weights")
     assert "use dim=-1" in row["en"] and "请用 dim=-1" in row["zh"] and row["checks"].startswith("attn_weights; ")
 
@@ -91,7 +94,7 @@ def test_students_who_need_attention(graded):
     students = re.findall(r'<td rowspan="\d+">([^<]+)</td>', attention)
     assert students == sorted(CLASS)  # every student misses four notebooks
     assert attention.count(">missing<") == 4 * len(CLASS)
-    assert re.search(r"<td>02_attention_all_tokens</td>\s*<td class=\"n\">0 / 7</td>", attention)  # blank scored zero
+    assert re.search(rf"<td>02_attention_all_tokens</td>\s*<td class=\"n\">0 / {FULL2:g}</td>", attention)  # blank scored zero
 
 
 def test_index_of_feedback_pages_and_grading_times(graded):
@@ -161,7 +164,8 @@ def test_aggregates_on_plain_data():
         ("s3", STEM2): {"cells": [test_cell("ex5-attention-weights", ok), test_cell("ex4-all-scores", failed("c", "wrong-shape"))]},
         ("s4", STEM2): {"cells": [test_cell("ex5-attention-weights", ok)]},
     }
-    rows = [Row(s, STEM2, score, 7.0, "ok", {"ex4-all-scores": 2.0, "ex5-attention-weights": e5, "ex6-all-context-vecs": 2.0})
+    rows = [Row(s, STEM2, score, 7.0, "ok", {"ex4-all-scores": 2.0, "ex5-attention-weights": e5, "ex6-all-context-vecs": 2.0,
+                                             "ex7-cosine-scores": 2.0})
             for s, score, e5 in (("s1", 4.0, 0.0), ("s2", 5.0, 1.0), ("s3", 7.0, 3.0), ("s4", 7.0, 3.0))]
     rows.append(Row("s5", STEM2, 0.0, 7.0, "missing", {}))
     data = class_report.ClassData(rows, notebooks)

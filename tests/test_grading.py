@@ -8,7 +8,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import torch
 
 from autograde import course, references
 from autograde import example_class as ex
@@ -333,13 +332,8 @@ def test_class_report_of_this_class(graded):
     with (out / "mistakes.csv").open(encoding="utf-8") as f:
         found = {(r["student_id"], r["mistake"]) for r in csv.DictReader(f)}
     refs = references.load()
-    for mistake in MISTAKES.values():
-        checks = [c["name"] for e in refs.exercises_of(mistake.notebook).values() for c in e["checks"]]
-        # a mistake that changes a value's shape is named by the shape check, which comes first
-        same_shape = any(refs.mistakes_for(name).get(mistake.id, torch.empty(0)).shape == refs.expected(name).shape
-                         for name in checks)
-        kinds = {mistake.id} if same_shape else {"wrong-shape", "swapped-shape"}
-        assert {(f"mistake-{mistake.id}", kind) for kind in kinds} & found, mistake.id
+    for mistake in MISTAKES.values():  # whether it changes a value, its shape, or crashes with a known error
+        assert (f"mistake-{mistake.id}", mistake.id) in found, mistake.id
     assert not any(student in ("solved", "alternative", "bad-forged-metadata") for student, _ in found)
     page = (out / "report.html").read_text(encoding="utf-8")
     attention = page[page.index('<table id="attention-table">'):page.index('<h2 id="similarity">')]

@@ -112,7 +112,7 @@ def test_errors_of_catalogued_mistakes_are_explained(code, notebook, words):
     from autograde.diagnose import explain_error
 
     error = raised(code)
-    en, zh = explain_error(error, notebook)
-    assert words in en and zh
+    en, zh, mistake = explain_error(error, notebook)
+    assert words in en and zh and mistake
     assert explain_error(error, "01_attention_without_weights") is None
     assert explain_error("ZeroDivisionError: division by zero", notebook) is None

@@ -102,7 +102,8 @@ def test_an_unzipped_moodle_download_with_a_roster_and_its_grade_import(tmp_path
         "5512": ("Jane Doe", "jane@uni.edu", f"{round(6 / POSSIBLE * 100, 2):g}", "100"), "5513": ("李华", "li@uni.edu", "0", "100"),
         "5514": ("Absent Student", "absent@uni.edu", "0", "100")}
     assert worksheet["5514"]["Status"] == "No submission"
-    assert worksheet["5512"]["Feedback comments"].startswith(f"{STEM1}: 6/6; 02_attention_all_tokens: 0/7 (missing)")
+    full2 = sum(e["points"] for e in references.load(hidden=False).exercises_of("02_attention_all_tokens").values())
+    assert worksheet["5512"]["Feedback comments"].startswith(f"{STEM1}: 6/6; 02_attention_all_tokens: 0/{full2:g} (missing)")
 
 
 def test_a_blackboard_download(tmp_path):

@@ -1,4 +1,5 @@
 """`autograde grade --db` with PostgreSQL: a throwaway server on a Unix socket, no TCP."""
+import csv
 import glob
 import os
 import pwd
@@ -74,5 +75,6 @@ def test_class_report_from_a_postgresql_gradebook(postgres, tmp_path):
     with pytest.raises(SystemExit):  # no gradebook.db in the folder, and no --db: not a grading output
         cli.main(["report", str(tmp_path / "out")])
     assert cli.main(["report", str(tmp_path / "out"), "--db", postgres]) == 0
-    mistakes = (tmp_path / "out" / "mistakes.csv").read_text(encoding="utf-8")
-    assert "wrong,01_attention_without_weights,ex1-dot-scores,wrong-query" in mistakes
+    with (tmp_path / "out" / "mistakes.csv").open(encoding="utf-8", newline="") as f:
+        mistakes = {(r["student_id"], r["notebook"], r["exercise"], r["mistake"]) for r in csv.DictReader(f)}
+    assert ("wrong", "01_attention_without_weights", "ex1-dot-scores", "wrong-query") in mistakes

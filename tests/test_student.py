@@ -39,12 +39,12 @@ def test_check_reports_visible_checks_hints_and_warnings(tmp_path):
     assert any("setup-01 was deleted" in p for p in reports[STEM1].problems)
 
 
-def test_check_prints_a_table(tmp_path, capsys, monkeypatch):
+def test_check_prints_each_exercise_with_what_to_fix(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # one line per row, as in a wide terminal
     assert cli.main(["check", str(release_copy(tmp_path)), "--timeout", "10"]) == 0
     out = capsys.readouterr().out
     assert "Exercise 1: dot-product scores" in out and "0 / 1.5" in out and "+0.5 at grading" in out
-    assert "hint:" in out and "提示" in out
+    assert "💡 hint" in out and "提示" in out
 
 
 def test_check_refuses_a_hint_tier_below_one(tmp_path):
