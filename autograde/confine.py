@@ -20,7 +20,7 @@ import os
 import resource
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x1000, 0x4000, 0x40000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
 PR_SET_DUMPABLE = 4
 WORK = "/tmp/work"
 
@@ -46,10 +46,14 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
                        data and data.encode()), f"mount {target}")
 
 
-def new_namespaces(disk_bytes: int) -> None:
+def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
     """In the middle process: new PID and mount namespaces for the notebook's processes (its
-    next child is their pid 1), with a fresh /tmp. Raises ConfineError where the machine
-    does not allow it."""
+    next child is their pid 1), with a fresh /tmp in which the folders of `keep` that live
+    under /tmp (Python, the course) stay visible, read-only. Raises ConfineError where the
+    machine does not allow it."""
+    # held open across the new mount on /tmp, to bind them back inside it
+    kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep
+            if path.startswith("/tmp/") and os.path.isdir(path)]
     uid, gid = os.getuid(), os.getgid()
     if uid == 0:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
@@ -62,6 +66,11 @@ def new_namespaces(disk_bytes: int) -> None:
         set_dumpable(False)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here shows outside
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(disk_bytes)},mode=1777")
+    for path, fd in kept:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)  # with what is mounted inside (hidden references)
+        _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+        os.close(fd)
     os.mkdir(WORK, 0o700)
     if os.path.isdir("/dev/shm"):
         os.mkdir("/tmp/.shm", 0o1777)

@@ -32,14 +32,20 @@ WORKER_TMP_BYTES = 64 * 2**20  # the worker's own /tmp; each notebook gets a fre
 # process limit or signal is shared between workers or with the grader.
 NOTEBOOK_UIDS = range(2_900_000_000, 3_000_000_000)
 
+# Confines a process as grading will, and imports through the folders a notebook keeps.
 _TRIAL = """
 import os, sys
 from autograde import confine
+from autograde.sandbox import readable_roots
 pid = os.fork()
 if pid == 0:
     try:
-        confine.new_namespaces(1 << 20)
-        os._exit(0 if os.fork() == 0 else os.wait()[1])
+        confine.new_namespaces(1 << 20, [str(root) for root in readable_roots()])
+        child = os.fork()
+        if child == 0:
+            import autograde.protocol
+            os._exit(0)
+        os._exit(os.waitpid(child, 0)[1] != 0)
     except BaseException:
         os._exit(1)
 sys.exit(os.waitpid(pid, 0)[1] != 0)
@@ -66,7 +72,7 @@ def notebook_uid() -> int | None:
     return NOTEBOOK_UIDS[secrets.randbelow(len(NOTEBOOK_UIDS))] if os.geteuid() == 0 else None
 
 
-def _readable_roots() -> list[Path]:
+def readable_roots() -> list[Path]:
     """Folders the kernel must read: Python, the environment and the package."""
     package = Path(__file__).resolve().parent
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
@@ -93,9 +99,11 @@ def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[s
             args += ["--symlink", str(target.readlink()), str(target)]
         elif target.exists():
             args += ["--ro-bind", str(target), str(target)]
-    roots = _readable_roots()
+    # /tmp first: the course may live under it (a clone in /tmp), and later binds land inside it
+    args += ["--size", str(WORKER_TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp"]
+    roots = readable_roots()
     # bubblewrap makes the parents of a bind mount 0700: a notebook's own uid could not reach them
-    parents = sorted({parent for root in roots for parent in root.parents if parent != Path("/")},
+    parents = sorted({parent for root in roots for parent in root.parents if parent not in (Path("/"), Path("/tmp"))},
                      key=lambda p: len(p.parts))
     for parent in parents:
         if not any(str(parent) == s or str(parent).startswith(s + "/") for s in ("/usr", "/etc", "/opt")):
@@ -105,8 +113,7 @@ def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[s
     hidden = (REFERENCE_DIR / "hidden").resolve()
     if hidden.exists():
         args += ["--tmpfs", str(hidden)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(WORKER_TMP_BYTES), "--perms", "1777", "--tmpfs", "/tmp",
-             "--chdir", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     args.append("--clearenv")  # the grader's environment may hold secrets: none of it goes in
     for key, value in env.items():
         args += ["--setenv", key, value]

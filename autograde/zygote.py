@@ -171,7 +171,7 @@ def _middle(request: dict, reply_fd: int, pid_fd: int, warm) -> None:
     os.closerange(keep[0] + 1, keep[1])
     os.closerange(keep[1] + 1, 65536)
     try:
-        confine.new_namespaces(int(request["disk_bytes"]))
+        confine.new_namespaces(int(request["disk_bytes"]), request["keep"])
         request = {**request, "work": confine.WORK}
         isolated = True
     except (confine.ConfineError, OSError):
@@ -305,12 +305,15 @@ def main() -> None:
     commands = protocol.FrameReader(0, max_bytes=1 << 62)
     protocol.send(out, {"ready": True})
     fallback_root = os.environ.get("AUTOGRADE_SCRATCH", "/tmp")
+    from .sandbox import readable_roots
+
+    keep = [str(root) for root in readable_roots()]  # Python and the course, wherever they live
     while True:
         try:
             request = commands.read()
         except protocol.Closed:
             return
-        request.update(notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
+        request.update(keep=keep, notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
                        require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
         protocol.send(out, run(request, warm, commands))
 
