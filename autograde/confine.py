@@ -51,9 +51,6 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
     next child is their pid 1), with a fresh /tmp in which the folders of `keep` that live
     under /tmp (Python, the course) stay visible, read-only. Raises ConfineError where the
     machine does not allow it."""
-    # held open across the new mount on /tmp, to bind them back inside it
-    kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep
-            if path.startswith("/tmp/") and os.path.isdir(path)]
     uid, gid = os.getuid(), os.getgid()
     if uid == 0:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
@@ -65,6 +62,10 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
                 f.write(text)
         set_dumpable(False)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here shows outside
+    # held open across the new mount on /tmp, to bind them back inside it (opened in this
+    # namespace: a bind's source must be one of its own mounts)
+    kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in keep
+            if path.startswith("/tmp/") and os.path.isdir(path)]
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(disk_bytes)},mode=1777")
     for path, fd in kept:
         os.makedirs(path, mode=0o755, exist_ok=True)
