@@ -98,19 +98,26 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
     set_dumpable(True)  # its own /proc files stay readable to itself
 
 
+def stat_fields(pid: int) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...; see proc(5)),
+    or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(b")") + 2:].split()
+
+
 def processes_under(root: int) -> list[int]:
     """`root` and its descendants, by parent pid in /proc. A notebook's orphans are
     re-parented to its pid 1, so this is all of its processes."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2:].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
+            fields = stat_fields(int(entry))
+            if fields is not None:
+                children.setdefault(int(fields[1]), []).append(int(entry))
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
@@ -121,9 +128,5 @@ def processes_under(root: int) -> list[int]:
 
 def state_of(pid: int) -> str | None:
     """The process's state letter (R, S, T for stopped, ...), or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return None
-    return stat[stat.rindex(b")") + 2:].split()[0].decode()
+    fields = stat_fields(pid)
+    return fields[0].decode() if fields else None

@@ -90,6 +90,7 @@ def grade(
 
         if not bubblewrap():
             raise UsageError(f"no working sandbox to run student code in: {INSTALL_HINT}")
+    unsandboxed = [] if settings.sandbox else [NO_SANDBOX]  # said on every row, last
     names = course.notebook_names()
     handins = submissions if isinstance(submissions, Intake) else collect(submissions, assignment)
     out.mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,7 @@ def grade(
                     if nxt is None:
                         break
                     prepared[nxt.student_id] = grader.prepare(nxt, names)
-                student_rows = _with_notes(grader.finish(prepared.pop(handin.student_id)), handin.notes)
+                student_rows = _with_notes(grader.finish(prepared.pop(handin.student_id)), [*handin.notes, *unsandboxed])
                 feedback = out / "feedback" / handin.student_id
                 if all(r.graded for r in student_rows):  # a machinery failure is graded again next run
                     state[handin.student_id] = {"key": key(handin), "rows": [asdict(r) for r in student_rows],
@@ -234,9 +235,6 @@ class Grader:
             (self.root / "submitted" / prepared.student / course.ASSIGNMENT / name).unlink()
         if taken:
             rows += self._autograde(prepared.student, taken, prepared.read_notes)
-        if not self.settings.sandbox:
-            for row in rows:
-                row.status = f"{row.status}; {NO_SANDBOX}"
         return sorted(rows, key=lambda r: r.notebook)
 
     def _sanitized_cells(self, nb, student: str, stem: str) -> list[str]:
@@ -322,7 +320,7 @@ def _handin_key(handin: Handin, fingerprint: str, db_url: str) -> str:
 
 
 def _with_notes(rows: list[Row], notes: list[str]) -> list[Row]:
-    """What concerns the whole hand-in (an id shared with another, a cap) goes in every row's status."""
+    """What concerns the whole hand-in (an id shared with another, a cap, no sandbox) goes in every row's status."""
     if not notes:
         return rows
     for row in rows:

@@ -32,11 +32,12 @@ class Request(TypedDict):
     memory_bytes: int  # the notebook and all its processes together
     max_output_bytes: int  # what its cells may print and display
     max_processes: int  # processes and threads at once
+    disk_bytes: int  # written to /tmp, /dev/shm and its folder, together
 
 
 class Stopped(TypedDict):
     cell: int  # index of the code cell that did not finish
-    why: str  # "died", "timeout", "time limit", "memory limit", "output limit"
+    why: str  # "died", "timeout", "time limit", "memory limit", "output limit", "corrupt output", "could not start"
 
 
 class Reply(TypedDict):

@@ -8,7 +8,6 @@ status in plain words; no other notebook's result can move.
 """
 from __future__ import annotations
 
-import os
 import queue
 import secrets
 import subprocess
@@ -106,8 +105,7 @@ class Zygote:
             fd = self.proc.stdin.fileno()
             protocol.send(fd, dict(request))
             protocol.send(fd, {"nonce": nonce})
-            start = self.reader.total
-            self.reader.max_bytes = start + MAX_REPLY_BYTES
+            self.reader.max_bytes = self.reader.total + MAX_REPLY_BYTES
             reply = self.reader.read(deadline)
         except protocol.TimedOut:
             stopped = any(confine.state_of(pid) in ("T", "t") for pid in confine.processes_under(self.proc.pid))

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import sys
-import tempfile
 import time
 
 from . import confine, protocol
@@ -177,6 +177,7 @@ def _middle(request: dict, reply_fd: int, pid_fd: int, warm) -> None:
     except (confine.ConfineError, OSError):
         if request.get("require_isolation"):
             os._exit(71)
+        os.mkdir(request["fallback_work"], 0o700)
         request, isolated = {**request, "work": request["fallback_work"], "notebook_uid": None}, False
     pid = os.fork()
     if pid == 0:
@@ -218,8 +219,8 @@ def _memory_bytes(pids: list[int]) -> int:
 def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
     """Run one notebook in a fresh, confined fork and collect its cells' outputs."""
     started = time.monotonic()
-    # used only where the machine allows no namespaces (--no-sandbox without user namespaces)
-    fallback_work = tempfile.mkdtemp(prefix="nb-", dir=request["fallback_root"])
+    # made by the middle process only where the machine allows no namespaces (--no-sandbox without them)
+    fallback_work = os.path.join(request["fallback_root"], f"nb-{secrets.token_hex(8)}")
     request = {**request, "fallback_work": fallback_work}
     reply_r, reply_w = os.pipe()
     pid_r, pid_w = os.pipe()

@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograde import course
+from autograde import confine, course
 from autograde import example_class as ex
 from autograde.grading import Settings, grade
 from autograde.mistakes import MISTAKES
@@ -72,21 +72,8 @@ class PeakMemory:
 
 
 def _tree_rss(root: int) -> int:
-    parents, rss = {}, {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(fields[1])
-                rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-            except (OSError, IndexError, ValueError):
-                pass
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += rss.get(pid, 0)
-        todo += [child for child, parent in parents.items() if parent == pid]
-    return total
+    page = os.sysconf("SC_PAGE_SIZE")
+    return sum(int(fields[21]) * page for fields in map(confine.stat_fields, confine.processes_under(root)) if fields)
 
 
 def stock(submitted: Path, root: Path, timeout: float | None = None) -> tuple[float, dict]:
