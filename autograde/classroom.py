@@ -6,10 +6,7 @@ benchmark uses it as the baseline.
 """
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from . import course
@@ -36,17 +33,10 @@ class Classroom:
         return folder
 
     def autograde(self, student: str) -> None:
+        """nbgrader's autograde for `student` ("*": every student handed in, in one run)."""
         result = self.api.autograde(course.ASSIGNMENT, student, force=True, create=True)
         if not result["success"]:
             raise RuntimeError(result.get("error") or result.get("log"))
-
-    def start_autograde_all(self) -> subprocess.Popen:
-        """Stock `nbgrader autograde` for every student handed in, as a command run in this
-        course folder (so several folders can be graded at once); wait for the process it returns."""
-        shutil.copyfile(course.ROOT / "nbgrader_config.py", self.root / "nbgrader_config.py")
-        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        return subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", course.ASSIGNMENT, "--force"],
-                                cwd=self.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def scores(self, student: str) -> Scores:
         from nbgrader.api import Gradebook
