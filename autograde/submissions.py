@@ -42,6 +42,9 @@ class Files(Mapping[str, bytes]):
     def __getitem__(self, name: str) -> bytes:
         return self.entries[name].read(MAX_NOTEBOOK_BYTES + 1)
 
+    def __contains__(self, name: object) -> bool:  # Mapping's own would read the file (and raise if it cannot)
+        return name in self.entries
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.entries)
 
