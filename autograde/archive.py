@@ -8,6 +8,7 @@ listed as problems and never followed.
 """
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from .statuses import Message, say
+
 # A zip's central directory is parsed whole when it is opened: refuse one that lists more
 # entries than any class could hand in, before parsing it.
 MAX_ZIP_ENTRIES = 100_000
@@ -24,7 +27,11 @@ MAX_NESTED_ZIP_BYTES = 64 * 2**20  # a zip handed in inside an LMS export zip
 
 
 class UnreadableEntry(Exception):
-    """A listed file that could not be read; the message is the row's status."""
+    """A listed file that could not be read; `message` is the row's status."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class Entry:
     size: int  # declared uncompressed size (0 when `problem` is set)
     stamp: str  # changes when the file does: (crc, size) in a zip, (size, mtime) on disk
     reader: Callable[[int], bytes] | None = None
-    problem: str | None = None  # why it is never read (unsafe path, symbolic link, unreadable zip)
+    problem: Message | None = None  # why it is never read (unsafe path, symbolic link, unreadable zip)
 
     @property
     def name(self) -> str:
@@ -42,14 +49,14 @@ class Entry:
     def read(self, limit: int) -> bytes:
         """At most `limit` bytes of the file (decompressed now, not before)."""
         if self.reader is None:
-            raise UnreadableEntry(self.problem or "unreadable")
+            raise UnreadableEntry(self.problem or say("unreadable-file", reason=say("reason-os")))
         return self.reader(limit)
 
 
 def walk(source: Path) -> Iterator[Entry]:
     """Every file under `source` (a folder, a zip or one file), in a stable order."""
     if source.is_symlink():
-        yield Entry((source.name,), 0, "", problem="symbolic link, not followed")
+        yield Entry((source.name,), 0, "", problem=say("symlink"))
     elif source.is_file():
         yield from _file(source, (source.name,))
     else:
@@ -60,14 +67,14 @@ def _folder(folder: Path, parts: tuple[str, ...]) -> Iterator[Entry]:
     try:
         children = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        yield Entry(parts or (folder.name,), 0, "", problem=f"unreadable folder: {exc.strerror}")
+        yield Entry(parts or (folder.name,), 0, "", problem=say("unreadable-folder", reason=_reason(exc)))
         return
     for child in children:
         if child.name.startswith(".") or child.name == "__MACOSX":
             continue
         here = (*parts, child.name)
         if child.is_symlink():
-            yield Entry(here, 0, "", problem="symbolic link, not followed")
+            yield Entry(here, 0, "", problem=say("symlink"))
         elif child.is_dir(follow_symlinks=False):
             yield from _folder(Path(child.path), here)
         elif child.is_file(follow_symlinks=False):
@@ -86,9 +93,15 @@ def _file(path: Path, parts: tuple[str, ...]) -> Iterator[Entry]:
             with os.fdopen(fd, "rb") as f:
                 return f.read(limit)
         except OSError as exc:
-            raise UnreadableEntry(f"unreadable: {exc.strerror}") from None
+            raise UnreadableEntry(say("unreadable-file", reason=_reason(exc))) from None
 
     yield Entry(parts, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", read)
+
+
+def _reason(exc: OSError) -> Message:
+    """The kind of problem the operating system had, not its words."""
+    return say({errno.EACCES: "reason-permission", errno.EPERM: "reason-permission",
+                errno.ENOENT: "reason-gone"}.get(exc.errno, "reason-os"))
 
 
 class _OnDisk:
@@ -126,11 +139,11 @@ def _zip(archive, parts: tuple[str, ...], nested: bool) -> Iterator[Entry]:
     try:
         entries = _declared_entries(archive)
         if entries > MAX_ZIP_ENTRIES:
-            yield Entry(parts, 0, "", problem=f"zip lists {entries} files, more than the {MAX_ZIP_ENTRIES} allowed")
+            yield Entry(parts, 0, "", problem=say("zip-too-many", count=entries, limit=MAX_ZIP_ENTRIES))
             return
         infos = archive.open().infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        yield Entry(parts, 0, "", problem=f"not a readable zip: {exc}")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        yield Entry(parts, 0, "", problem=say("bad-zip"))
         return
     for info in infos:
         if info.is_dir():
@@ -141,11 +154,11 @@ def _zip(archive, parts: tuple[str, ...], nested: bool) -> Iterator[Entry]:
             continue
         here = (*parts, *inner)
         if ".." in inner or name.startswith(("/", "\\")) or ":" in inner[0]:
-            yield Entry((*parts, inner[-1]), 0, "", problem="unsafe path in zip, skipped")
+            yield Entry((*parts, inner[-1]), 0, "", problem=say("unsafe-zip-path"))
         elif any(p.startswith(".") or p == "__MACOSX" for p in inner):
             continue
         elif stat.S_ISLNK(info.external_attr >> 16):
-            yield Entry(here, 0, "", problem="symbolic link in zip, not followed")
+            yield Entry(here, 0, "", problem=say("zip-symlink"))
         elif not nested and inner[-1].lower().endswith(".zip") and info.file_size <= MAX_NESTED_ZIP_BYTES:
             yield from _zip(_Nested(archive, info.filename), here, nested=True)
         else:
@@ -157,8 +170,8 @@ def _member_reader(archive, member: str) -> Callable[[int], bytes]:
         try:
             with archive.open().open(member) as f:
                 return f.read(limit)
-        except Exception as exc:  # corrupt member, bad CRC, unsupported compression, encrypted...
-            raise UnreadableEntry(f"unreadable in zip: {type(exc).__name__}") from None
+        except Exception:  # corrupt member, bad CRC, unsupported compression, encrypted...
+            raise UnreadableEntry(say("unreadable-in-zip")) from None
     return read
 
 

@@ -22,6 +22,7 @@ from . import course
 from .grading import Row
 from .references import references
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
+from .statuses import Message, say
 from .submissions import UsageError
 
 REPORT, MISTAKES_CSV, SIMILARITY_CSV = "report.html", "mistakes.csv", "similarity.csv"
@@ -141,7 +142,7 @@ def rows_from_gradebook(out: Path, db_url: str) -> list[Row]:
         rows.setdefault(key, row)
     for student in sorted({s for s, _ in rows}):
         for stem in stems:
-            rows.setdefault((student, stem), _zero_row(student, stem, "missing"))
+            rows.setdefault((student, stem), _zero_row(student, stem, say("missing")))
     return sorted(rows.values(), key=lambda r: (r.student_id, r.notebook))
 
 
@@ -176,12 +177,13 @@ def _notes_status(out: Path, student: str, stem: str) -> str:
         notes = json.loads(_autograded(out, student, stem).read_text(encoding="utf-8")).get("metadata", {}).get("autograde", {}).get("notes", [])
     except (OSError, ValueError, AttributeError):
         return "ok"
-    return "; ".join(dict.fromkeys(str(n) for n in notes)) or "ok"
+    return "; ".join(dict.fromkeys(n.get("en", "") if isinstance(n, dict) else str(n) for n in notes)) or "ok"
 
 
-def _zero_row(student: str, stem: str, status: str) -> Row:
+def _zero_row(student: str, stem: str, status: Message) -> Row:
     exercises = references().exercises_of(stem)
-    return Row(student, stem, 0.0, float(sum(e["points"] for e in exercises.values())), status, dict.fromkeys(exercises, 0.0))
+    return Row(student, stem, 0.0, float(sum(e["points"] for e in exercises.values())), str(status), dict.fromkeys(exercises, 0.0),
+               messages=[status.as_dict()])
 
 
 # ---------------------------------------------------------------- aggregate

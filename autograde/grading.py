@@ -10,6 +10,7 @@ import contextlib
 import copy
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -18,14 +19,17 @@ from pathlib import Path
 
 import nbformat
 
-from . import course
+from . import course, statuses
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
 from .references import REFERENCE_DIR, references
+from .statuses import Message, say
 from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
 
 STATE_FILE = ".grading-state.json"
-NO_SANDBOX = "graded without a sandbox"
-NOT_GRADED = "not graded: the grading machinery failed (not the notebook); run the command again to grade it"
+LOG_FILE = "grading.log"  # what went wrong inside the machinery, in its own words (never in a status)
+NO_SANDBOX = say("no-sandbox")
+NOT_GRADED = say("not-graded")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -34,9 +38,14 @@ class Row:
     notebook: str
     score: float
     max_score: float
-    status: str
+    status: str  # in English: the parts of `messages` joined with "; " (what grades.csv holds)
     exercises: dict[str, float] = field(default_factory=dict)
     graded: bool = True  # False: the machinery failed, not the notebook; the next run grades it again
+    messages: list[dict] = field(default_factory=list)  # the status's parts from statuses.py: {"code", "en", "zh"}
+
+    def status_in(self, lang: str) -> str:
+        """The status in English ("en") or Chinese ("zh"); a row read back from grades.csv has English only."""
+        return statuses.joined(self.messages, lang) if self.messages else self.status
 
 
 @dataclass
@@ -52,9 +61,11 @@ class Settings:
     notebook_timeout: int | None = None  # seconds for a whole notebook (default: ten cells' worth, at least 60)
 
     def fingerprint(self) -> str:
-        """What a grade depends on besides the hand-in: limits and references (not the worker count)."""
+        """What a grade depends on besides the hand-in: limits, references and the statuses'
+        wording (not the worker count)."""
         digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
-                                            self.max_processes, self.disk_bytes, self.notebook_timeout]).encode())
+                                            self.max_processes, self.disk_bytes, self.notebook_timeout,
+                                            statuses.digest()]).encode())
         for path in sorted(REFERENCE_DIR.rglob("*.safetensors")):
             digest.update(path.read_bytes())
         return digest.hexdigest()
@@ -118,6 +129,7 @@ def grade(
     todo = [h for h in handins if earlier[h.student_id] is None]
     rows: list[Row] = []
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_logging_to(out / LOG_FILE))
         grader = stack.enter_context(Grader(out, db_url, settings)) if todo else None
         prepared = {}
         ahead = iter(todo)
@@ -190,29 +202,30 @@ class Grader:
         prepared = Prepared(student, [], {}, {})
         for name in sorted(handin.files):
             if name not in names:  # never read: it cannot be graded
-                prepared.rows.append(Row(student, name, 0.0, 0.0, "not part of this assignment, ignored"))
+                prepared.rows.append(_row(student, name, 0.0, 0.0, [say("not-in-assignment")]))
                 continue
             try:
                 nb, note = read_notebook(handin.files[name])
             except UnreadableEntry as exc:
-                nb, note = None, str(exc)
+                nb, note = None, exc.message
             if nb is None:
                 prepared.rows.append(_zero_row(student, name, note))
                 continue
             try:
                 cells = self._sanitized_cells(nb, student, Path(name).stem)
-            except Exception as exc:  # nbgrader refused it: it would fail the whole student below
-                prepared.rows.append(_zero_row(student, name, f"could not be graded: {_short(str(exc))}"))
+            except Exception:  # nbgrader refused it: it would fail the whole student below
+                log.warning("%s/%s: nbgrader's sanitizing steps failed", student, name, exc_info=True)
+                prepared.rows.append(_zero_row(student, name, say("nbgrader-refused")))
                 continue
             nbformat.write(nb, submitted / name)
             prepared.running[name] = self.runner.submit(self.settings.request(cells))
             prepared.read_notes[name] = note
         for name, reason in sorted(handin.problems.items()):
             if name not in handin.files:
-                prepared.rows.append(_zero_row(student, name, reason) if name in names else Row(student, name, 0.0, 0.0, reason))
+                prepared.rows.append(_zero_row(student, name, reason) if name in names else _row(student, name, 0.0, 0.0, [reason]))
         for name in names:
             if name not in handin.files and name not in handin.problems:
-                prepared.rows.append(_zero_row(student, name, "missing"))
+                prepared.rows.append(_zero_row(student, name, say("missing")))
         return prepared
 
     def finish(self, prepared: Prepared) -> list[Row]:
@@ -229,6 +242,7 @@ class Grader:
             except NotebookBrokeWorker as exc:  # its own doing: a grade of zero, with what it did
                 row = _zero_row(prepared.student, name, exc.status)
             except Exception:  # a worker that could not start, or any other failure of the machinery: never a grade
+                log.warning("%s/%s: not graded", prepared.student, name, exc_info=True)
                 row = _zero_row(prepared.student, name, NOT_GRADED)
                 row.graded = False
             rows.append(row)
@@ -252,7 +266,9 @@ class Grader:
         from . import feedback
 
         result = self.api.autograde(course.ASSIGNMENT, student, force=True, create=True)
-        failed = None if result["success"] else _short(result.get("error") or result.get("log") or "")
+        failed = not result["success"]
+        if failed:
+            log.warning("%s: nbgrader's autograde failed:\n%s", student, result.get("error") or result.get("log"))
         target = self.out / "feedback" / student
         if target.exists():
             shutil.rmtree(target)
@@ -266,22 +282,32 @@ class Grader:
                 except MissingEntry:
                     submission = None
                 if failed or submission is None or not autograded.exists():
-                    rows.append(_zero_row(student, name, f"could not be graded: {failed or 'no result'}"))
+                    if not failed:
+                        log.warning("%s/%s: nbgrader's autograde left no %s", student, name,
+                                    "gradebook entry" if submission is None else "autograded notebook")
+                    rows.append(_zero_row(student, name, say("nbgrader-failed" if failed else "no-result")))
                     continue
                 graded = nbformat.read(autograded, as_version=4)
-                notes = [n for n in [read_notes.get(name)] if n] + graded.metadata.get("autograde", {}).get("notes", [])
+                notes = [n for n in [read_notes.get(name)] if n] + [
+                    Message.from_dict(n) for n in graded.metadata.get("autograde", {}).get("notes", [])]
                 exercises = {g.name: float(g.score) for g in submission.grades if g.cell.cell_type == "code"}
-                row = Row(student, stem, float(submission.score), float(submission.max_score),
-                          "; ".join(dict.fromkeys(notes)) or "ok", exercises)
+                row = _row(student, stem, float(submission.score), float(submission.max_score),
+                           list(dict.fromkeys(notes)) or [say("ok")], exercises)
                 feedback.write(autograded, target / f"{stem}.html", student, stem, row.score, row.max_score, row.status)
                 rows.append(row)
         return rows
 
 
-def _zero_row(student: str, name: str, status: str) -> Row:
+def _row(student: str, notebook: str, score: float, max_score: float, messages: list[Message],
+         exercises: dict[str, float] | None = None) -> Row:
+    return Row(student, notebook, score, max_score, "; ".join(messages), exercises or {},
+               messages=[m.as_dict() for m in messages])
+
+
+def _zero_row(student: str, name: str, message: Message) -> Row:
     exercises = references().exercises_of(Path(name).stem)
-    return Row(student, Path(name).stem, 0.0, sum(e["points"] for e in exercises.values()), status,
-               dict.fromkeys(exercises, 0.0))
+    return _row(student, Path(name).stem, 0.0, sum(e["points"] for e in exercises.values()), [message],
+                dict.fromkeys(exercises, 0.0))
 
 
 def sanitize_preprocessors(for_execution: bool = False) -> list:
@@ -310,22 +336,32 @@ def _configure(config) -> None:
     config.OverwriteCells.add_missing_cells = True
 
 
-def _short(text: str) -> str:
-    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
-    return (lines[-1] if lines else "nbgrader failed")[:200]
-
-
 def _handin_key(handin: Handin, fingerprint: str, db_url: str) -> str:
     return hashlib.sha256(f"{fingerprint}\n{db_url}\n{handin.digest()}".encode()).hexdigest()
 
 
-def _with_notes(rows: list[Row], notes: list[str]) -> list[Row]:
+def _with_notes(rows: list[Row], notes: list[Message]) -> list[Row]:
     """What concerns the whole hand-in (an id shared with another, a cap, no sandbox) goes in every row's status."""
     if not notes:
         return rows
     for row in rows:
         row.status = "; ".join([row.status, *notes])
+        row.messages += [n.as_dict() for n in notes]
     return rows
+
+
+@contextlib.contextmanager
+def _logging_to(path: Path):
+    """The machinery's own words (tracebacks, nbgrader's log) go to `path`, created only if needed."""
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("autograde")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
 
 
 def _load_state(path: Path) -> dict:

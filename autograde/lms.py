@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .statuses import Message, say
+
 CANVAS = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
 CANVAS_ANONYMOUS = re.compile(
     r"^(?:.*/)?(?:(?P<late>(?i:late))_)?(?P<student_id>anon_[A-Za-z0-9]+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
@@ -46,10 +48,9 @@ class Owner:
     order: str = ""  # sortable; of two copies of one file, the later one is graded
     late: bool = False
 
-    def describe(self) -> str:
-        labels = {"canvas": "Canvas user", "moodle": "Moodle participant", "blackboard": "Blackboard user",
-                  "nbgrader": "nbgrader student", "zip": "zip", "folder": "folder", "file": "file"}
-        return f"{labels[self.lms]} {self.key}"
+    def describe(self) -> Message:
+        """Who this is in the LMS's words, e.g. "Canvas user 12345" (both languages)."""
+        return say(f"owner-{self.lms}", key=self.key)
 
 
 def identify(parts: tuple[str, ...], assignment: str, receipts: dict[str, str] | None = None) -> Owner | None:

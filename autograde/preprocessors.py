@@ -18,13 +18,22 @@ from .compare import Verdict, compare
 from .diagnose import explain_error
 from .exercise import CHECK_MIME
 from .references import MissingReference, References, references
+from .statuses import say
 from .values import decode
 
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
+# how a worker says a notebook stopped (zygote.py) -> the status saying so
+STOPPED = {"died": "kernel-died", "timeout": "cell-timeout", "time limit": "notebook-time-limit",
+           "memory limit": "cell-memory", "output limit": "output-limit", "corrupt output": "output-tampered"}
 
 
-def notes(nb: NotebookNode) -> list[str]:
+def notes(nb: NotebookNode) -> list[dict]:
+    """The notebook's notes so far, each a status from the catalogue as {"code", "en", "zh"}."""
     return nb.metadata.setdefault(STATUS_KEY, {}).setdefault("notes", [])
+
+
+def note(nb: NotebookNode, code: str, **values) -> None:
+    notes(nb).append(say(code, **values).as_dict())
 
 
 class PrecomputedExecute(NbGraderPreprocessor):
@@ -44,29 +53,25 @@ class PrecomputedExecute(NbGraderPreprocessor):
             for output in outputs:
                 reason = _error_reason(output) if output.get("output_type") == "error" else None
                 if reason:
-                    notes(nb).append(f"{reason} in cell {index + 1}")
+                    note(nb, reason, cell=index + 1)
         stopped = reply.get("stopped")
         if stopped:
             where = code[stopped["cell"]] + 1 if stopped["cell"] < len(code) else len(nb.cells)
-            notes(nb).append({"died": f"kernel died in cell {where}", "timeout": f"timeout in cell {where}",
-                              "time limit": f"notebook time limit reached at cell {where}",
-                              "memory limit": f"memory limit in cell {where}",
-                              "output limit": f"output limit reached in cell {where}",
-                              "corrupt output": f"tampered with its output in cell {where}"}.get(
-                                  stopped["why"], f"stopped in cell {where}"))
+            note(nb, STOPPED.get(stopped["why"], "stopped"), cell=where)
         if reply.get("truncated"):
-            notes(nb).append("output truncated")
+            note(nb, "output-truncated")
         if isinstance(reply.get("seconds"), (int, float)):  # for the class report's grading times
             nb.metadata.setdefault(STATUS_KEY, {})["seconds"] = round(float(reply["seconds"]), 3)
         return nb, resources
 
 
 def _error_reason(output: NotebookNode) -> str | None:
+    """The status code for an error a limit raised inside the kernel (None: the learner's own error)."""
     text = f"{output.get('ename')}: {output.get('evalue')}"
     if output.get("ename") == "CellTimeoutError":
-        return "timeout"
+        return "cell-timeout"
     if "MemoryError" in text or "can't allocate memory" in text or "not enough memory" in text:
-        return "memory limit"
+        return "cell-memory"
     return None
 
 
@@ -169,9 +174,9 @@ class RepairCells(NbGraderPreprocessor):
         present = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
         order = [gid for gid in ours if gid in present]
         if [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata] != order:
-            notes(nb).append("cells reordered")
+            note(nb, "cells-reordered")
         if any(cell.cell_type != ours[gid].cell_type for gid, cell in present.items()):
-            notes(nb).append("cell type restored")  # nbgrader's OverwriteCells puts the type back
+            note(nb, "cell-type-restored")  # nbgrader's OverwriteCells puts the type back
         position, restored = 0, []
         for source in release.cells:
             meta = source.metadata.get("nbgrader", {})
@@ -183,7 +188,7 @@ class RepairCells(NbGraderPreprocessor):
                 position += 1
                 restored.append(grade_id)
         if restored:
-            notes(nb).append(f"restored deleted cells: {', '.join(restored)}")
+            note(nb, "cells-restored", cells=", ".join(restored))
         return nb, resources
 
     @staticmethod
@@ -200,10 +205,10 @@ class RepairCells(NbGraderPreprocessor):
             if grade_id in ours:
                 if _role(meta) != _role(ours[grade_id].metadata["nbgrader"]):
                     cell.metadata["nbgrader"] = copy.deepcopy(ours[grade_id].metadata["nbgrader"])
-                    notes(nb).append("nbgrader metadata restored")
+                    note(nb, "metadata-restored")
                 continue
             del cell.metadata["nbgrader"]
-            notes(nb).append("duplicate cells ignored" if meta == {} else "unknown nbgrader metadata removed")
+            note(nb, "duplicates-ignored" if meta == {} else "metadata-removed")
 
     @staticmethod
     def _give_back_metadata(nb, release, ours: dict) -> None:
@@ -222,7 +227,7 @@ class RepairCells(NbGraderPreprocessor):
                 present.add(match.metadata["nbgrader"]["grade_id"])
                 given_back += 1
         if given_back:
-            notes(nb).append("nbgrader metadata restored")
+            note(nb, "metadata-restored")
 
 
 def _role(meta: dict) -> tuple:

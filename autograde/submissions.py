@@ -23,6 +23,7 @@ from . import course, lms
 from . import roster as roster_module
 from .archive import Entry, UnreadableEntry, walk
 from .errors import UsageError
+from .statuses import Message, say
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # our notebooks are well under 1 MB; anything bigger is not one of them
 MAX_HANDIN_FILES = 100  # five notebooks are expected; a hand-in with more is mostly something else
@@ -56,8 +57,8 @@ class Files(Mapping[str, bytes]):
 class Handin:
     student_id: str
     files: Mapping[str, bytes] = field(default_factory=dict)  # file name -> content, as handed in
-    problems: dict[str, str] = field(default_factory=dict)  # file name -> why it was not taken
-    notes: list[str] = field(default_factory=list)  # about the whole hand-in; added to each row's status
+    problems: dict[str, Message] = field(default_factory=dict)  # file name -> why it was not taken
+    notes: list[Message] = field(default_factory=list)  # about the whole hand-in; added to each row's status
     owner: lms.Owner | None = None  # who the export says handed it in
     student: roster_module.Student | None = None  # the roster's line for this student
 
@@ -112,7 +113,7 @@ def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_mo
             groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
     handins = [_handin(files, names) for files in groups.values()]
     for folder in _empty_student_folders(source, assignment, used) if folders_are_students else []:
-        handins.append(Handin(folder, problems={assignment: f"no {assignment}/ folder"},
+        handins.append(Handin(folder, problems={assignment: say("no-assignment-folder", folder=assignment)},
                               owner=lms.Owner("folder", folder, folder, "")))
     if not handins and roster is None:
         raise UsageError(f"{source} holds no hand-ins: expected an LMS download (Canvas, Moodle, Blackboard), "
@@ -163,7 +164,7 @@ def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str]) -> Handin:
     notes = []
     attempts = sorted({owner.attempt for owner, _ in files})
     if len(attempts) > 1:
-        notes.append(f"{len(attempts)} attempts handed in: graded the latest ({attempts[-1]})")
+        notes.append(say("attempts", count=len(attempts), attempt=attempts[-1]))
         files = [(o, e) for o, e in files if o.attempt == attempts[-1]]
     owner = files[0][0]
     handin = Handin("", owner=owner, notes=notes)
@@ -179,27 +180,31 @@ def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str]) -> Handin:
             chosen[name] = (o, entry)
     for name, count in sorted(copies.items()):
         if count > 1:
-            notes.append(f"{name}: {count} copies handed in, graded " + ("the latest" if owner.order else "the first"))
+            notes.append(say("copies-latest" if owner.order else "copies-first", name=name, count=count))
     if any(o.late for o, _ in files):
-        notes.append(f"marked late by {owner.lms.capitalize()}")
+        notes.append(say("late", lms=owner.lms.capitalize()))
     entries = {}
     for name, (_, entry) in sorted(chosen.items()):
         if name in names and entry.size > MAX_NOTEBOOK_BYTES:
-            handin.problems[name] = "file too large"
+            handin.problems[name] = say("file-too-large")
         else:
             entries[name] = entry
     count, size = len(files), sum(e.size for _, e in files)
-    over = []
-    if count > MAX_HANDIN_FILES:
-        over.append(f"{count} files handed in, more than the {MAX_HANDIN_FILES} allowed")
-    if size > MAX_HANDIN_BYTES:
-        over.append(f"{size / 2**20:.0f} MiB handed in (uncompressed), more than the {MAX_HANDIN_BYTES // 2**20} MiB allowed")
-    if over:  # the notebooks are still graded; the rest is neither read nor listed
-        notes.append(" and ".join(over) + ": only the assignment's notebooks were read")
+    if count > MAX_HANDIN_FILES or size > MAX_HANDIN_BYTES:  # the notebooks are still graded; the rest is neither read nor listed
+        notes.append(_over_caps(count, size))
         entries = {n: e for n, e in entries.items() if n in names}
         handin.problems = {n: p for n, p in handin.problems.items() if n in names}
     handin.files = Files(entries)
     return handin
+
+
+def _over_caps(count: int, size: int) -> Message:
+    mib, limit_mib = f"{size / 2**20:.0f}", MAX_HANDIN_BYTES // 2**20
+    if count > MAX_HANDIN_FILES and size > MAX_HANDIN_BYTES:
+        return say("over-files-and-bytes", count=count, limit=MAX_HANDIN_FILES, size=mib, size_limit=limit_mib)
+    if count > MAX_HANDIN_FILES:
+        return say("over-files", count=count, limit=MAX_HANDIN_FILES)
+    return say("over-bytes", size=mib, limit=limit_mib)
 
 
 def _name(handins: list[Handin], roster: roster_module.Roster | None) -> list[Handin]:
@@ -211,7 +216,7 @@ def _name(handins: list[Handin], roster: roster_module.Roster | None) -> list[Ha
         if roster is not None:
             handin.student = roster.find(owner.key, owner.name)
             if handin.student is None:
-                handin.notes.append(f"not in the roster ({owner.describe()})")
+                handin.notes.append(say("not-in-roster", owner=owner.describe()))
             else:
                 matched.add(id(handin.student))
         handin.student_id = safe_id(handin.student.student_id if handin.student else owner.name)
@@ -233,10 +238,9 @@ def _name(handins: list[Handin], roster: roster_module.Roster | None) -> list[Ha
                 n += 1
             ids.append(f"{other.student_id}-{n}")
             taken.add(ids[-1].casefold())
-        sources = ", ".join(h.owner.describe() if h.owner else f"roster {h.student_id}" for h in same)
+        sources = [h.owner.describe() if h.owner else say("owner-roster", key=h.student_id) for h in same]
         for handin, new_id in zip(same, ids):
-            handin.notes.append(f"{len(same)} hand-ins have the id {student_id!r} ({sources}): "
-                                f"this one is graded as {new_id!r}")
+            handin.notes.append(say("shared-id", count=len(same), id=student_id, sources=sources, new_id=new_id))
             handin.student_id = new_id
     return sorted(handins, key=lambda h: h.student_id)
 
@@ -255,26 +259,26 @@ def safe_id(name: str) -> str:
     return cleaned[:MAX_ID_LENGTH].rstrip("._-") or "student"
 
 
-def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, str | None]:
+def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, Message | None]:
     """Parse a handed-in notebook; returns (notebook, note) or (None, reason)."""
     if not content.strip():
-        return None, "empty file"
+        return None, say("empty-file")
     if len(content) > MAX_NOTEBOOK_BYTES:
-        return None, "file too large"
+        return None, say("file-too-large")
     try:
         data = json.loads(content.decode("utf-8"))
     except UnicodeDecodeError:
-        return None, "not a notebook (not UTF-8 text)"
+        return None, say("not-utf8")
     except json.JSONDecodeError:
-        return None, "invalid JSON (truncated?)"
+        return None, say("invalid-json")
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
-        return None, "not a notebook (no cells)"
+        return None, say("no-cells")
     version = data.get("nbformat")
     try:
         nb = nbformat.reads(json.dumps(data), as_version=4)
-    except Exception as exc:
-        return None, f"not a readable notebook: {type(exc).__name__}"
-    note = f"converted from nbformat {version}" if isinstance(version, int) and version < 4 else None
+    except Exception:  # nbformat's own words would mean nothing to a student: name the kind of problem
+        return None, say("unreadable-notebook")
+    note = say("converted", version=version) if isinstance(version, int) and version < 4 else None
     for cell in nb.cells:  # nbgrader needs these fields; a hand-edited file may lack them
         cell.setdefault("metadata", {})
         if cell.cell_type == "code":

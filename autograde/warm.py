@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import confine, protocol
 from .sandbox import INSTALL_HINT, bubblewrap, bwrap_command, notebook_uid
+from .statuses import Message, say
 
 START_SECONDS = 120.0  # importing torch takes seconds; a worker that is not ready by then will not be
 ANSWER_MARGIN = 15.0  # beyond a notebook's own time limit, before its worker counts as stuck
@@ -35,7 +36,7 @@ class SandboxUnavailable(WorkerFailed):
 class NotebookBrokeWorker(RuntimeError):
     """The notebook stopped, killed or tampered with the worker running it: `status` says which."""
 
-    def __init__(self, status: str):
+    def __init__(self, status: Message):
         super().__init__(status)
         self.status = status
 
@@ -85,15 +86,12 @@ class Zygote:
         """One notebook's reply. A worker that breaks while running it is replaced and the
         notebook run once more, so a machine's hiccup is not charged to it; a notebook that
         breaks its worker twice gets the status of the second time."""
-        status = ""
-        for _ in range(2):
+        for attempt in range(2):
             try:
                 return self._run_once(request)
             except NotebookBrokeWorker as exc:
-                if exc.status.startswith(("stopped", "timeout")):
-                    raise  # it already had its whole time
-                status = exc.status
-        raise NotebookBrokeWorker(status)
+                if attempt or exc.status.code in ("worker-stopped", "worker-timeout"):
+                    raise  # the second time, or it already had its whole time
 
     def _run_once(self, request: protocol.Request) -> protocol.Reply:
         if self.proc is None or self.proc.poll() is not None:
@@ -110,17 +108,16 @@ class Zygote:
         except protocol.TimedOut:
             stopped = any(confine.state_of(pid) in ("T", "t") for pid in confine.processes_under(self.proc.pid))
             self.close()
-            raise NotebookBrokeWorker("stopped its grading worker" if stopped else
-                                      "timeout: its grading worker did not answer in time") from None
+            raise NotebookBrokeWorker(say("worker-stopped" if stopped else "worker-timeout")) from None
         except (protocol.Closed, BrokenPipeError, ConnectionError):
             self.close()
-            raise NotebookBrokeWorker("killed its grading worker") from None
+            raise NotebookBrokeWorker(say("worker-killed")) from None
         except protocol.ProtocolError:
             self.close()
-            raise NotebookBrokeWorker("tampered with its grading worker") from None
+            raise NotebookBrokeWorker(say("worker-tampered")) from None
         if reply.get("nonce") != nonce or not _well_formed(reply, len(request["cells"])):
             self.close()
-            raise NotebookBrokeWorker("tampered with its grading worker")
+            raise NotebookBrokeWorker(say("worker-tampered"))
         if (reply.get("stopped") or {}).get("why") == "could not start":
             raise WorkerFailed("a grading worker could not confine the notebook")
         return reply

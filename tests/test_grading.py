@@ -16,6 +16,7 @@ from autograde.grading import Settings, grade
 from autograde.mistakes import MISTAKES
 from autograde.report import write_csv
 from autograde.sandbox import bubblewrap
+from catalogued import assert_catalogued
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
@@ -188,7 +189,7 @@ def graded(tmp_path_factory):
     out = tmp / "out"
     rows = grade(source, out, settings=SETTINGS)
     write_csv(rows, out / "grades.csv")
-    return source, out, students
+    return source, out, students, rows
 
 
 def csv_rows(out: Path) -> dict:
@@ -273,6 +274,10 @@ def test_broken_hand_ins_get_a_clear_status(graded, student, stem, expected, sta
     assert_notebook(graded, student, stem, scores_, status)
 
 
+def test_every_status_comes_from_the_catalogue(graded):
+    assert_catalogued(graded[3])
+
+
 def test_extra_files_get_their_own_row(graded):
     rows = csv_rows(graded[1])
     assert rows[("bad-missing-and-extra", "notes.txt")]["status"] == "not part of this assignment, ignored"
@@ -280,7 +285,7 @@ def test_extra_files_get_their_own_row(graded):
 
 
 def test_submissions_are_never_modified(graded):
-    source, _, students = graded
+    source, _, students, _ = graded
     for student, files in students.items():
         for name, content in files.items():
             data = content if isinstance(content, bytes) else content.encode()
@@ -297,7 +302,7 @@ def test_feedback_is_bilingual_and_reveals_no_hidden_tests(graded):
 
 
 def test_a_second_run_changes_nothing(graded):
-    source, out, _ = graded
+    source, out, _, _ = graded
     before = (out / "grades.csv").read_bytes()
     with sqlite3.connect(out / "gradebook.db") as db:
         count = db.execute("select count(*) from grade").fetchone()[0]
@@ -310,7 +315,7 @@ def test_a_second_run_changes_nothing(graded):
 
 def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
     """Stock nbgrader, run on the same honest hand-ins, gives the same scores."""
-    source, out, students = graded
+    source, out, students, _ = graded
     classroom = Classroom(tmp_path / "stock")
     rows = csv_rows(out)
     honest = ["alternative", "mistake-softmax-dim-0", "mistake-mask-off-by-one", "mistake-no-sqrt-dk-scaling"]
@@ -327,7 +332,7 @@ def test_class_report_of_this_class(graded):
     own id, every broken hand-in among the students who need attention."""
     from autograde import class_report
 
-    _, out, students = graded
+    _, out, students, _ = graded
     class_report.write(out)
     with (out / "mistakes.csv").open(encoding="utf-8") as f:
         found = {(r["student_id"], r["mistake"]) for r in csv.DictReader(f)}

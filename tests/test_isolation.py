@@ -15,6 +15,7 @@ from autograde.grading import NO_SANDBOX, NOT_GRADED, STATE_FILE, Settings, grad
 from autograde.references import references
 from autograde.sandbox import bubblewrap
 from autograde.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
+from catalogued import assert_catalogued
 
 from hostile import ATTACKS
 
@@ -80,6 +81,10 @@ def test_an_attacker_gets_what_its_own_code_earned(attacked, name, status):
     assert row.status == status, row
     if status == "ok":
         assert row.score == full_marks()
+
+
+def test_attackers_get_statuses_from_the_catalogue(attacked):
+    assert_catalogued(attacked[0].values())
 
 
 def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):

@@ -14,6 +14,7 @@ from autograde import cli, references
 from autograde import example_class as ex
 from autograde.grading import Row
 from autograde.report import print_summary
+from catalogued import assert_catalogued_text
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
@@ -151,6 +152,11 @@ def test_names_in_any_script_are_kept_apart(hostile_class):
 def test_a_symbolic_link_earns_nothing(hostile_class):
     row = grades(hostile_class)[("linker", STEM1)]
     assert row["score"] == "0" and row["status"] == "symbolic link, not followed"
+
+
+def test_statuses_of_a_hostile_class_come_from_the_catalogue(hostile_class):
+    for row in grades(hostile_class).values():
+        assert_catalogued_text(row["status"])
 
 
 def test_no_cell_of_grades_csv_is_a_formula(hostile_class):

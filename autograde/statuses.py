@@ -1,0 +1,175 @@
+"""Every status a grade can carry, in English and Chinese, from one fixed catalogue.
+
+A status tells a student or an instructor what happened to a notebook and, where it is not
+obvious, what to do. Each has a stable code; `say(code, **values)` fills in its placeholders
+(cell numbers, counts, file names) in both languages. Nothing else makes a status: the text of
+an exception (nbgrader's, a parser's, the operating system's) is logged, never shown, and at
+most the kind of problem is named.
+
+A `Message` *is* its English text (a `str`), so grades.csv, scripts and everything that has
+always read statuses as text still do; `.zh` is the Chinese, `.code` the catalogue key.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import string
+from collections.abc import Iterable
+
+# code -> (English, Chinese). A row's status is one or more of these joined with "; ".
+STATUSES: dict[str, tuple[str, str]] = {
+    # the outcome of grading a notebook
+    "ok": ("ok", "正常评分"),
+    "missing": ("missing", "未提交"),
+    "not-in-assignment": ("not part of this assignment, ignored", "不属于本次作业，已忽略"),
+    "not-graded": ("not graded: the grading machinery failed (not the notebook); run the command again to grade it",
+                   "未评分：评分系统出了故障（不是笔记本的问题）；再运行一次同样的命令即可评分"),
+    "no-sandbox": ("graded without a sandbox", "评分时没有使用沙箱"),
+    "nbgrader-refused": ("could not be graded: nbgrader could not prepare its cells (damaged cell metadata?); "
+                         "paste the answers into a fresh copy of the notebook and hand that in",
+                         "无法评分：nbgrader 无法处理它的单元格（单元格元数据可能已损坏）；"
+                         "请把答案粘贴到一份新的笔记本副本中，再提交那一份"),
+    "nbgrader-failed": ("could not be graded: nbgrader's autograde failed on this hand-in; the details are in grading.log",
+                        "无法评分：nbgrader 自动评分处理这份作业时失败；详情见 grading.log"),
+    "no-result": ("could not be graded: nbgrader recorded no result for it; the details are in grading.log",
+                  "无法评分：nbgrader 没有记录它的结果；详情见 grading.log"),
+    # reading the file
+    "empty-file": ("empty file", "空文件"),
+    "file-too-large": ("file too large", "文件过大"),
+    "not-utf8": ("not a notebook (not UTF-8 text)", "不是笔记本（不是 UTF-8 文本）"),
+    "invalid-json": ("invalid JSON (truncated?)", "JSON 格式无效（文件不完整？）"),
+    "no-cells": ("not a notebook (no cells)", "不是笔记本（没有单元格）"),
+    "unreadable-notebook": ("not a readable notebook (its structure is not a Jupyter notebook's)",
+                            "无法读取的笔记本（结构不符合 Jupyter 笔记本格式）"),
+    "converted": ("converted from nbformat {version}", "已从 nbformat {version} 格式转换"),
+    "symlink": ("symbolic link, not followed", "符号链接，未读取其指向的文件"),
+    "zip-symlink": ("symbolic link in zip, not followed", "zip 中的符号链接，未读取其指向的文件"),
+    "unsafe-zip-path": ("unsafe path in zip, skipped", "zip 中的路径不安全，已跳过"),
+    "zip-too-many": ("zip lists {count} files, more than the {limit} allowed", "zip 列出了 {count} 个文件，超过允许的 {limit} 个"),
+    "bad-zip": ("not a readable zip (damaged, or not a zip at all)", "无法读取的 zip（已损坏，或根本不是 zip 文件）"),
+    "unreadable-in-zip": ("unreadable in zip (damaged, encrypted or compressed in an unsupported way)",
+                          "zip 中的文件无法读取（已损坏、已加密或压缩方式不受支持）"),
+    "unreadable-file": ("unreadable file ({reason})", "无法读取的文件（{reason}）"),
+    "unreadable-folder": ("unreadable folder ({reason})", "无法读取的文件夹（{reason}）"),
+    # what the grader repaired before grading
+    "cells-reordered": ("cells reordered", "单元格的顺序被改动过"),
+    "cell-type-restored": ("cell type restored", "已恢复单元格类型"),
+    "cells-restored": ("restored deleted cells: {cells}", "已恢复被删除的单元格：{cells}"),
+    "metadata-restored": ("nbgrader metadata restored", "已恢复 nbgrader 元数据"),
+    "duplicates-ignored": ("duplicate cells ignored", "已忽略重复的单元格"),
+    "metadata-removed": ("unknown nbgrader metadata removed", "已删除未知的 nbgrader 元数据"),
+    # running the notebook
+    "cell-timeout": ("timeout in cell {cell}", "第 {cell} 个单元格运行超时"),
+    "cell-memory": ("memory limit in cell {cell}", "第 {cell} 个单元格超出内存限制"),
+    "kernel-died": ("kernel died in cell {cell}", "第 {cell} 个单元格运行时内核崩溃"),
+    "notebook-time-limit": ("notebook time limit reached at cell {cell}", "运行到第 {cell} 个单元格时，整个笔记本的运行时间已用完"),
+    "output-limit": ("output limit reached in cell {cell}", "第 {cell} 个单元格的输出超出限制"),
+    "output-tampered": ("tampered with its output in cell {cell}", "第 {cell} 个单元格篡改了自己的输出"),
+    "stopped": ("stopped in cell {cell}", "在第 {cell} 个单元格停止运行"),
+    "output-truncated": ("output truncated", "输出过长，已截断"),
+    # a notebook that attacked the machinery running it
+    "worker-stopped": ("stopped its grading worker", "让运行它的评分进程停止了"),
+    "worker-timeout": ("timeout: its grading worker did not answer in time", "超时：运行它的评分进程没有按时答复"),
+    "worker-killed": ("killed its grading worker", "杀死了运行它的评分进程"),
+    "worker-tampered": ("tampered with its grading worker", "篡改了运行它的评分进程"),
+    # about the whole hand-in: added to each of its rows
+    "attempts": ("{count} attempts handed in: graded the latest ({attempt})", "共提交了 {count} 次：评分的是最后一次（{attempt}）"),
+    "copies-latest": ("{name}: {count} copies handed in, graded the latest", "{name}：提交了 {count} 份，评分的是最新的一份"),
+    "copies-first": ("{name}: {count} copies handed in, graded the first", "{name}：提交了 {count} 份，评分的是第一份"),
+    "late": ("marked late by {lms}", "{lms} 标记为迟交"),
+    "no-assignment-folder": ("no {folder}/ folder", "没有 {folder}/ 文件夹"),
+    "over-files": ("{count} files handed in, more than the {limit} allowed: only the assignment's notebooks were read",
+                   "提交了 {count} 个文件，超过允许的 {limit} 个：只读取了本次作业的笔记本"),
+    "over-bytes": ("{size} MiB handed in (uncompressed), more than the {limit} MiB allowed: only the assignment's notebooks were read",
+                   "提交了 {size} MiB（解压后），超过允许的 {limit} MiB：只读取了本次作业的笔记本"),
+    "over-files-and-bytes": ("{count} files handed in, more than the {limit} allowed and {size} MiB handed in (uncompressed), "
+                             "more than the {size_limit} MiB allowed: only the assignment's notebooks were read",
+                             "提交了 {count} 个文件，超过允许的 {limit} 个，且共 {size} MiB（解压后），"
+                             "超过允许的 {size_limit} MiB：只读取了本次作业的笔记本"),
+    "not-in-roster": ("not in the roster ({owner})", "不在花名册中（{owner}）"),
+    "shared-id": ("{count} hand-ins have the id {id!r} ({sources}): this one is graded as {new_id!r}",
+                  "{count} 份作业的学生编号都是 {id!r}（{sources}）：这一份按 {new_id!r} 评分"),
+}
+
+# Phrases that only appear inside a status, as a placeholder's value.
+PHRASES: dict[str, tuple[str, str]] = {
+    "reason-permission": ("permission denied", "没有读取权限"),
+    "reason-gone": ("it disappeared while being read", "读取时它已不存在"),
+    "reason-os": ("the operating system could not read it", "操作系统无法读取它"),
+    "owner-canvas": ("Canvas user {key}", "Canvas 用户 {key}"),
+    "owner-moodle": ("Moodle participant {key}", "Moodle 参与者 {key}"),
+    "owner-blackboard": ("Blackboard user {key}", "Blackboard 用户 {key}"),
+    "owner-nbgrader": ("nbgrader student {key}", "nbgrader 学生 {key}"),
+    "owner-zip": ("zip {key}", "zip 文件 {key}"),
+    "owner-folder": ("folder {key}", "文件夹 {key}"),
+    "owner-file": ("file {key}", "文件 {key}"),
+    "owner-roster": ("roster {key}", "花名册 {key}"),
+}
+
+CATALOGUE = {**STATUSES, **PHRASES}
+SEPARATOR = {"en": "; ", "zh": "；"}  # between the parts of a row's status
+LIST_SEPARATOR = {"en": ", ", "zh": "、"}  # between the items of a placeholder that is a list of phrases
+
+
+class Message(str):
+    """One status (or phrase) from the catalogue, formatted: its English text, with `.zh` and `.code`."""
+
+    def __new__(cls, en: str, code: str, zh: str):
+        message = super().__new__(cls, en)
+        message.code, message.zh = code, zh
+        return message
+
+    def __getnewargs__(self):  # pickling (a Dask worker's exception carries one) and copying
+        return str(self), self.code, self.zh
+
+    @property
+    def en(self) -> str:
+        return str(self)
+
+    def text(self, lang: str) -> str:
+        """English for "en", Chinese for "zh"."""
+        return self.zh if lang == "zh" else str(self)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "en": str(self), "zh": self.zh}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Message:
+        return cls(data["en"], data["code"], data["zh"])
+
+
+def placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def say(code: str, **values: int | float | str | Message | list[Message]) -> Message:
+    """The catalogue's `code` with its placeholders filled in, in both languages. A value that
+    is a Message (or a list of them) is itself said in each language."""
+    if code not in CATALOGUE:
+        raise KeyError(f"no status {code!r} in the catalogue (autograde/statuses.py)")
+    en, zh = CATALOGUE[code]
+    if set(values) != placeholders(en):
+        raise TypeError(f"status {code!r} takes {sorted(placeholders(en))}, not {sorted(values)}")
+
+    def filled(template: str, lang: str) -> str:
+        return template.format(**{name: _in(value, lang) for name, value in values.items()})
+
+    return Message(filled(en, "en"), code, filled(zh, "zh"))
+
+
+def _in(value, lang: str):
+    if isinstance(value, Message):
+        return value.text(lang)
+    if isinstance(value, (list, tuple)):
+        return LIST_SEPARATOR[lang].join(_in(v, lang) for v in value)
+    return value
+
+
+def joined(messages: Iterable[dict], lang: str) -> str:
+    """The parts of a row's status in one language ("en" or "zh"), joined."""
+    return SEPARATOR[lang].join(m[lang] for m in messages)
+
+
+def digest() -> str:
+    """Changes with the catalogue: statuses recorded before a change are not reused."""
+    return hashlib.sha256(json.dumps(CATALOGUE, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
