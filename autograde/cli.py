@@ -60,7 +60,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
                         scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
-                        disk_bytes=int(args.disk_mb * 2**20))
+                        disk_bytes=int(args.disk_mb * 2**20), lang=args.lang)
     if args.assignment != course.ASSIGNMENT:
         raise UsageError(f"unknown assignment {args.assignment!r}: this course has {course.ASSIGNMENT!r}")
     handins = collect(Path(args.submissions), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
@@ -77,7 +77,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     seconds = time.monotonic() - started
     files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
              "gradebook": args.db or Path(args.out) / "gradebook.db"}
-    print_summary(rows, console)
+    print_summary(rows, console, args.lang)
     warnings_ = []
     if handins.unrecognised:
         shown = ", ".join(handins.unrecognised[:10]) + (" ..." if len(handins.unrecognised) > 10 else "")
@@ -205,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lms-points", type=float, help="rescale totals to the LMS assignment's maximum (default: the course's points)")
     p.add_argument("--json", action="store_true", help="print the rows and files as one JSON document on standard output "
                                                        "(the summary goes to standard error)")
+    p.add_argument("--lang", choices=CHOICES, default=default_language(),
+                   help="language of the feedback pages and of the statuses in the summary: en, zh or both "
+                        "(default: %(default)s, from AUTOGRADE_LANG or the locale)")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")

@@ -59,12 +59,13 @@ class Settings:
     max_processes: int = DEFAULT_MAX_PROCESSES
     disk_bytes: int = DEFAULT_DISK_BYTES
     notebook_timeout: int | None = None  # seconds for a whole notebook (default: ten cells' worth, at least 60)
+    lang: str = "both"  # of the feedback pages: en, zh or both
 
     def fingerprint(self) -> str:
-        """What a grade depends on besides the hand-in: limits, references and the statuses'
-        wording (not the worker count)."""
+        """What a grade and its feedback depend on besides the hand-in: limits, references, the
+        statuses' wording and the pages' language (not the worker count)."""
         digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
-                                            self.max_processes, self.disk_bytes, self.notebook_timeout,
+                                            self.max_processes, self.disk_bytes, self.notebook_timeout, self.lang,
                                             statuses.digest()]).encode())
         for path in sorted(REFERENCE_DIR.rglob("*.safetensors")):
             digest.update(path.read_bytes())
@@ -293,7 +294,8 @@ class Grader:
                 exercises = {g.name: float(g.score) for g in submission.grades if g.cell.cell_type == "code"}
                 row = _row(student, stem, float(submission.score), float(submission.max_score),
                            list(dict.fromkeys(notes)) or [say("ok")], exercises)
-                feedback.write(autograded, target / f"{stem}.html", student, stem, row.score, row.max_score, row.status)
+                feedback.write(autograded, target / f"{stem}.html", student, stem, row.score, row.max_score, row.status,
+                               lang=self.settings.lang, status_zh=row.status_in("zh"))
                 rows.append(row)
         return rows
 

@@ -101,11 +101,10 @@ class CompareWithReference(NbGraderPreprocessor):
             return
         verdicts = [(check, self._verdict(check, handed.get(check["name"], []))) for check in exercise["checks"]]
         earned = sum((check["points"] for check, v in verdicts if v.passed), 0.0)
-        lines = [(check, v.passed, v.en, v.zh) for check, v in verdicts]
-        # the same verdicts, structured, for `autograde check`, the class report and other readers
-        cell.metadata["autograde"] = {"checks": [{**check, "passed": v.passed, "en": v.en, "zh": v.zh, "mistake": v.mistake}
-                                                 for check, v in verdicts]}
-        cell.outputs = [_feedback(exercise, lines, earned), new_output(
+        # the verdicts, structured, for the feedback pages, `autograde check`, the class report and other readers
+        checks = [{**check, "passed": v.passed, "en": v.en, "zh": v.zh, "mistake": v.mistake} for check, v in verdicts]
+        cell.metadata["autograde"] = {"checks": checks}
+        cell.outputs = [_feedback(exercise, checks, earned), new_output(
             "execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=cell.get("execution_count"))]
 
     def _verdict(self, check: dict, payloads: list[dict]) -> Verdict:
@@ -134,22 +133,18 @@ class CompareWithReference(NbGraderPreprocessor):
         return compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
 
 
-def _feedback(exercise: dict, lines: list, earned: float) -> NotebookNode:
-    import html
+def _feedback(exercise: dict, checks: list[dict], earned: float) -> NotebookNode:
+    """The verdicts as the test cell's output, in both languages (what nbgrader's formgrader shows)."""
+    from .feedback import exercise_html
 
-    plain, rich = [f"{exercise['title']}: {earned:g} / {exercise['points']:g}"], [
-        f"<p><b>{html.escape(exercise['title'])}: {earned:g} / {exercise['points']:g} · 得分</b></p><ul>"]
-    for check, passed, en, zh in lines:
-        mark = "✅" if passed else "❌"
+    plain = [f"{exercise['title']}: {earned:g} / {exercise['points']:g}"]
+    for check in checks:
         label = check["name"] + (" (hidden input · 隐藏输入)" if check["hidden"] else "")
-        plain.append(f"{mark} {label} [{check['points']:g}]: {en} / {zh}")
-        rich.append(f"<li>{mark} <code>{html.escape(label)}</code> [{check['points']:g}]: {html.escape(en)}<br>{html.escape(zh)}</li>")
-    if any(not passed for _, passed, _, _ in lines) and exercise.get("hint"):
+        plain.append(f"{'✅' if check['passed'] else '❌'} {label} [{check['points']:g}]: {check['en']} / {check['zh']}")
+    if any(not c["passed"] for c in checks) and exercise.get("hint"):
         en, zh = exercise["hint"]
         plain.append(f"hint: {en} / 提示：{zh}")
-        rich.append(f"<li>💡 {html.escape(en)}<br>{html.escape(zh)}</li>")
-    rich.append("</ul>")
-    return new_output("display_data", data={"text/plain": "\n".join(plain), "text/html": "".join(rich)})
+    return new_output("display_data", data={"text/plain": "\n".join(plain), "text/html": exercise_html(exercise, checks)})
 
 
 class RepairCells(NbGraderPreprocessor):

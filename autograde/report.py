@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .grading import Row
+from .languages import pick
 from .references import references
 
 FIXED = ["student_id", "notebook", "score", "max_score", "status"]
@@ -52,31 +53,38 @@ def literal(text: str) -> Text:
     return Text(shown)
 
 
-def print_summary(rows: list[Row], console: Console | None = None) -> None:
+def print_summary(rows: list[Row], console: Console | None = None, lang: str = "both") -> None:
+    """The grades table; statuses in English, Chinese or both (one line each)."""
     console = console or Console()
-    table = Table(title="Grades")
-    for column in ("student", "score", "notebooks with a problem"):
-        table.add_column(column)
+    table = Table(title=" · ".join(pick(lang, "Grades", "成绩")))
+    for column in (("student", "学生"), ("score", "得分"), ("notebooks with a problem", "有问题的笔记本")):
+        table.add_column(" · ".join(pick(lang, *column)))
     by_student: dict[str, list[Row]] = {}
     for r in rows:
         by_student.setdefault(r.student_id, []).append(r)
     for student, own in by_student.items():
         score = sum(r.score for r in own)
         possible = sum(r.max_score for r in own)
-        table.add_row(literal(student), f"{score:g} / {possible:g}", literal("\n".join(_problems(own)) or "-"))
+        table.add_row(literal(student), f"{score:g} / {possible:g}", literal("\n".join(_problems(own, lang)) or "-"))
     console.print(table)
 
 
-def _problems(rows: list[Row]) -> list[str]:
-    """One line per notebook with a problem; what every row of the student says (a shared id,
-    a cap) once, first, as a warning."""
-    parts = [r.status.split("; ") for r in rows]
-    shared = [p for p in parts[0] if p != "ok" and all(p in other for other in parts)] if len(parts) > 1 else []
-    lines = [f"warning: {p}" for p in shared]
+def _problems(rows: list[Row], lang: str = "en") -> list[str]:
+    """One line per notebook with a problem (per language); what every row of the student says
+    (a shared id, a cap) once, first, as a warning."""
+    # (English, Chinese) per part of each status; a row read back from grades.csv has English only
+    parts = [[(m["en"], m["zh"]) for m in r.messages] or [(p, None) for p in r.status.split("; ")] for r in rows]
+    shared = [p for p in parts[0] if p[0] != "ok" and all(p in other for other in parts)] if len(parts) > 1 else []
+
+    def said(en: str, zh: str | None) -> list[str]:
+        return [en] if zh is None else pick(lang, en, zh)
+
+    lines = [line for en, zh in shared for line in said(f"warning: {en}", zh and f"注意：{zh}")]
     for r, own in zip(rows, parts):
         rest = [p for p in own if p not in shared]
-        if rest and rest != ["ok"]:
-            lines.append(f"{r.notebook}: {'; '.join(rest)}")
+        if rest and [en for en, _ in rest] != ["ok"]:
+            zh = None if None in (z for _, z in rest) else f"{r.notebook}：{'；'.join(z for _, z in rest)}"
+            lines += said(f"{r.notebook}: {'; '.join(en for en, _ in rest)}", zh)
     return lines
 
 
@@ -112,8 +120,6 @@ def print_check(reports, console: Console | None = None, lang: str = "both") -> 
     from rich.padding import Padding
     from rich.rule import Rule
 
-    from .languages import pick
-
     console = console or Console()
     labels = {"hidden": ("at grading, on hidden inputs", "评分时另有隐藏输入检查"), "hint": ("hint", "提示"),
               "warning": ("warning", "注意")}
@@ -126,7 +132,8 @@ def print_check(reports, console: Console | None = None, lang: str = "both") -> 
             console.print(Padding(Text(line, overflow="fold"), (0, 0, 0, indent)))
 
     for report in reports:
-        console.print(Rule(Text(f"{report.notebook} ({report.status})", overflow="fold"), align="left"))
+        status = " / ".join(pick(lang, report.status, report.status_zh or report.status))
+        console.print(Rule(Text(f"{report.notebook} ({status})", overflow="fold"), align="left"))
         for ex in report.exercises:
             mark = "✅" if ex.earned == ex.possible else "❌"
             head = Text(f"{mark} {ex.title}: {ex.earned:g} / {ex.possible:g}", overflow="fold")

@@ -29,6 +29,7 @@ class NotebookReport:
     status: str
     exercises: list[ExerciseResult]
     problems: list[str]
+    status_zh: str = ""
 
 
 def structure_problems(name: str, content: bytes) -> list[str]:
@@ -120,7 +121,8 @@ def check(notebooks: list[Path], timeout: int = 30, hints: int = 1) -> list[Note
                         result.failed.append((c["name"], verdict["en"] if verdict else "not run", verdict["zh"] if verdict else "没有运行"))
                 exercises.append(result)
             problems = structure_problems(name, (submitted / name).read_bytes())
-            reports.append(NotebookReport(row.notebook, row.status.removesuffix(f"; {NO_SANDBOX}"), exercises, problems))
+            reports.append(NotebookReport(row.notebook, row.status.removesuffix(f"; {NO_SANDBOX}"), exercises, problems,
+                                          row.status_in("zh").removesuffix(f"；{NO_SANDBOX.zh}")))
     return reports
 
 

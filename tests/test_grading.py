@@ -299,6 +299,24 @@ def test_feedback_is_bilingual_and_reveals_no_hidden_tests(graded):
     assert "BEGIN HIDDEN TESTS" not in page and "seeded(42)" not in page
     solved = (graded[1] / "feedback" / "solved" / NB1.replace(".ipynb", ".html")).read_text(encoding="utf-8")
     assert "hidden input" in solved and "✅" in solved
+    assert "<html lang='en'>" in page and "use dim=-1<br><span lang='zh-CN'>" in page
+
+
+@pytest.mark.parametrize("lang, html_lang, shown, hidden", [
+    ("en", "en", ["use dim=-1", "restored deleted cells: setup-01", "hidden input"], ["请用 dim=-1", "已恢复被删除的单元格", "隐藏输入"]),
+    ("zh", "zh-CN", ["请用 dim=-1", "已恢复被删除的单元格：setup-01", "隐藏输入"], ["use dim=-1", "restored deleted cells", "hidden input"]),
+])
+def test_feedback_in_one_language(graded, lang, html_lang, shown, hidden):
+    """The page `grade --lang en|zh` writes: verdicts, hints, labels and the status in that language only."""
+    from autograde import feedback
+
+    out, rows = graded[1], graded[3]
+    nb = nbformat.read(out / ".nbgrader" / "autograded" / "mistake-softmax-dim-0" / course.ASSIGNMENT / "02_attention_all_tokens.ipynb",
+                       as_version=4)
+    row = next(r for r in rows if (r.student_id, r.notebook) == ("bad-deleted-cells", STEM1))
+    page = feedback.page(nb, "someone", "02_attention_all_tokens", 1, 2, row.status, lang, row.status_in("zh"))
+    assert f"<html lang='{html_lang}'>" in page
+    assert all(text in page for text in shown) and not any(text in page for text in hidden), page
 
 
 def test_a_second_run_changes_nothing(graded):

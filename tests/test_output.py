@@ -8,7 +8,9 @@ from rich.console import Console
 
 from autograde import cli, course, languages
 from autograde import example_class as ex
-from autograde.report import check_json, print_check
+from autograde.grading import Row
+from autograde.report import check_json, print_check, print_summary
+from autograde.statuses import say
 from autograde.student import check
 
 NB4 = "04_causal_attention.ipynb"
@@ -90,14 +92,46 @@ def test_check_json_has_the_documented_shape(reports):
             assert exercise["hint"] is None or set(exercise["hint"]) == {"en", "zh"}
 
 
+def summary(rows, lang) -> str:
+    console = Console(width=120, record=True, color_system=None, force_terminal=False)
+    print_summary(rows, console, lang)
+    return console.export_text()
+
+
+def late_rows():
+    late = say("late", lms="Canvas")
+    return [Row("王小明", "01_attention_without_weights", 6.0, 6.0, f"ok; {late}", messages=[say("ok").as_dict(), late.as_dict()]),
+            Row("王小明", "02_attention_all_tokens", 0.0, 6.0, f"missing; {late}", messages=[say("missing").as_dict(), late.as_dict()])]
+
+
+@pytest.mark.parametrize("lang, shown, hidden", [
+    ("en", ["warning: marked late by Canvas", "02_attention_all_tokens: missing", "student"], ["迟交", "未提交", "学生"]),
+    ("zh", ["注意：Canvas 标记为迟交", "02_attention_all_tokens：未提交", "学生"], ["marked late", "missing", "student"]),
+    ("both", ["warning: marked late by Canvas", "注意：Canvas 标记为迟交", "02_attention_all_tokens: missing",
+              "02_attention_all_tokens：未提交", "student · 学生"], []),
+])
+def test_the_grade_summary_speaks_the_language_asked(lang, shown, hidden):
+    text = summary(late_rows(), lang)
+    assert all(s in text for s in shown) and not any(h in text for h in hidden), text
+    assert text.count("Canvas") == (2 if lang == "both" else 1)  # what every row says, once
+
+
 @pytest.mark.grading
 def test_grade_json_is_the_only_thing_on_standard_output(tmp_path, capsys):
-    source = ex.write_class(tmp_path / "class", {"ana": {ex.NB1: ex.text(ex.solved(ex.NB1))}})
-    status = cli.main(["grade", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--timeout", "10", "--json"])
+    """... and with --lang zh, the feedback pages and the summary are in Chinese."""
+    source = ex.write_class(tmp_path / "class", {"ana": {ex.NB1: ex.text(ex.blank(ex.NB1))}})
+    out_dir = tmp_path / "out"
+    status = cli.main(["grade", str(source), "--out", str(out_dir), "--workers", "1", "--timeout", "10", "--json", "--lang", "zh"])
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert status == 0 and data["not_graded"] == 0 and data["sandbox"] is True
     row = next(r for r in data["rows"] if r["notebook"] == ex.NB1[:-6])
-    assert row["student_id"] == "ana" and row["status"] == "ok" and row["score"] == row["max_score"] > 0
+    assert row["student_id"] == "ana" and row["status"] == "ok" and row["max_score"] > 0
+    assert row["messages"] == [{"code": "ok", "en": "ok", "zh": "正常评分"}]
+    missing = next(r for r in data["rows"] if r["notebook"] != ex.NB1[:-6])
+    assert missing["status"] == "missing" and missing["messages"][0]["zh"] == "未提交"
     assert data["files"]["grades"].endswith("grades.csv") and "notebooks per second" in err
     assert course.ASSIGNMENT and len(data["rows"]) == len(course.notebook_names())
+    assert "未提交" in err and "学生" in err and "missing" not in err  # the summary table
+    page = (out_dir / "feedback" / "ana" / f"{ex.NB1[:-6]}.html").read_text(encoding="utf-8")
+    assert "<html lang='zh-CN'>" in page and "💡" in page and "反馈" in page and "feedback" not in page
