@@ -22,17 +22,17 @@ STATUSES: dict[str, tuple[str, str]] = {
     "ok": ("ok", "正常评分"),
     "missing": ("missing", "未提交"),
     "not-in-assignment": ("not part of this assignment, ignored", "不属于本次作业，已忽略"),
-    "not-graded": ("not graded: the grading machinery failed (not the notebook); run the command again to grade it",
-                   "未评分：评分系统出了故障（不是笔记本的问题）；再运行一次同样的命令即可评分"),
+    "not-graded": ("not graded because the grading machinery failed (not the notebook): run the command again to grade it",
+                   "未评分：评分系统出了故障（不是笔记本的问题），再运行一次同样的命令即可评分"),
     "no-sandbox": ("graded without a sandbox", "评分时没有使用沙箱"),
-    "nbgrader-refused": ("could not be graded: nbgrader could not prepare its cells (damaged cell metadata?); "
-                         "paste the answers into a fresh copy of the notebook and hand that in",
-                         "无法评分：nbgrader 无法处理它的单元格（单元格元数据可能已损坏）；"
+    "nbgrader-refused": ("could not be graded: nbgrader could not prepare its cells (damaged cell metadata?), "
+                         "so paste the answers into a fresh copy of the notebook and hand that in",
+                         "无法评分：nbgrader 无法处理它的单元格（单元格元数据可能已损坏），"
                          "请把答案粘贴到一份新的笔记本副本中，再提交那一份"),
-    "nbgrader-failed": ("could not be graded: nbgrader's autograde failed on this hand-in; the details are in grading.log",
-                        "无法评分：nbgrader 自动评分处理这份作业时失败；详情见 grading.log"),
-    "no-result": ("could not be graded: nbgrader recorded no result for it; the details are in grading.log",
-                  "无法评分：nbgrader 没有记录它的结果；详情见 grading.log"),
+    "nbgrader-failed": ("could not be graded: nbgrader's autograde failed on this hand-in (the details are in grading.log)",
+                        "无法评分：nbgrader 自动评分处理这份作业时失败（详情见 grading.log）"),
+    "no-result": ("could not be graded: nbgrader recorded no result for it (the details are in grading.log)",
+                  "无法评分：nbgrader 没有记录它的结果（详情见 grading.log）"),
     # reading the file
     "empty-file": ("empty file", "空文件"),
     "file-too-large": ("file too large", "文件过大"),
@@ -87,8 +87,8 @@ STATUSES: dict[str, tuple[str, str]] = {
                              "提交了 {count} 个文件，超过允许的 {limit} 个，且共 {size} MiB（解压后），"
                              "超过允许的 {size_limit} MiB：只读取了本次作业的笔记本"),
     "not-in-roster": ("not in the roster ({owner})", "不在花名册中（{owner}）"),
-    "shared-id": ("{count} hand-ins have the id {id!r} ({sources}): this one is graded as {new_id!r}",
-                  "{count} 份作业的学生编号都是 {id!r}（{sources}）：这一份按 {new_id!r} 评分"),
+    "shared-id": ("{count} hand-ins have the id '{id}' ({sources}): this one is graded as '{new_id}'",
+                  "{count} 份作业的学生编号都是 '{id}'（{sources}）：这一份按 '{new_id}' 评分"),
 }
 
 # Phrases that only appear inside a status, as a placeholder's value.

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from autograde import archive, statuses
+from autograde import archive, course, statuses
 from autograde import example_class as ex
 from autograde.grading import NOT_GRADED, Settings, grade
 from autograde.preprocessors import CompareWithReference, RepairCells
@@ -42,6 +42,8 @@ def test_every_entry_is_a_sentence_in_both_languages(code):
     assert not CJK.search(en), "the English sentence has Chinese in it"
     assert CJK.search(zh), "the Chinese sentence has no Chinese in it"
     assert placeholders(en) == placeholders(zh), "both languages must say the same things"
+    # a status is its parts joined with these: a part that holds one would not split back
+    assert statuses.SEPARATOR["en"] not in en and statuses.SEPARATOR["zh"] not in zh
 
 
 @pytest.mark.parametrize("code", CATALOGUE)
@@ -50,6 +52,12 @@ def test_no_placeholder_is_left_unformatted(code):
     for text in (message.en, message.zh):
         assert "{" not in text and "}" not in text, text
     assert message.code == code and message == message.en
+
+
+def test_the_readme_lists_every_status():
+    readme = (course.ROOT / "README.md").read_text(encoding="utf-8")
+    for code, (en, zh) in STATUSES.items():
+        assert f"| `{code}` | {en} | {zh} |" in readme, f"README's table of statuses lacks {code} as the catalogue has it"
 
 
 def test_a_status_takes_exactly_its_placeholders():
