@@ -67,6 +67,8 @@ def test_one_language_when_asked(reports, lang, shown, hidden):
     pairs = list(messages(reports))
     assert all(squeeze(pair[shown]) in flat for pair in pairs)
     assert not any(squeeze(pair[hidden]) in flat for pair in pairs if squeeze(pair[hidden]) not in squeeze(pair[shown]))
+    statuses = [(r.status, r.status_zh) for r in reports]  # each notebook's status, in its heading
+    assert all(squeeze(f"({status[shown]})") in flat and squeeze(f"({status[hidden]})") not in flat for status in statuses)
 
 
 @pytest.mark.parametrize("environment, expected", [
