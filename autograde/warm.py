@@ -86,12 +86,15 @@ class Zygote:
         """One notebook's reply. A worker that breaks while running it is replaced and the
         notebook run once more, so a machine's hiccup is not charged to it; a notebook that
         breaks its worker twice gets the status of the second time."""
-        for attempt in range(2):
+        status = None
+        for _ in range(2):
             try:
                 return self._run_once(request)
             except NotebookBrokeWorker as exc:
-                if attempt or exc.status.code in ("worker-stopped", "worker-timeout"):
-                    raise  # the second time, or it already had its whole time
+                if exc.status.code in ("worker-stopped", "worker-timeout"):
+                    raise  # it already had its whole time
+                status = exc.status
+        raise NotebookBrokeWorker(status)
 
     def _run_once(self, request: protocol.Request) -> protocol.Reply:
         if self.proc is None or self.proc.poll() is not None:
