@@ -33,11 +33,33 @@ def course_folder(root: Path, db_url: str):
     """An NbGraderAPI for a course folder at `root` holding the solutions, with the assignment
     generated (so the gradebook knows its cells and `root/notebooks` holds the release)."""
     shutil.copytree(course.SOLUTIONS, root / "solutions" / course.ASSIGNMENT, dirs_exist_ok=True)
+    create_gradebook(db_url)
     nbgrader = api(root, db_url)
     result = nbgrader.generate_assignment(course.ASSIGNMENT, force=True, create=True)
     if not result["success"]:
         raise NbgraderFailed(f"nbgrader could not set up the assignment: {result.get('error') or result.get('log')}")
     return nbgrader
+
+
+def create_gradebook(db_url: str) -> None:
+    """Create an empty gradebook at `db_url` as nbgrader's Gradebook does on first use, except
+    that its schema version is read in-process: nbgrader runs the `alembic heads` command
+    for it, which costs seconds. An existing gradebook is left as it is."""
+    from alembic.script import ScriptDirectory
+    from nbgrader import api as nbgrader_db
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine(db_url, future=True)
+    try:
+        if inspect(engine).get_table_names():
+            return
+        nbgrader_db.Base.metadata.create_all(bind=engine)
+        head = ScriptDirectory(str(Path(nbgrader_db.__file__).parent / "alembic")).get_current_head()
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
+    finally:
+        engine.dispose()
 
 
 def api(root: Path, db_url: str):

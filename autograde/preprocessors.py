@@ -1,22 +1,33 @@
-"""The steps `autograde grade` adds to nbgrader's autograde pipeline (composed in
-grading.sanitize_preprocessors and grading._configure):
+"""The steps `autograde grade` adds to nbgrader's autograde pipeline (composed, in order, in
+grading.sanitize_steps and grading.autograde_steps):
   RepairCells           among the sanitizing steps, before nbgrader's OverwriteCells
-  PrecomputedExecute    nbgrader's Execute, filled in from the warm workers that ran the cells
+  PrecomputedExecute    nbgrader's Execute, filled in from the warm worker that ran the cells
   CompareWithReference  the verdict, computed here, outside the learner's code
   ... then nbgrader's own LimitOutput and SaveAutoGrades.
+and nbgrader's steps that look things up in the gradebook, pointed at what a Recorder
+(recording.py) read once for the run: SnapshotOverwriteCells, SnapshotOverwriteKernelspec,
+SessionSaveAutoGrades; and CheckCellMetadataOnce, nbgrader's metadata check with its schema
+checked once rather than for every cell.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from functools import lru_cache
 
 import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.nbgraderformat import ValidationError
+from nbgrader.nbgraderformat.common import BaseMetadataValidator, SchemaTooNewError, SchemaTooOldError
+from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
+                                    SaveAutoGrades)
 
 from .compare import Verdict, compare
 from .diagnose import explain_error
 from .exercise import CHECK_MIME
+from .recording import AUTOGRADE_KEY
 from .references import MissingReference, References, references
 from .values import decode
 
@@ -27,16 +38,96 @@ def notes(nb: NotebookNode) -> list[str]:
     return nb.metadata.setdefault(STATUS_KEY, {}).setdefault("notes", [])
 
 
-class PrecomputedExecute(NbGraderPreprocessor):
-    """nbgrader's Execute step, when the cells have already run in a warm worker (warm.py):
-    their outputs go into the code cells, and what went wrong becomes a note."""
-
-    # (student, notebook) -> a worker's reply; filled by grading.py before nbgrader runs
-    results: dict[tuple[str, str], dict] = {}
+class SnapshotOverwriteCells(OverwriteCells):
+    """nbgrader's OverwriteCells, looking cells up in the run's AssignmentCells instead of
+    opening the gradebook for every notebook."""
 
     def preprocess(self, nb, resources):
-        key = (resources["nbgrader"]["student"], resources["nbgrader"]["notebook"])
-        reply = self.results.pop(key)
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.gradebook = resources[AUTOGRADE_KEY]["cells"]
+        nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)  # nbgrader's per-cell loop
+        if self.add_missing_cells:
+            nb, resources = self.add_missing_grade_cells(nb, resources)
+            nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
+
+
+class SnapshotOverwriteKernelspec(OverwriteKernelspec):
+    """nbgrader's OverwriteKernelspec, reading the kernelspec from the run's AssignmentCells."""
+
+    def preprocess(self, nb, resources):
+        cells = resources[AUTOGRADE_KEY]["cells"]
+        kernelspec = cells.find_notebook(resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"]).kernelspec
+        if kernelspec:
+            nb.metadata["kernelspec"] = json.loads(kernelspec)
+        return nb, resources
+
+
+class CheckCellMetadataOnce(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata; its validator checks the metadata schema itself once per
+    run instead of once per cell (jsonschema.validate does that on every call)."""
+
+    def preprocess(self, nb, resources):
+        try:
+            _metadata_validator().validate_nb(nb)
+        except ValidationError as exc:
+            raise ValidationError("Notebook failed to validate; the nbgrader metadata may be corrupted.") from exc
+        return nb, resources
+
+
+class _PreparedSchema(BaseMetadataValidator):
+    """BaseMetadataValidator's cell check, with a schema validator prepared once."""
+
+    def __init__(self):
+        super().__init__()
+        from jsonschema.validators import validator_for
+
+        cls = validator_for(self.schema)
+        cls.check_schema(self.schema)
+        self._validator = cls(self.schema)
+
+    def validate_cell(self, cell):
+        if "nbgrader" not in cell.metadata:
+            return
+        version = cell.metadata["nbgrader"].get("schema_version", 0)
+        if version < self.schema_version:
+            raise SchemaTooOldError(f"Outdated schema version: {version} (expected {self.schema_version})",
+                                    version, self.schema_version)
+        if version > self.schema_version:
+            raise SchemaTooNewError(f"Schema version is too new: {version} (expected {self.schema_version})",
+                                    version, self.schema_version)
+        self._validator.validate(cell.metadata["nbgrader"])
+
+
+class _OnceCheckedValidator(MetadataValidatorV3, _PreparedSchema):
+    """nbgrader's v3 checks; their `super().validate_cell` lands on _PreparedSchema."""
+
+
+@lru_cache(maxsize=1)
+def _metadata_validator() -> _OnceCheckedValidator:
+    return _OnceCheckedValidator()
+
+
+class SessionSaveAutoGrades(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, writing into the student's grades the Recorder loaded in its
+    gradebook session (it commits the whole student at once)."""
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.gradebook = resources[AUTOGRADE_KEY]["grades"]
+        return NbGraderPreprocessor.preprocess(self, nb, resources)
+
+
+class PrecomputedExecute(NbGraderPreprocessor):
+    """nbgrader's Execute step, when the cells have already run in a warm worker (warm.py):
+    their outputs (the worker's reply, handed in through the resources) go into the code
+    cells, and what went wrong becomes a note."""
+
+    def preprocess(self, nb, resources):
+        reply = resources[AUTOGRADE_KEY]["reply"]
         code = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         for count, (index, outputs) in enumerate(zip(code, reply["outputs"]), start=1):
             nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
@@ -74,6 +165,8 @@ class CompareWithReference(NbGraderPreprocessor):
     """Score each test cell from the values its checks handed out, compared here with the
     reference tensors. The cell's outputs are replaced by the verdicts and the points, which
     nbgrader's SaveAutoGrades then reads as partial credit."""
+
+    stage = "compare"  # for Stages: the rest of the autograde steps count as recording
 
     def preprocess(self, nb, resources):
         self.refs: References = references()

@@ -252,6 +252,20 @@ def safe_id(name: str) -> str:
     return cleaned[:MAX_ID_LENGTH].rstrip("._-") or "student"
 
 
+def _as_notebook(data: dict) -> nbformat.NotebookNode:
+    """nbformat.reads(text, as_version=4) for JSON already parsed: the same conversion and
+    validation, without parsing the text a second time."""
+    major, minor = nbformat.reader.get_version(data)
+    if major not in nbformat.versions:
+        raise nbformat.NBFormatError(f"Unsupported nbformat version {major}")
+    nb = nbformat.convert(nbformat.versions[major].to_notebook_json(data, minor=minor), 4)
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError:
+        pass  # as nbformat.reads: an invalid notebook is still read; nbgrader's steps judge what they need
+    return nb
+
+
 def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, str | None]:
     """Parse a handed-in notebook; returns (notebook, note) or (None, reason)."""
     if not content.strip():
@@ -268,7 +282,7 @@ def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, str | N
         return None, "not a notebook (no cells)"
     version = data.get("nbformat")
     try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
+        nb = _as_notebook(data)
     except Exception as exc:
         return None, f"not a readable notebook: {type(exc).__name__}"
     note = f"converted from nbformat {version}" if isinstance(version, int) and version < 4 else None
