@@ -14,14 +14,16 @@ import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from . import course
 from .course import REFERENCE_DIR
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
 from .recording import Stages
 from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 STATE_FILE = ".grading-state.jsonl"  # one line per graded student; the last line about a student counts
 NO_SANDBOX = "graded without a sandbox"
@@ -151,7 +153,7 @@ class Prepared:
     student: str
     rows: list[Row]
     running: dict[str, concurrent.futures.Future]  # notebook file name -> a worker's reply (or a Dask future)
-    notebooks: dict[str, nbformat.NotebookNode]  # notebook file name -> the sanitized notebook whose cells run
+    notebooks: dict[str, NotebookNode]  # notebook file name -> the sanitized notebook whose cells run
     read_notes: dict[str, str | None]
 
 
@@ -189,12 +191,13 @@ class Grader:
             shutil.rmtree(source)
         config = course_folder(self.root, self.db_url).config
         config.OverwriteCells.add_missing_cells = True
-        return Recorder(self.root, self.db_url, config, course.ASSIGNMENT, sanitize_steps(), autograde_steps(), self.stages)
+        return Recorder(self.root, self.db_url, config, course.ASSIGNMENT, sanitize_steps, autograde_steps, self.stages)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        self.stages.first_notebook = self.runner.first_sent()
         self.runner.close()
         self.recorder.close()
 
@@ -301,7 +304,8 @@ def autograde_steps() -> list:
     """nbgrader's autograde steps after sanitizing, with ours."""
     from nbgrader.preprocessors import LimitOutput
 
-    from .preprocessors import CompareWithReference, PrecomputedExecute, SessionSaveAutoGrades
+    from .preprocessors import PrecomputedExecute, SessionSaveAutoGrades
+    from .scoring import CompareWithReference
 
     # The verdicts are computed after execution and before the grades are saved. nbgrader's
     # default list ends with AssignLatePenalties (this command has no due dates) and a second

@@ -15,6 +15,7 @@ SaveAutoGrades fills in a SubmissionGrades loaded with one query per student.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -24,8 +25,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-from nbformat import NotebookNode
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 AUTOGRADE_KEY = "autograde"  # where in nbgrader's resources our steps find what the run hands them
 
@@ -41,10 +44,18 @@ class Recorded:
 
 class Stages:
     """Seconds spent per stage of grading (read, sanitize, execute, compare, record,
-    feedback), for `bench/bench.py --profile`."""
+    feedback), for `autograde grade --profile` and `bench/bench.py --profile`. `execute` is the
+    workers' time, summed over workers; the others are the grading process's own."""
 
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
+        self.first_notebook: float | None = None  # time.monotonic() when the first notebook started running
+
+    def as_dict(self, notebooks: int) -> dict:
+        """The profile `autograde grade --profile` writes: seconds per stage, in all and per notebook."""
+        return {"notebooks": notebooks, "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+                "seconds_per_notebook": {k: round(v / max(notebooks, 1), 5) for k, v in self.seconds.items()},
+                "first_notebook_monotonic": self.first_notebook}
 
     def timed(self, stage: str, step: Callable, *args):
         started = time.perf_counter()
@@ -121,15 +132,21 @@ class Recorder:
     gradebook, from the grading process."""
 
     def __init__(self, root: Path, db_url: str, config, assignment: str,
-                 sanitize_steps: list, autograde_steps: list, stages: Stages | None = None):
+                 sanitize_steps: Callable[[], list], autograde_steps: Callable[[], list], stages: Stages | None = None):
         from nbgrader.api import Gradebook
 
         self.root, self.db_url, self.assignment = root, db_url, assignment
         self.gradebook = Gradebook(db_url, config.CourseDirectory.course_id)
         self.cells = AssignmentCells(self.gradebook, assignment)
-        self.sanitize_steps = [step(config=config) for step in sanitize_steps]
-        self.autograde_steps = [step(config=config) for step in autograde_steps]
+        self.config = config
+        self.sanitize_steps = [step(config=config) for step in sanitize_steps()]
+        self._autograde_steps = autograde_steps
         self.stages = stages or Stages()
+
+    @functools.cached_property
+    def autograde_steps(self) -> list:
+        # made when the first notebook is back: scoring needs torch, which loads meanwhile
+        return [step(config=self.config) for step in self._autograde_steps()]
 
     def close(self) -> None:
         self.gradebook.close()

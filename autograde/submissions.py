@@ -16,13 +16,15 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from . import course, lms
 from . import roster as roster_module
 from .archive import Entry, UnreadableEntry, walk
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # our notebooks are well under 1 MB; anything bigger is not one of them
 MAX_HANDIN_FILES = 100  # five notebooks are expected; a hand-in with more is mostly something else
@@ -252,9 +254,11 @@ def safe_id(name: str) -> str:
     return cleaned[:MAX_ID_LENGTH].rstrip("._-") or "student"
 
 
-def _as_notebook(data: dict) -> nbformat.NotebookNode:
+def _as_notebook(data: dict):
     """nbformat.reads(text, as_version=4) for JSON already parsed: the same conversion and
     validation, without parsing the text a second time."""
+    import nbformat  # a second of jsonschema set-up: not before grading's workers are starting
+
     major, minor = nbformat.reader.get_version(data)
     if major not in nbformat.versions:
         raise nbformat.NBFormatError(f"Unsupported nbformat version {major}")
@@ -266,7 +270,7 @@ def _as_notebook(data: dict) -> nbformat.NotebookNode:
     return nb
 
 
-def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, str | None]:
+def read_notebook(content: bytes) -> tuple[NotebookNode | None, str | None]:
     """Parse a handed-in notebook; returns (notebook, note) or (None, reason)."""
     if not content.strip():
         return None, "empty file"

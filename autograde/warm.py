@@ -46,6 +46,7 @@ class Zygote:
         self.proc: subprocess.Popen | None = None
         self.reader: protocol.FrameReader | None = None
         self.warming = False  # spawned, and its "ready" not read yet
+        self.first_sent: float | None = None  # time.monotonic() when its first notebook started running
 
     def start(self) -> None:
         self.spawn()
@@ -117,6 +118,7 @@ class Zygote:
         deadline = time.monotonic() + float(request["notebook_timeout"]) + ANSWER_MARGIN
         try:
             fd = self.proc.stdin.fileno()
+            self.first_sent = self.first_sent or time.monotonic()
             protocol.send(fd, dict(request))
             protocol.send(fd, {"nonce": nonce})
             self.reader.max_bytes = self.reader.total + MAX_REPLY_BYTES
@@ -166,6 +168,10 @@ class WarmPool:
         for z in self.zygotes:  # they warm up in parallel, and while the caller gets on with its own set-up
             z.spawn()
             self.free.put(z)
+
+    def first_sent(self) -> float | None:
+        """When the first notebook started running (time.monotonic()), if one did."""
+        return min((z.first_sent for z in self.zygotes if z.first_sent), default=None)
 
     def run(self, request: protocol.Request) -> protocol.Reply:
         zygote = self.free.get()
