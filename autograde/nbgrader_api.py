@@ -41,23 +41,32 @@ def course_folder(root: Path, db_url: str):
     return nbgrader
 
 
+# nbgrader's schema indexes these foreign keys only as the second column of a unique
+# constraint, so finding one student's grades scans every grade of the class: the time per
+# student would grow with the class.
+LOOKUP_INDEXES = [("grade", "notebook_id"), ("comment", "notebook_id"), ("submitted_notebook", "assignment_id")]
+
+
 def create_gradebook(db_url: str) -> None:
     """Create an empty gradebook at `db_url` as nbgrader's Gradebook does on first use, except
     that its schema version is read in-process: nbgrader runs the `alembic heads` command
-    for it, which costs seconds. An existing gradebook is left as it is."""
+    for it, which costs seconds. A gradebook that exists keeps its data; either way it gets
+    LOOKUP_INDEXES."""
     from alembic.script import ScriptDirectory
     from nbgrader import api as nbgrader_db
     from sqlalchemy import create_engine, inspect, text
 
     engine = create_engine(db_url, future=True)
     try:
-        if inspect(engine).get_table_names():
-            return
-        nbgrader_db.Base.metadata.create_all(bind=engine)
-        head = ScriptDirectory(str(Path(nbgrader_db.__file__).parent / "alembic")).get_current_head()
+        if not inspect(engine).get_table_names():
+            nbgrader_db.Base.metadata.create_all(bind=engine)
+            head = ScriptDirectory(str(Path(nbgrader_db.__file__).parent / "alembic")).get_current_head()
+            with engine.begin() as connection:
+                connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+                connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
         with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
-            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:head)"), {"head": head})
+            for table, column in LOOKUP_INDEXES:
+                connection.execute(text(f"CREATE INDEX IF NOT EXISTS autograde_{table}_{column} ON {table} ({column})"))
     finally:
         engine.dispose()
 
