@@ -4,7 +4,7 @@ DIR/similarity.csv.
 Everything is read from what grading left in DIR: the rows (from the run, or rebuilt from
 the nbgrader gradebook), and the autograded notebooks nbgrader keeps under
 DIR/.nbgrader/autograded, whose test cells hold each check's verdict and mistake id
-(preprocessors.CompareWithReference) and whose metadata holds the time the notebook ran.
+(scoring.CompareWithReference) and whose metadata holds the time the notebook ran.
 Steps, each a plain function: load -> aggregate -> write.
 """
 from __future__ import annotations

@@ -53,8 +53,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from . import class_report, lms_export, roster
+    # only what grading needs before its workers start: the rest (torch included) loads meanwhile
+    from . import roster
     from .grading import Settings, grade
+    from .recording import Stages
     from .report import Progress, literal, print_summary, write_csv
     from .submissions import collect
 
@@ -71,10 +73,17 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print("warning: --no-sandbox: student code runs as you and can read and change what you can "
               "(other hand-ins, the gradebook); every row's status says so", file=sys.stderr)
     started = time.monotonic()
+    stages = Stages()
     with Progress(console) as progress:
         rows = grade(handins, Path(args.out), args.assignment, args.db, settings,
-                     on_student=progress.advance, on_start=progress.start)
+                     on_student=progress.advance, on_start=progress.start, stages=stages)
     seconds = time.monotonic() - started
+    if args.profile:
+        Path(args.profile).write_text(json.dumps({**stages.as_dict(sum(1 for r in rows if r.max_score > 0)),
+                                                  "grading_seconds": round(seconds, 3),
+                                                  "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
+    from . import class_report, lms_export
+
     files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
              "gradebook": args.db or Path(args.out) / "gradebook.db"}
     print_summary(rows, console, args.lang)
@@ -208,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=CHOICES, default=default_language(),
                    help="language of the feedback pages and of the statuses in the summary: en, zh or both "
                         "(default: %(default)s, from AUTOGRADE_LANG or the locale)")
+    p.add_argument("--profile", metavar="FILE", help="write where the time went (seconds per stage: read, sanitize, "
+                                                     "execute, compare, record, feedback) to FILE as JSON")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
@@ -240,6 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # nbgrader's gradebook code trips this SQLAlchemy warning on every notebook; it is harmless
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
+    # jsonschema (under nbformat) builds ~35 parsers for the "iri" string format at import, a
+    # second of every command's start; no schema these commands check uses that format, and
+    # jsonschema skips the format when the module is unavailable (python-jsonschema/jsonschema#1428)
+    sys.modules.setdefault("rfc3987_syntax", None)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

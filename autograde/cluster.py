@@ -25,6 +25,9 @@ class LocalRunner:
     def submit(self, request: dict):
         return self.threads.submit(self.pool.run, request)
 
+    def first_sent(self) -> float | None:
+        return self.pool.first_sent()
+
     def close(self) -> None:
         self.threads.shutdown(wait=False, cancel_futures=True)
         self.pool.close()
@@ -41,6 +44,9 @@ class DaskRunner:
 
     def submit(self, request: dict):
         return self.client.submit(run_on_worker, request, self.sandbox, pure=False)
+
+    def first_sent(self) -> float | None:
+        return None  # on another machine's clock
 
     def close(self) -> None:
         self.client.close()

@@ -7,6 +7,7 @@ ASSIGNMENT = "ch03"
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions" / ASSIGNMENT
 RELEASE = ROOT / "notebooks" / ASSIGNMENT
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"  # see references.py
 
 
 def notebook_names() -> list[str]:

@@ -64,9 +64,9 @@ def page(nb: nbformat.NotebookNode, student: str, notebook: str, score: float, m
             f"<p>{html.escape(student)} · {label('feedback', lang)}</p>{note}{''.join(sections)}</html>")
 
 
-def write(autograded: Path, target: Path, student: str, notebook: str, score: float, max_score: float, status: str,
-          lang: str = "both", status_zh: str = "") -> Path:
-    nb = nbformat.read(autograded, as_version=4)
+def write(nb: nbformat.NotebookNode, target: Path, student: str, notebook: str, score: float, max_score: float,
+          status: str, lang: str = "both", status_zh: str = "") -> Path:
+    """The page for an autograded notebook, as it is in memory after grading."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page(nb, student, notebook, score, max_score, status, lang, status_zh), encoding="utf-8")
     return target

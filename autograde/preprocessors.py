@@ -1,25 +1,30 @@
-"""The steps `autograde grade` adds to nbgrader's autograde pipeline (composed in
-grading.sanitize_preprocessors and grading._configure):
+"""The steps `autograde grade` adds to nbgrader's autograde pipeline (composed, in order, in
+grading.sanitize_steps and grading.autograde_steps):
   RepairCells           among the sanitizing steps, before nbgrader's OverwriteCells
-  PrecomputedExecute    nbgrader's Execute, filled in from the warm workers that ran the cells
-  CompareWithReference  the verdict, computed here, outside the learner's code
+  PrecomputedExecute    nbgrader's Execute, filled in from the warm worker that ran the cells
+  CompareWithReference  the verdict, computed here, outside the learner's code (scoring.py:
+                        it needs torch, which loads while the first notebooks run)
   ... then nbgrader's own LimitOutput and SaveAutoGrades.
+and nbgrader's steps that look things up in the gradebook, pointed at what a Recorder
+(recording.py) read once for the run: SnapshotOverwriteCells, SnapshotOverwriteKernelspec,
+SessionSaveAutoGrades; and CheckCellMetadataOnce, nbgrader's metadata check with its schema
+checked once rather than for every cell.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from functools import lru_cache
 
 import nbformat
 from nbformat import NotebookNode
-from nbformat.v4 import new_output
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.nbgraderformat import ValidationError
+from nbgrader.nbgraderformat.common import BaseMetadataValidator, SchemaTooNewError, SchemaTooOldError
+from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
+from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
+                                    SaveAutoGrades)
 
-from .compare import Verdict, compare
-from .diagnose import explain_error
-from .exercise import CHECK_MIME
-from .references import MissingReference, References, references
+from .recording import AUTOGRADE_KEY
 from .statuses import say
-from .values import decode
 
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
 # how a worker says a notebook stopped (zygote.py) -> the status saying so
@@ -36,16 +41,96 @@ def note(nb: NotebookNode, code: str, **values) -> None:
     notes(nb).append(say(code, **values).as_dict())
 
 
-class PrecomputedExecute(NbGraderPreprocessor):
-    """nbgrader's Execute step, when the cells have already run in a warm worker (warm.py):
-    their outputs go into the code cells, and what went wrong becomes a note."""
-
-    # (student, notebook) -> a worker's reply; filled by grading.py before nbgrader runs
-    results: dict[tuple[str, str], dict] = {}
+class SnapshotOverwriteCells(OverwriteCells):
+    """nbgrader's OverwriteCells, looking cells up in the run's AssignmentCells instead of
+    opening the gradebook for every notebook."""
 
     def preprocess(self, nb, resources):
-        key = (resources["nbgrader"]["student"], resources["nbgrader"]["notebook"])
-        reply = self.results.pop(key)
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.gradebook = resources[AUTOGRADE_KEY]["cells"]
+        nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)  # nbgrader's per-cell loop
+        if self.add_missing_cells:
+            nb, resources = self.add_missing_grade_cells(nb, resources)
+            nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
+
+
+class SnapshotOverwriteKernelspec(OverwriteKernelspec):
+    """nbgrader's OverwriteKernelspec, reading the kernelspec from the run's AssignmentCells."""
+
+    def preprocess(self, nb, resources):
+        cells = resources[AUTOGRADE_KEY]["cells"]
+        kernelspec = cells.find_notebook(resources["nbgrader"]["notebook"], resources["nbgrader"]["assignment"]).kernelspec
+        if kernelspec:
+            nb.metadata["kernelspec"] = json.loads(kernelspec)
+        return nb, resources
+
+
+class CheckCellMetadataOnce(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata; its validator checks the metadata schema itself once per
+    run instead of once per cell (jsonschema.validate does that on every call)."""
+
+    def preprocess(self, nb, resources):
+        try:
+            _metadata_validator().validate_nb(nb)
+        except ValidationError as exc:
+            raise ValidationError("Notebook failed to validate; the nbgrader metadata may be corrupted.") from exc
+        return nb, resources
+
+
+class _PreparedSchema(BaseMetadataValidator):
+    """BaseMetadataValidator's cell check, with a schema validator prepared once."""
+
+    def __init__(self):
+        super().__init__()
+        from jsonschema.validators import validator_for
+
+        cls = validator_for(self.schema)
+        cls.check_schema(self.schema)
+        self._validator = cls(self.schema)
+
+    def validate_cell(self, cell):
+        if "nbgrader" not in cell.metadata:
+            return
+        version = cell.metadata["nbgrader"].get("schema_version", 0)
+        if version < self.schema_version:
+            raise SchemaTooOldError(f"Outdated schema version: {version} (expected {self.schema_version})",
+                                    version, self.schema_version)
+        if version > self.schema_version:
+            raise SchemaTooNewError(f"Schema version is too new: {version} (expected {self.schema_version})",
+                                    version, self.schema_version)
+        self._validator.validate(cell.metadata["nbgrader"])
+
+
+class _OnceCheckedValidator(MetadataValidatorV3, _PreparedSchema):
+    """nbgrader's v3 checks; their `super().validate_cell` lands on _PreparedSchema."""
+
+
+@lru_cache(maxsize=1)
+def _metadata_validator() -> _OnceCheckedValidator:
+    return _OnceCheckedValidator()
+
+
+class SessionSaveAutoGrades(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, writing into the student's grades the Recorder loaded in its
+    gradebook session (it commits the whole student at once)."""
+
+    def preprocess(self, nb, resources):
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.gradebook = resources[AUTOGRADE_KEY]["grades"]
+        return NbGraderPreprocessor.preprocess(self, nb, resources)
+
+
+class PrecomputedExecute(NbGraderPreprocessor):
+    """nbgrader's Execute step, when the cells have already run in a warm worker (warm.py):
+    their outputs (the worker's reply, handed in through the resources) go into the code
+    cells, and what went wrong becomes a note."""
+
+    def preprocess(self, nb, resources):
+        reply = resources[AUTOGRADE_KEY]["reply"]
         code = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
         for count, (index, outputs) in enumerate(zip(code, reply["outputs"]), start=1):
             nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
@@ -75,78 +160,6 @@ def _error_reason(output: NotebookNode) -> str | None:
     return None
 
 
-class CompareWithReference(NbGraderPreprocessor):
-    """Score each test cell from the values its checks handed out, compared here with the
-    reference tensors. The cell's outputs are replaced by the verdicts and the points, which
-    nbgrader's SaveAutoGrades then reads as partial credit."""
-
-    def preprocess(self, nb, resources):
-        self.refs: References = references()
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade"):
-                self._grade(cell, meta["grade_id"])
-        return nb, resources
-
-    def _grade(self, cell: NotebookNode, grade_id: str) -> None:
-        handed = defaultdict(list)
-        for output in cell.get("outputs", []):
-            payload = output.get("data", {}).get(CHECK_MIME) if output.get("output_type") == "display_data" else None
-            if isinstance(payload, dict) and isinstance(payload.get("name"), str):
-                handed[payload["name"]].append(payload)
-        exercise = self.refs.exercises.get(grade_id)
-        cell.outputs = []
-        if exercise is None:  # not one of ours: leave it to nbgrader's default (no points)
-            cell.outputs = [new_output("error", ename="UnknownExercise", evalue=grade_id, traceback=[])]
-            return
-        verdicts = [(check, self._verdict(check, handed.get(check["name"], []))) for check in exercise["checks"]]
-        earned = sum((check["points"] for check, v in verdicts if v.passed), 0.0)
-        # the verdicts, structured, for the feedback pages, `autograde check`, the class report and other readers
-        checks = [{**check, "passed": v.passed, "en": v.en, "zh": v.zh, "mistake": v.mistake} for check, v in verdicts]
-        cell.metadata["autograde"] = {"checks": checks}
-        cell.outputs = [_feedback(exercise, checks, earned), new_output(
-            "execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=cell.get("execution_count"))]
-
-    def _verdict(self, check: dict, payloads: list[dict]) -> Verdict:
-        name = check["name"]
-        if not payloads:
-            return Verdict(False, "not run: the code before it failed or the check never ran",
-                           "没有运行：之前的代码出错，或检查没有执行", "not-run")
-        if len(payloads) > 1:
-            return Verdict(False, "handed in more than once: only one value per check counts",
-                           "同一检查提交了多个值：每项检查只能有一个值", "handed-in-twice")
-        payload = payloads[0]
-        if "error" in payload:
-            en, zh = f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
-            known = explain_error(str(payload["error"]), self.refs.notebook_of_check(name))
-            if known:  # a catalogued mistake that crashes: say which, and count it as that mistake
-                return Verdict(False, f"{en}: {known.en}", f"{zh}：{known.zh}", known.mistake)
-            return Verdict(False, en, zh, "code-failed")
-        try:
-            actual = decode(payload["value"])["value"]
-        except Exception:
-            return Verdict(False, "the value could not be read", "无法读取提交的值", "unreadable-value")
-        try:
-            expected = self.refs.expected(name)
-        except MissingReference:
-            return Verdict(False, "no reference for this check on this grader", "评分端缺少此项检查的参考值", "no-reference")
-        return compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
-
-
-def _feedback(exercise: dict, checks: list[dict], earned: float) -> NotebookNode:
-    """The verdicts as the test cell's output, in both languages (what nbgrader's formgrader shows)."""
-    from .feedback import exercise_html
-
-    plain = [f"{exercise['title']}: {earned:g} / {exercise['points']:g}"]
-    for check in checks:
-        label = check["name"] + (" (hidden input · 隐藏输入)" if check["hidden"] else "")
-        plain.append(f"{'✅' if check['passed'] else '❌'} {label} [{check['points']:g}]: {check['en']} / {check['zh']}")
-    if any(not c["passed"] for c in checks) and exercise.get("hint"):
-        en, zh = exercise["hint"]
-        plain.append(f"hint: {en} / 提示：{zh}")
-    return new_output("display_data", data={"text/plain": "\n".join(plain), "text/html": exercise_html(exercise, checks)})
-
-
 class RepairCells(NbGraderPreprocessor):
     """Before nbgrader's OverwriteCells: drop nbgrader metadata that is not ours or not valid,
     give back the metadata a student's editor stripped (matching cells by id, then by
@@ -162,7 +175,7 @@ class RepairCells(NbGraderPreprocessor):
         nb.metadata.pop(STATUS_KEY, None)
         for cell in nb.cells:
             cell.metadata.pop(STATUS_KEY, None)
-        release = nbformat.read(course.RELEASE / f"{resources['nbgrader']['notebook']}.ipynb", as_version=4)
+        release = _release(resources["nbgrader"]["notebook"])
         ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
         self._drop_invalid(nb, ours)
         self._give_back_metadata(nb, release, ours)
@@ -237,3 +250,11 @@ def _fresh_copy(cell: NotebookNode) -> NotebookNode:
     fresh = copy.deepcopy(cell)
     fresh["id"] = uuid.uuid4().hex[:8]
     return fresh
+
+
+@lru_cache(maxsize=None)
+def _release(notebook: str) -> NotebookNode:
+    """The student release of a notebook, read once per process (RepairCells only reads it)."""
+    from . import course
+
+    return nbformat.read(course.RELEASE / f"{notebook}.ipynb", as_version=4)

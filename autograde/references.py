@@ -17,7 +17,8 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-REFERENCE_DIR = Path(__file__).parent / "reference"
+from .course import REFERENCE_DIR
+
 MISTAKE_SEP = "~"
 
 

@@ -15,7 +15,6 @@ from rich.text import Text
 
 from .grading import Row
 from .languages import pick
-from .references import references
 
 FIXED = ["student_id", "notebook", "score", "max_score", "status"]
 
@@ -36,6 +35,8 @@ def csv_writer(f):
 
 
 def write_csv(rows: list[Row], path: Path) -> Path:
+    from .references import references  # torch: only once there are rows to show
+
     columns = references().ordered()
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv_writer(f)

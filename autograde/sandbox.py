@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .references import REFERENCE_DIR
+from .course import REFERENCE_DIR
 
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), "
                 "or pass --no-sandbox to grade without one (student code then runs as you)")

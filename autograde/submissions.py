@@ -16,14 +16,16 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from . import course, lms
 from . import roster as roster_module
 from .archive import Entry, UnreadableEntry, walk
 from .errors import UsageError
 from .statuses import Message, say
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # our notebooks are well under 1 MB; anything bigger is not one of them
 MAX_HANDIN_FILES = 100  # five notebooks are expected; a hand-in with more is mostly something else
@@ -259,7 +261,23 @@ def safe_id(name: str) -> str:
     return cleaned[:MAX_ID_LENGTH].rstrip("._-") or "student"
 
 
-def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, Message | None]:
+def _as_notebook(data: dict):
+    """nbformat.reads(text, as_version=4) for JSON already parsed: the same conversion and
+    validation, without parsing the text a second time."""
+    import nbformat  # a second of jsonschema set-up: not before grading's workers are starting
+
+    major, minor = nbformat.reader.get_version(data)
+    if major not in nbformat.versions:
+        raise nbformat.NBFormatError(f"Unsupported nbformat version {major}")
+    nb = nbformat.convert(nbformat.versions[major].to_notebook_json(data, minor=minor), 4)
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError:
+        pass  # as nbformat.reads: an invalid notebook is still read; nbgrader's steps judge what they need
+    return nb
+
+
+def read_notebook(content: bytes) -> tuple[NotebookNode | None, Message | None]:
     """Parse a handed-in notebook; returns (notebook, note) or (None, reason)."""
     if not content.strip():
         return None, say("empty-file")
@@ -275,7 +293,7 @@ def read_notebook(content: bytes) -> tuple[nbformat.NotebookNode | None, Message
         return None, say("no-cells")
     version = data.get("nbformat")
     try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
+        nb = _as_notebook(data)
     except Exception:  # nbformat's own words would mean nothing to a student: name the kind of problem
         return None, say("unreadable-notebook")
     note = say("converted", version=version) if isinstance(version, int) and version < 4 else None

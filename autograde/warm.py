@@ -46,6 +46,8 @@ class Zygote:
         self.scratch, self.sandbox = scratch, sandbox
         self.proc: subprocess.Popen | None = None
         self.reader: protocol.FrameReader | None = None
+        self.warming = False  # spawned, and its "ready" not read yet
+        self.first_sent: float | None = None  # time.monotonic() when its first notebook started running
 
     def start(self) -> None:
         self.spawn()
@@ -71,8 +73,10 @@ class Zygote:
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      bufsize=0, cwd=self.scratch, env=env)
         self.reader = protocol.FrameReader(self.proc.stdout.fileno(), max_bytes=1 << 62)
+        self.warming = True
 
     def wait_ready(self) -> None:
+        self.warming = False
         try:
             ready = self.reader.read(time.monotonic() + START_SECONDS)
         except protocol.ProtocolError as exc:
@@ -96,14 +100,26 @@ class Zygote:
                 status = exc.status
         raise NotebookBrokeWorker(status)
 
+    def _ready(self) -> None:
+        """A worker that has said it is ready: the one spawned ahead, else a fresh one."""
+        if self.proc is not None and self.proc.poll() is None:
+            if not self.warming:
+                return
+            try:
+                self.wait_ready()
+                return
+            except WorkerFailed:
+                pass  # one more try below; if that fails too, this notebook is not graded
+        self.close()
+        self.start()
+
     def _run_once(self, request: protocol.Request) -> protocol.Reply:
-        if self.proc is None or self.proc.poll() is not None:
-            self.close()
-            self.start()
+        self._ready()
         nonce = secrets.token_hex(16)
         deadline = time.monotonic() + float(request["notebook_timeout"]) + ANSWER_MARGIN
         try:
             fd = self.proc.stdin.fileno()
+            self.first_sent = self.first_sent or time.monotonic()
             protocol.send(fd, dict(request))
             protocol.send(fd, {"nonce": nonce})
             self.reader.max_bytes = self.reader.total + MAX_REPLY_BYTES
@@ -149,14 +165,13 @@ class WarmPool:
             raise SandboxUnavailable(f"no working sandbox: {INSTALL_HINT}")
         self.zygotes = [Zygote(scratch / f"worker-{i}", sandbox) for i in range(workers)]
         self.free: queue.Queue[Zygote] = queue.Queue()
-        for z in self.zygotes:  # they warm up in parallel
+        for z in self.zygotes:  # they warm up in parallel, and while the caller gets on with its own set-up
             z.spawn()
-        for z in self.zygotes:
-            try:
-                z.wait_ready()
-            except WorkerFailed:
-                pass  # started again on its first notebook; if it fails then, that notebook is not graded
             self.free.put(z)
+
+    def first_sent(self) -> float | None:
+        """When the first notebook started running (time.monotonic()), if one did."""
+        return min((z.first_sent for z in self.zygotes if z.first_sent), default=None)
 
     def run(self, request: protocol.Request) -> protocol.Reply:
         zygote = self.free.get()

@@ -1,17 +1,27 @@
 """Grading speed: stock `nbgrader autograde` against `autograde grade` on the same class.
 
-    python bench/bench.py N [--workers W] [--no-stock]
+    python bench/bench.py N [N ...] [--workers W] [--no-stock] [--profile] [--dask]
 
-Builds a class of N students (correct, partly wrong, broken, in turn; all five notebooks
-each), grades it once with stock nbgrader (one `nbgrader autograde` command for the whole
-class) and once with `autograde grade`, checks that every honest submission got the same
-scores from both, and prints one line: both times, the ratio, time per notebook and the
-peak memory of the `autograde grade` process tree.
+For each N, builds a class of N students (correct, partly wrong, broken, in turn; all five
+notebooks each), grades it once with stock nbgrader (one `nbgrader autograde` command for
+the whole class) and once with `autograde grade`, checks that every honest submission got
+the same scores from both, and prints one line: both times, the ratio, the time per
+notebook, the grading process's own CPU time per notebook, and the peak memory (PSS) of
+`autograde grade` and its workers. Then, on a class of one student, the start-up of the
+`autograde grade` command: from the command to its first notebook running.
+
+--profile   also the seconds per notebook of each stage (read, sanitize, execute, compare,
+            record, feedback)
+--dask      also grade the class on a Dask LocalCluster of two worker processes, check that
+            the scores are the same as the local run's, and measure the bytes that cross
+            the network per notebook
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -19,13 +29,14 @@ import tempfile
 import threading
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograde import confine, course
 from autograde import example_class as ex
 from autograde.grading import Settings, grade
 from autograde.mistakes import MISTAKES
+from autograde.recording import Stages
 
 KINDS = ("correct", "partly-wrong", "broken")
 
@@ -52,7 +63,8 @@ def build_class(n: int, dest: Path) -> dict[str, str]:
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and all its descendants."""
+    """Samples the memory of this process and all its descendants: their proportional set
+    sizes (PSS) added up, so pages that forked workers share count once."""
 
     def __init__(self, interval: float = 0.2):
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
@@ -68,12 +80,18 @@ class PeakMemory:
 
     def _run(self):
         while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, _tree_rss(os.getpid()))
+            self.peak = max(self.peak, tree_pss(os.getpid()))
 
 
-def _tree_rss(root: int) -> int:
-    page = os.sysconf("SC_PAGE_SIZE")
-    return sum(int(fields[21]) * page for fields in map(confine.stat_fields, confine.processes_under(root)) if fields)
+def tree_pss(root: int) -> int:
+    total = 0
+    for pid in confine.processes_under(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+        except OSError:
+            continue  # gone meanwhile
+    return total
 
 
 def stock(submitted: Path, root: Path, timeout: float | None = None) -> tuple[float, dict]:
@@ -112,44 +130,116 @@ class Result:
     notebooks: int
     stock_seconds: float | None
     ours_seconds: float
+    main_cpu_seconds: float  # the grading process's own CPU time (its threads included, its workers not)
     peak_bytes: int
     same_scores: bool | None
+    stages: dict[str, float] = field(default_factory=dict)
+    rows: list = field(default_factory=list, repr=False)
 
     def line(self) -> str:
-        per = f"ours {self.ours_seconds:.1f} s ({self.ours_seconds / self.notebooks:.3f} s/notebook)"
+        per = (f"ours {self.ours_seconds:.1f} s ({self.ours_seconds / self.notebooks:.3f} s/notebook, "
+               f"grading process CPU {self.main_cpu_seconds / self.notebooks:.3f} s/notebook)")
+        memory = f"peak {self.peak_bytes / 2**30:.2f} GiB"
         if self.stock_seconds is None:
-            return f"N={self.students} notebooks={self.notebooks}: stock not run, {per}, peak {self.peak_bytes / 2**30:.2f} GiB"
+            return f"N={self.students} notebooks={self.notebooks}: stock not run, {per}, {memory}"
         return (f"N={self.students} notebooks={self.notebooks}: stock {self.stock_seconds:.1f} s "
                 f"({self.stock_seconds / self.notebooks:.3f} s/notebook), {per}, "
-                f"ratio {self.stock_seconds / self.ours_seconds:.1f}x, peak {self.peak_bytes / 2**30:.2f} GiB, "
+                f"ratio {self.stock_seconds / self.ours_seconds:.1f}x, {memory}, "
                 f"honest scores {'identical' if self.same_scores else 'DIFFER'}")
 
+    def profile(self) -> str:
+        order = ("read", "sanitize", "execute", "compare", "record", "feedback")
+        return "  ".join(f"{stage} {self.stages.get(stage, 0.0) / self.notebooks:.4f}" for stage in order) + \
+            "  (seconds per notebook; execute is the workers' time, the rest the grading process's)"
 
-def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None) -> Result:
+
+def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None, scheduler: str | None = None) -> Result:
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
     work = work or Path(tempfile.mkdtemp(prefix="bench-"))
-    kinds = build_class(n, work / "class")
+    if not (work / "class").exists():
+        build_class(n, work / "class")
+    kinds = {p.name: p.name.split("-", 1)[1] for p in (work / "class").iterdir()}
     stock_seconds, stock_scores = stock(work / "class", work / "stock") if with_stock else (None, {})
+    out = work / ("ours-dask" if scheduler else "ours")
+    stages = Stages()
     with PeakMemory() as memory:
-        started = time.monotonic()
-        rows = grade(work / "class", work / "ours", settings=Settings(workers=workers))
-        ours_seconds = time.monotonic() - started
+        started, cpu = time.monotonic(), time.process_time()
+        rows = grade(work / "class", out, settings=Settings(workers=workers, scheduler=scheduler), stages=stages)
+        ours_seconds, cpu = time.monotonic() - started, time.process_time() - cpu
     same = None
     if with_stock:
         honest = [r for r in rows if kinds.get(r.student_id) in ("correct", "partly-wrong") and r.status == "ok"]
         same = all(stock_scores.get((r.student_id, r.notebook)) == r.exercises for r in honest) and bool(honest)
-    return Result(n, n * len(ex.ASSIGNMENT_NOTEBOOKS), stock_seconds, ours_seconds, memory.peak, same)
+    return Result(n, n * len(ex.ASSIGNMENT_NOTEBOOKS), stock_seconds, ours_seconds, cpu, memory.peak, same,
+                  dict(stages.seconds), rows)
+
+
+def startup(work: Path) -> float:
+    """Seconds from launching `autograde grade` (a new process: imports included) on a class
+    of one student to its first notebook running."""
+    build_class(1, work / "one")
+    launched = time.monotonic()
+    subprocess.run([sys.executable, "-m", "autograde.cli", "grade", str(work / "one"), "--out", str(work / "one-out"),
+                    "--profile", str(work / "profile.json")], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = json.loads((work / "profile.json").read_text())["first_notebook_monotonic"]
+    return first - launched
+
+
+def network_bytes(work: Path) -> tuple[float, float]:
+    """Bytes a notebook's request and reply take as Dask sends them (pickled), averaged over a
+    class of three students: what crosses the network per notebook."""
+    from autograde.grading import Grader
+    from autograde.submissions import collect
+
+    build_class(3, work / "three")
+    sizes = [[], []]
+    with Grader(work / "three-out", f"sqlite:///{work / 'three-out' / 'gradebook.db'}", Settings(workers=2)) as grader:
+        for handin in collect(work / "three", course.ASSIGNMENT):
+            prepared = grader.prepare(handin, course.notebook_names())
+            for name, future in prepared.running.items():
+                cells = [c.source for c in prepared.notebooks[name].cells if c.cell_type == "code"]
+                sizes[0].append(len(pickle.dumps(grader.settings.request(cells))))
+                sizes[1].append(len(pickle.dumps(future.result())))
+    return sum(sizes[0]) / len(sizes[0]), sum(sizes[1]) / len(sizes[1])
+
+
+def dask(n: int, local: Result, work: Path) -> str:
+    """The same class on a LocalCluster of two single-threaded worker processes."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        result = run(n, 2, with_stock=False, work=work, scheduler=cluster.scheduler_address)
+    same = {(r.student_id, r.notebook): (r.score, r.exercises) for r in result.rows} == \
+        {(r.student_id, r.notebook): (r.score, r.exercises) for r in local.rows}
+    request, reply = network_bytes(work)
+    return (f"dask N={n}: {result.notebooks / result.ours_seconds:.2f} notebooks/s on a LocalCluster of 2 processes "
+            f"(local: {local.notebooks / local.ours_seconds:.2f} notebooks/s), scores "
+            f"{'identical to the local run' if same else 'DIFFER from the local run'}; per notebook over the network: "
+            f"request {request / 1024:.1f} KiB, reply {reply / 1024:.1f} KiB")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("students", type=int)
+    parser.add_argument("students", type=int, nargs="+")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--no-stock", action="store_true", help="skip stock nbgrader (it takes ~3 s per notebook)")
+    parser.add_argument("--no-stock", action="store_true", help="skip stock nbgrader (it takes ~3.5 s per notebook)")
+    parser.add_argument("--profile", action="store_true", help="print the seconds per notebook of each stage")
+    parser.add_argument("--dask", action="store_true", help="also grade each class on a Dask LocalCluster")
     args = parser.parse_args()
-    result = run(args.students, args.workers, not args.no_stock)
-    print(result.line())
-    return 0 if result.same_scores in (True, None) else 1
+    status = 0
+    for n in args.students:
+        work = Path(tempfile.mkdtemp(prefix=f"bench-{n}-"))
+        result = run(n, args.workers, not args.no_stock, work)
+        print(result.line(), flush=True)
+        if args.profile:
+            print("  profile:", result.profile(), flush=True)
+        if args.dask:
+            print(" ", dask(n, result, work), flush=True)
+        status = status or (0 if result.same_scores in (True, None) else 1)
+        shutil.rmtree(work, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="bench-start-") as work:
+        print(f"start-up: {startup(Path(work)):.2f} s from the command to the first notebook running", flush=True)
+    return status
 
 
 if __name__ == "__main__":

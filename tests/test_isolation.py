@@ -11,7 +11,7 @@ import pytest
 
 from autograde import cli, confine
 from autograde import example_class as ex
-from autograde.grading import NO_SANDBOX, NOT_GRADED, STATE_FILE, Settings, grade
+from autograde.grading import NO_SANDBOX, NOT_GRADED, Settings, grade, load_state
 from autograde.references import references
 from autograde.sandbox import bubblewrap
 from autograde.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
@@ -178,8 +178,7 @@ def test_machinery_failures_are_not_grades(tmp_path, monkeypatch):
     monkeypatch.setattr(Zygote, "wait_ready", lambda self: cannot_start(self))
     sandbox = [] if bubblewrap() else ["--no-sandbox"]
     assert cli.main(["grade", str(source), "--out", str(out), "--workers", "1", *sandbox]) == 1
-    state = (out / STATE_FILE).read_text()
-    assert "ana" not in state
+    assert "ana" not in load_state(out)
     monkeypatch.undo()
     rows = grade(source, out, settings=Settings(timeout=10, workers=1, sandbox=bool(bubblewrap())))
     row = next(r for r in rows if r.notebook == STEM1)

@@ -14,7 +14,8 @@ import pytest
 from autograde import archive, course, statuses
 from autograde import example_class as ex
 from autograde.grading import NOT_GRADED, Settings, grade
-from autograde.preprocessors import CompareWithReference, RepairCells
+from autograde.preprocessors import RepairCells
+from autograde.scoring import CompareWithReference
 from autograde.statuses import CATALOGUE, STATUSES, Message, placeholders, say
 from autograde.submissions import read_notebook
 from autograde.warm import NotebookBrokeWorker
@@ -129,6 +130,9 @@ class FakeRunner:
             stopped = {"cell": 2, "why": "a reason nobody expected"} if "FATE-STOPPED" in code else None
             future.set_result({"outputs": [], "stopped": stopped, "truncated": False, "seconds": 0.1})
         return future
+
+    def first_sent(self):
+        return None
 
     def close(self):
         pass

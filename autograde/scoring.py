@@ -1,0 +1,90 @@
+"""CompareWithReference, the autograde step that scores test cells: the values a notebook's
+checks handed out are compared here, in the grading process, with the reference tensors.
+(Its own module: it needs torch, and the sanitizing steps in preprocessors.py do not.)"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .compare import Verdict, compare
+from .diagnose import explain_error
+from .exercise import CHECK_MIME
+from .references import MissingReference, References, references
+from .values import decode
+
+
+class CompareWithReference(NbGraderPreprocessor):
+    """Score each test cell from the values its checks handed out, compared here with the
+    reference tensors. The cell's outputs are replaced by the verdicts and the points, which
+    nbgrader's SaveAutoGrades then reads as partial credit."""
+
+    stage = "compare"  # for Stages: the rest of the autograde steps count as recording
+
+    def preprocess(self, nb, resources):
+        self.refs: References = references()
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade"):
+                self._grade(cell, meta["grade_id"])
+        return nb, resources
+
+    def _grade(self, cell: NotebookNode, grade_id: str) -> None:
+        handed = defaultdict(list)
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(CHECK_MIME) if output.get("output_type") == "display_data" else None
+            if isinstance(payload, dict) and isinstance(payload.get("name"), str):
+                handed[payload["name"]].append(payload)
+        exercise = self.refs.exercises.get(grade_id)
+        cell.outputs = []
+        if exercise is None:  # not one of ours: leave it to nbgrader's default (no points)
+            cell.outputs = [new_output("error", ename="UnknownExercise", evalue=grade_id, traceback=[])]
+            return
+        verdicts = [(check, self._verdict(check, handed.get(check["name"], []))) for check in exercise["checks"]]
+        earned = sum((check["points"] for check, v in verdicts if v.passed), 0.0)
+        # the verdicts, structured, for the feedback pages, `autograde check`, the class report and other readers
+        checks = [{**check, "passed": v.passed, "en": v.en, "zh": v.zh, "mistake": v.mistake} for check, v in verdicts]
+        cell.metadata["autograde"] = {"checks": checks}
+        cell.outputs = [_feedback(exercise, checks, earned), new_output(
+            "execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=cell.get("execution_count"))]
+
+    def _verdict(self, check: dict, payloads: list[dict]) -> Verdict:
+        name = check["name"]
+        if not payloads:
+            return Verdict(False, "not run: the code before it failed or the check never ran",
+                           "没有运行：之前的代码出错，或检查没有执行", "not-run")
+        if len(payloads) > 1:
+            return Verdict(False, "handed in more than once: only one value per check counts",
+                           "同一检查提交了多个值：每项检查只能有一个值", "handed-in-twice")
+        payload = payloads[0]
+        if "error" in payload:
+            en, zh = f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
+            known = explain_error(str(payload["error"]), self.refs.notebook_of_check(name))
+            if known:  # a catalogued mistake that crashes: say which, and count it as that mistake
+                return Verdict(False, f"{en}: {known.en}", f"{zh}：{known.zh}", known.mistake)
+            return Verdict(False, en, zh, "code-failed")
+        try:
+            actual = decode(payload["value"])["value"]
+        except Exception:
+            return Verdict(False, "the value could not be read", "无法读取提交的值", "unreadable-value")
+        try:
+            expected = self.refs.expected(name)
+        except MissingReference:
+            return Verdict(False, "no reference for this check on this grader", "评分端缺少此项检查的参考值", "no-reference")
+        return compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
+
+
+def _feedback(exercise: dict, checks: list[dict], earned: float) -> NotebookNode:
+    """The verdicts as the test cell's output, in both languages (what nbgrader's formgrader shows)."""
+    from .feedback import exercise_html
+
+    plain = [f"{exercise['title']}: {earned:g} / {exercise['points']:g}"]
+    for check in checks:
+        label = check["name"] + (" (hidden input · 隐藏输入)" if check["hidden"] else "")
+        plain.append(f"{'✅' if check['passed'] else '❌'} {label} [{check['points']:g}]: {check['en']} / {check['zh']}")
+    if any(not c["passed"] for c in checks) and exercise.get("hint"):
+        en, zh = exercise["hint"]
+        plain.append(f"hint: {en} / 提示：{zh}")
+    return new_output("display_data", data={"text/plain": "\n".join(plain), "text/html": exercise_html(exercise, checks)})
