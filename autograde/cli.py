@@ -81,6 +81,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.profile:
         Path(args.profile).write_text(json.dumps({**stages.as_dict(sum(1 for r in rows if r.max_score > 0)),
                                                   "grading_seconds": round(seconds, 3),
+                                                  "graded_monotonic": time.monotonic(),
                                                   "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
     from . import class_report, lms_export
 

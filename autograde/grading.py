@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -194,6 +195,7 @@ class Grader:
         except BaseException:
             self.runner.close()
             raise
+        self.stages.setup_cpu += time.process_time()  # since the process started: its imports are set-up too
 
     def _recorder(self):
         from .nbgrader_api import course_folder

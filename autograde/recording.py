@@ -50,12 +50,13 @@ class Stages:
     def __init__(self):
         self.seconds: dict[str, float] = defaultdict(float)
         self.first_notebook: float | None = None  # time.monotonic() when the first notebook started running
+        self.setup_cpu = 0.0  # CPU seconds of the grading process spent setting up (imports, nbgrader, references)
 
     def as_dict(self, notebooks: int) -> dict:
         """The profile `autograde grade --profile` writes: seconds per stage, in all and per notebook."""
         return {"notebooks": notebooks, "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
                 "seconds_per_notebook": {k: round(v / max(notebooks, 1), 5) for k, v in self.seconds.items()},
-                "first_notebook_monotonic": self.first_notebook}
+                "first_notebook_monotonic": self.first_notebook, "setup_cpu_seconds": round(self.setup_cpu, 3)}
 
     def timed(self, stage: str, step: Callable, *args):
         started = time.perf_counter()
@@ -145,8 +146,14 @@ class Recorder:
 
     @functools.cached_property
     def autograde_steps(self) -> list:
-        # made when the first notebook is back: scoring needs torch, which loads meanwhile
-        return [step(config=self.config) for step in self._autograde_steps()]
+        # made when the first notebook is back: scoring needs torch and the references, which load meanwhile
+        from .references import references
+
+        started = time.process_time()
+        steps = [step(config=self.config) for step in self._autograde_steps()]
+        references()
+        self.stages.setup_cpu += time.process_time() - started
+        return steps
 
     def close(self) -> None:
         self.gradebook.close()
