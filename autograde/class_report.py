@@ -99,7 +99,7 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None) ->
         path = _autograded(out, r.student_id, r.notebook)
         if r.notebook in stems and r.max_score > 0 and path.is_file():
             try:  # plain JSON: nbformat's validation would cost more than the whole report
-                notebooks[(r.student_id, r.notebook)] = json.loads(path.read_text(encoding="utf-8"))
+                notebooks[(r.student_id, r.notebook)] = _slim(json.loads(path.read_text(encoding="utf-8")))
             except (OSError, ValueError):
                 pass
     feedback = {}
@@ -107,6 +107,16 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None) ->
         folder = out / "feedback" / student
         feedback[student] = sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
     return ClassData(rows, notebooks, feedback)
+
+
+def _slim(nb: dict) -> dict:
+    """What the report reads of an autograded notebook: its metadata, and its code cells'
+    source and metadata. Outputs (pictures among them) are dropped as each notebook is read,
+    so that the report's memory grows with the class only by what it needs."""
+    cells = nb.get("cells", []) if isinstance(nb, dict) else []
+    return {"metadata": nb.get("metadata", {}) if isinstance(nb, dict) else {},
+            "cells": [{key: cell[key] for key in ("cell_type", "metadata", "source") if key in cell}
+                      for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]}
 
 
 def rows_from_gradebook(out: Path, db_url: str) -> list[Row]:

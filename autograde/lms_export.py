@@ -13,6 +13,7 @@ from pathlib import Path
 from .grading import Row
 from .report import cell, csv_writer
 from .roster import MOODLE_PARTICIPANT
+from .statuses import say
 from .submissions import Handin
 
 # Canvas, Grades > Import: the header must begin Student, ID, [SIS User ID, SIS Login ID,]
@@ -99,7 +100,7 @@ def _moodle(handin: Handin, score: str, possible: str, rows: list[Row], now) -> 
         return None
     name = student.name if student and student.name else owner.name if owner else handin.student_id
     own = [r for r in rows if r.student_id == handin.student_id]
-    handed_in = any(r.status != "missing" for r in own)
+    handed_in = any(not _missing(r) for r in own)
     feedback = "; ".join(f"{r.notebook}: {r.score:g}/{r.max_score:g}" + ("" if r.status == "ok" else f" ({r.status})")
                          for r in own if r.max_score > 0)
     return [f"{MOODLE_PARTICIPANT}{lms_id}", name, student.email if student else "",
@@ -109,3 +110,9 @@ def _moodle(handin: Handin, score: str, possible: str, rows: list[Row], now) -> 
 
 def _number(x: float) -> str:
     return f"{round(x, 2):g}"
+
+
+def _missing(row: Row) -> bool:
+    """Nothing was handed in for this notebook (a row read back from grades.csv has its text only)."""
+    missing = say("missing")
+    return row.messages[0]["code"] == missing.code if row.messages else row.status.startswith(missing)

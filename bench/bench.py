@@ -7,7 +7,7 @@ notebooks each), grades it once with stock nbgrader (one `nbgrader autograde` co
 the whole class) and once with `autograde grade`, checks that every honest submission got
 the same scores from both, and prints one line: both times, the ratio, the time per
 notebook, the grading process's own CPU time per notebook, and the peak memory (PSS) of
-`autograde grade` and its workers. Then, on a class of one student, the start-up of the
+`autograde grade` and its workers while grading (and with the class report it writes after). Then, on a class of one student, the start-up of the
 `autograde grade` command: from the command to its first notebook running.
 
 --profile   also the seconds per notebook of each stage (read, sanitize, execute, compare,
@@ -61,11 +61,14 @@ def build_class(n: int, dest: Path) -> dict[str, str]:
 
 
 class PeakMemory:
-    """Samples the memory of this process and all its descendants: their proportional set
-    sizes (PSS) added up, so pages that forked workers share count once."""
+    """Samples the memory of a process and all its descendants: their proportional set sizes
+    (PSS) added up, so pages that forked workers share count once. `peak` is the whole run's;
+    `peak_until` the peak before `until()` first answers True."""
 
-    def __init__(self, interval: float = 0.2):
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+    def __init__(self, root: int, until=lambda: False, interval: float = 0.2):
+        self.root, self.until, self.interval = root, until, interval
+        self.peak = self.peak_until = 0
+        self._stop = threading.Event()
 
     def __enter__(self):
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -77,8 +80,13 @@ class PeakMemory:
         self._thread.join()
 
     def _run(self):
+        reached = False
         while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, tree_pss(os.getpid()))
+            now = tree_pss(self.root)
+            self.peak = max(self.peak, now)
+            reached = reached or self.until()
+            if not reached:
+                self.peak_until = max(self.peak_until, now)
 
 
 def tree_pss(root: int) -> int:
@@ -130,7 +138,8 @@ class Result:
     ours_seconds: float
     main_cpu_seconds: float  # the grading process's own CPU time (its threads included, its workers not)
     setup_cpu_seconds: float  # of which set-up: imports, nbgrader's assignment, the references
-    peak_bytes: int
+    peak_bytes: int  # while grading: the command and its workers, until the last grade is recorded
+    command_peak_bytes: int  # the whole command, with the class report it writes afterwards
     same_scores: bool | None
     stages: dict[str, float] = field(default_factory=dict)
     rows: list = field(default_factory=list, repr=False)
@@ -140,7 +149,8 @@ class Result:
                f"{self.main_cpu_seconds / self.notebooks:.3f} s/notebook, "
                f"{(self.main_cpu_seconds - self.setup_cpu_seconds) / self.notebooks:.3f} after its "
                f"{self.setup_cpu_seconds:.1f} s of set-up)")
-        memory = f"peak {self.peak_bytes / 2**30:.2f} GiB"
+        memory = (f"peak {self.peak_bytes / 2**30:.2f} GiB while grading "
+                  f"({self.command_peak_bytes / 2**30:.2f} GiB with the class report)")
         if self.stock_seconds is None:
             return f"N={self.students} notebooks={self.notebooks}: stock not run, {per}, {memory}"
         return (f"N={self.students} notebooks={self.notebooks}: stock {self.stock_seconds:.1f} s "
@@ -165,19 +175,23 @@ def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None,
     out = work / ("ours-dask" if scheduler else "ours")
     command = [sys.executable, "-m", "autograde.cli", "grade", str(work / "class"), "--out", str(out), "--json",
                "--workers", str(workers), "--profile", str(work / "profile.json"), *(["--scheduler", scheduler] if scheduler else [])]
-    with PeakMemory() as memory:
-        launched = time.monotonic()
-        ran = subprocess.run(command, capture_output=True, text=True)
-    if ran.returncode not in (0, 1):  # 1: some hand-ins of the class are broken on purpose
-        raise RuntimeError(f"autograde grade failed:\n{ran.stderr[-3000:]}")
-    profile = json.loads((work / "profile.json").read_text())
-    rows = [Row(**r) for r in json.loads(ran.stdout)["rows"]]
+    profile_path = work / "profile.json"  # written when the last grade is recorded, before the class report
+    profile_path.unlink(missing_ok=True)
+    launched = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakMemory(process.pid, until=profile_path.exists) as memory:
+        stdout, stderr = process.communicate()
+    if process.returncode not in (0, 1):  # 1: some hand-ins of the class are broken on purpose
+        raise RuntimeError(f"autograde grade failed:\n{stderr[-3000:]}")
+    profile = json.loads(profile_path.read_text())
+    rows = [Row(**r) for r in json.loads(stdout)["rows"]]
     same = None
     if with_stock:
         honest = [r for r in rows if kinds.get(r.student_id) in ("correct", "partly-wrong") and r.status == "ok"]
         same = all(stock_scores.get((r.student_id, r.notebook)) == r.exercises for r in honest) and bool(honest)
     return Result(n, n * len(ex.ASSIGNMENT_NOTEBOOKS), stock_seconds, profile["graded_monotonic"] - launched,
-                  profile["process_cpu_seconds"], profile["setup_cpu_seconds"], memory.peak, same, profile["seconds"], rows)
+                  profile["process_cpu_seconds"], profile["setup_cpu_seconds"], memory.peak_until, memory.peak, same,
+                  profile["seconds"], rows)
 
 
 def startup(work: Path) -> float:

@@ -16,6 +16,7 @@ from autograde.grading import Settings, grade
 from autograde.mistakes import MISTAKES
 from autograde.report import write_csv
 from autograde.sandbox import bubblewrap
+from autograde.statuses import say
 from catalogued import assert_catalogued
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
@@ -231,7 +232,7 @@ def test_untouched_release_gets_nothing(graded):
 def test_each_mistake_loses_exactly_its_points(graded, mistake):
     assert_notebook(graded, f"mistake-{mistake.id}", mistake.notebook, {**full(mistake.notebook), **mistake.scores})
     other = next(n[:-6] for n in NAMES if n[:-6] != mistake.notebook)
-    assert_notebook(graded, f"mistake-{mistake.id}", other, zero(other), status="missing")
+    assert_notebook(graded, f"mistake-{mistake.id}", other, zero(other), status=say("missing"))
 
 
 @pytest.mark.parametrize("cheat", CHEATS)
@@ -250,24 +251,24 @@ def test_hidden_references_are_out_of_reach(graded):
 
 
 @pytest.mark.parametrize("student, stem, expected, status", [
-    ("bad-empty", STEM1, "zero", "empty file"),
-    ("bad-truncated", STEM1, "zero", "invalid JSON (truncated?)"),
-    ("bad-not-notebook", STEM1, "zero", "not a notebook (not UTF-8 text)"),
-    ("bad-not-notebook", "02_attention_all_tokens", "zero", "not a notebook (no cells)"),
+    ("bad-empty", STEM1, "zero", say("empty-file")),
+    ("bad-truncated", STEM1, "zero", say("invalid-json")),
+    ("bad-not-notebook", STEM1, "zero", say("not-utf8")),
+    ("bad-not-notebook", "02_attention_all_tokens", "zero", say("no-cells")),
     ("bad-nbformat3", STEM1, "full", "converted from nbformat 3"),
     ("bad-missing-and-extra", STEM1, "full", "ok"),
-    ("bad-missing-and-extra", "02_attention_all_tokens", "zero", "missing"),
+    ("bad-missing-and-extra", "02_attention_all_tokens", "zero", say("missing")),
     ("bad-deleted-cells", STEM1, "full", "restored deleted cells: setup-01, ex1-dot-scores"),
     ("bad-duplicated-cells", STEM1, "full", "duplicate cells ignored"),
     ("bad-reordered-cells", STEM1, {"ex3-context-vector": 0.0}, "cells reordered"),
     ("bad-retyped-cells", STEM1, "full", "cell type restored"),
     ("bad-no-metadata", STEM1, "full", "nbgrader metadata restored"),
     ("bad-forged-metadata", STEM1, "full", "ok"),
-    ("bad-endless-loop", STEM1, "full", "timeout in cell 9"),
-    ("bad-memory-hog", STEM1, "full", "memory limit in cell 9"),
-    ("bad-kernel-exit", STEM1, {"ex3-context-vector": 0.0}, "kernel died in cell 16"),
-    ("bad-segfault", STEM1, {"ex2-softmax-naive": 0.0, "ex3-context-vector": 0.0}, "kernel died in cell 9"),
-    ("bad-output-flood", STEM1, "full", "output truncated"),
+    ("bad-endless-loop", STEM1, "full", say("cell-timeout", cell=9)),
+    ("bad-memory-hog", STEM1, "full", say("cell-memory", cell=9)),
+    ("bad-kernel-exit", STEM1, {"ex3-context-vector": 0.0}, say("kernel-died", cell=16)),
+    ("bad-segfault", STEM1, {"ex2-softmax-naive": 0.0, "ex3-context-vector": 0.0}, say("kernel-died", cell=9)),
+    ("bad-output-flood", STEM1, "full", say("output-truncated")),
 ])
 def test_broken_hand_ins_get_a_clear_status(graded, student, stem, expected, status):
     scores_ = zero(stem) if expected == "zero" else full(stem) if expected == "full" else {**full(stem), **expected}

@@ -10,6 +10,7 @@ from nbgrader.plugins import FileNameCollectorPlugin
 import lms_exports as lx
 from autograde import lms, submissions
 from autograde import roster as roster_module
+from autograde.statuses import say
 from autograde.submissions import collect, safe_id
 
 NB1, NB2 = "01_attention_without_weights.ipynb", "02_attention_all_tokens.ipynb"
@@ -191,7 +192,7 @@ def test_nothing_but_the_notebooks_is_decompressed(tmp_path, monkeypatch):
 def test_declared_sizes_cannot_smuggle_a_big_notebook(tmp_path):
     with zipfile.ZipFile(tmp_path / "amy.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(NB1, bytes(submissions.MAX_NOTEBOOK_BYTES + 10))
-    assert summary(collect(tmp_path))["amy"] == ([], {NB1: "file too large"}, [])
+    assert summary(collect(tmp_path))["amy"] == ([], {NB1: say("file-too-large")}, [])
 
 
 def test_files_no_lms_named_are_reported(tmp_path):

@@ -14,6 +14,7 @@ from autograde import example_class as ex
 from autograde.grading import NO_SANDBOX, NOT_GRADED, Settings, grade, load_state
 from autograde.references import references
 from autograde.sandbox import bubblewrap
+from autograde.statuses import say
 from autograde.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
 from catalogued import assert_catalogued
 
@@ -73,8 +74,8 @@ def test_the_attacked_run_ends_in_bounded_time(attacked):
 @pytest.mark.parametrize("name, status", [
     ("survivor", "ok"), ("forged-reply", "ok"), ("stop-parent", "ok"), ("kill-parent", "ok"), ("ptrace", "ok"),
     ("fork-bomb", "ok"), ("disk-fill", "ok"),
-    ("memory-split", "memory limit in cell 9"),
-    ("channel-flood", "output limit reached in cell 9"),
+    ("memory-split", say("cell-memory", cell=9)),
+    ("channel-flood", say("output-limit", cell=9)),
 ])
 def test_an_attacker_gets_what_its_own_code_earned(attacked, name, status):
     row = attacker(attacked, name)
@@ -144,7 +145,7 @@ def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypa
         started = time.monotonic()
         with pytest.raises(NotebookBrokeWorker) as broke:
             zygote.run(settings.request(["import time\ntime.sleep(2)"]))
-        assert broke.value.status == "stopped its grading worker" and time.monotonic() - started < 30
+        assert broke.value.status == say("worker-stopped") and time.monotonic() - started < 30
         reply = zygote.run(settings.request(["print(6 * 7)"]))
         assert reply["outputs"] == [[{"output_type": "stream", "name": "stdout", "text": "42\n"}]]
     finally:

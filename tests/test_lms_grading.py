@@ -14,6 +14,7 @@ from autograde import cli, references
 from autograde import example_class as ex
 from autograde.grading import Row
 from autograde.report import print_summary
+from autograde.statuses import say
 from catalogued import assert_catalogued_text
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
@@ -97,14 +98,14 @@ def test_an_unzipped_moodle_download_with_a_roster_and_its_grade_import(tmp_path
         "--format", "moodle", "--lms-points", 100)
     rows = grades(out)
     assert rows[("s-001", STEM1)]["score"] == "6" and rows[("s-002", STEM1)]["score"] == "0"
-    assert rows[("s-003", STEM1)]["status"] == "missing"
+    assert rows[("s-003", STEM1)]["status"] == say("missing")
     worksheet = moodle_accepts(read_csv(out / "grades-moodle.csv"))
     assert {p: (r["Full name"], r["Email address"], r["Grade"], r["Maximum Grade"]) for p, r in worksheet.items()} == {
         "5512": ("Jane Doe", "jane@uni.edu", f"{round(6 / POSSIBLE * 100, 2):g}", "100"), "5513": ("李华", "li@uni.edu", "0", "100"),
         "5514": ("Absent Student", "absent@uni.edu", "0", "100")}
     assert worksheet["5514"]["Status"] == "No submission"
     full2 = sum(e["points"] for e in references.load(hidden=False).exercises_of("02_attention_all_tokens").values())
-    assert worksheet["5512"]["Feedback comments"].startswith(f"{STEM1}: 6/6; 02_attention_all_tokens: 0/{full2:g} (missing)")
+    assert worksheet["5512"]["Feedback comments"].startswith(f"{STEM1}: 6/6; 02_attention_all_tokens: 0/{full2:g} ({say('missing')})")
 
 
 def test_a_blackboard_download(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from autograde import course, protocol
 from autograde.grading import Settings
 from autograde.sandbox import bubblewrap
+from autograde.statuses import say
 from autograde.warm import NotebookBrokeWorker, Zygote
 
 # A stand-in worker that answers every request in a way a real one never does.
@@ -67,7 +68,7 @@ def test_a_worker_that_answers_wrongly_is_replaced(tmp_path, answer):
     try:
         with pytest.raises(NotebookBrokeWorker) as broke:
             zygote._run_once(Settings(timeout=5).request(["print(1)"]))
-        assert broke.value.status == "tampered with its grading worker"
+        assert broke.value.status == say("worker-tampered")
         assert zygote.proc is None  # killed; the next notebook starts a real worker
         reply = zygote.run(Settings(timeout=5).request(["print(6 * 7)"]))
         assert reply["outputs"] == [[{"output_type": "stream", "name": "stdout", "text": "42\n"}]]

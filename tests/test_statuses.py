@@ -68,7 +68,7 @@ def test_a_status_takes_exactly_its_placeholders():
         say("cell-timeout")  # which cell?
     with pytest.raises(TypeError, match="takes"):
         say("ok", detail=EXPECTING)  # no free text rides along
-    assert say("cell-timeout", cell=9) == "timeout in cell 9" and say("cell-timeout", cell=9).zh == "第 9 个单元格运行超时"
+    assert say("cell-timeout", cell=9).startswith("timeout in cell 9: ") and say("cell-timeout", cell=9).zh.startswith("第 9 个单元格运行超时：")
 
 
 def test_a_message_is_its_english_text_and_travels_whole():
@@ -78,7 +78,7 @@ def test_a_message_is_its_english_text_and_travels_whole():
     assert message.zh == "2 份作业的学生编号都是 'Jane_Doe'（zip 文件 Jane Doe、zip 文件 Jane_Doe）：这一份按 'Jane_Doe-2' 评分"
     # a Dask worker's exception carries one back; notebook metadata and the resume state hold them as JSON
     back = pickle.loads(pickle.dumps(NotebookBrokeWorker(say("worker-killed"))))
-    assert back.status.code == "worker-killed" and back.status.zh == "杀死了运行它的评分进程"
+    assert back.status.code == "worker-killed" and back.status.zh == say("worker-killed").zh
     assert Message.from_dict(json.loads(json.dumps(message.as_dict()))).zh == message.zh
     assert json.dumps([message]) == json.dumps([str(message)])
 
