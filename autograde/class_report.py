@@ -19,10 +19,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from . import course
-from .grading import Row
+from .grading import Row, zero_row
 from .references import references
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
-from .statuses import Message, say
+from .statuses import say
 from .submissions import UsageError
 
 REPORT, MISTAKES_CSV, SIMILARITY_CSV = "report.html", "mistakes.csv", "similarity.csv"
@@ -152,7 +152,7 @@ def rows_from_gradebook(out: Path, db_url: str) -> list[Row]:
         rows.setdefault(key, row)
     for student in sorted({s for s, _ in rows}):
         for stem in stems:
-            rows.setdefault((student, stem), _zero_row(student, stem, say("missing")))
+            rows.setdefault((student, stem), zero_row(student, stem, say("missing")))
     return sorted(rows.values(), key=lambda r: (r.student_id, r.notebook))
 
 
@@ -188,12 +188,6 @@ def _notes_status(out: Path, student: str, stem: str) -> str:
     except (OSError, ValueError, AttributeError):
         return "ok"
     return "; ".join(dict.fromkeys(n.get("en", "") if isinstance(n, dict) else str(n) for n in notes)) or "ok"
-
-
-def _zero_row(student: str, stem: str, status: Message) -> Row:
-    exercises = references().exercises_of(stem)
-    return Row(student, stem, 0.0, float(sum(e["points"] for e in exercises.values())), str(status), dict.fromkeys(exercises, 0.0),
-               messages=[status.as_dict()])
 
 
 # ---------------------------------------------------------------- aggregate

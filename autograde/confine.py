@@ -109,6 +109,16 @@ def stat_fields(pid: int) -> list[bytes] | None:
     return stat[stat.rindex(b")") + 2:].split()
 
 
+def smaps_bytes(pid: int, field: str = "Pss") -> int | None:
+    """One field of /proc/PID/smaps_rollup (Pss, Pss_Anon, ...) in bytes, or None if the
+    process is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return sum(int(line.split()[1]) * 1024 for line in f if line.startswith(f"{field}:"))
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def processes_under(root: int) -> list[int]:
     """`root` and its descendants, by parent pid in /proc. A notebook's orphans are
     re-parented to its pid 1, so this is all of its processes."""

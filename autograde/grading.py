@@ -228,13 +228,13 @@ class Grader:
             except UnreadableEntry as exc:
                 nb, note = None, exc.message
             if nb is None:
-                prepared.rows.append(_zero_row(student, name, note))
+                prepared.rows.append(zero_row(student, name, note))
                 continue
             try:
                 nb = self.stages.timed("sanitize", self.recorder.sanitize, nb, student, Path(name).stem)
             except Exception:  # nbgrader refused it
                 log.warning("%s/%s: nbgrader's sanitizing steps failed", student, name, exc_info=True)
-                prepared.rows.append(_zero_row(student, name, say("nbgrader-refused")))
+                prepared.rows.append(zero_row(student, name, say("nbgrader-refused")))
                 continue
             cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
             prepared.running[name] = self.runner.submit(self.settings.request(cells))
@@ -242,10 +242,10 @@ class Grader:
             prepared.read_notes[name] = note
         for name, reason in sorted(handin.problems.items()):
             if name not in handin.files:
-                prepared.rows.append(_zero_row(student, name, reason) if name in names else _row(student, name, 0.0, 0.0, [reason]))
+                prepared.rows.append(zero_row(student, name, reason) if name in names else _row(student, name, 0.0, 0.0, [reason]))
         for name in names:
             if name not in handin.files and name not in handin.problems:
-                prepared.rows.append(_zero_row(student, name, say("missing")))
+                prepared.rows.append(zero_row(student, name, say("missing")))
         return prepared
 
     def finish(self, prepared: Prepared) -> list[Row]:
@@ -257,11 +257,11 @@ class Grader:
             try:
                 reply = future.result()
             except NotebookBrokeWorker as exc:  # its own doing: a grade of zero, with what it did
-                rows.append(_zero_row(prepared.student, name, exc.status))
+                rows.append(zero_row(prepared.student, name, exc.status))
                 continue
             except Exception:  # a worker that could not start, or any other failure of the machinery: never a grade
                 log.warning("%s/%s: not graded", prepared.student, name, exc_info=True)
-                row = _zero_row(prepared.student, name, NOT_GRADED)
+                row = zero_row(prepared.student, name, NOT_GRADED)
                 row.graded = False
                 rows.append(row)
                 continue
@@ -279,7 +279,7 @@ class Grader:
             results = self.recorder.record(student, replies)
         except Exception:  # the gradebook refused the student: nothing of theirs was saved
             log.warning("%s: nbgrader's autograde steps failed", student, exc_info=True)
-            return [_zero_row(student, f"{stem}.ipynb", say("nbgrader-failed")) for stem in replies]
+            return [zero_row(student, f"{stem}.ipynb", say("nbgrader-failed")) for stem in replies]
         target = self.out / "feedback" / student
         if target.exists():
             shutil.rmtree(target)
@@ -288,7 +288,7 @@ class Grader:
             result = results.get(stem)
             if result is None:
                 log.warning("%s/%s: nbgrader's autograde steps left no result", student, stem)
-                rows.append(_zero_row(student, f"{stem}.ipynb", say("no-result")))
+                rows.append(zero_row(student, f"{stem}.ipynb", say("no-result")))
                 continue
             notes = [n for n in [read_notes.get(f"{stem}.ipynb")] if n] + [
                 Message.from_dict(n) for n in result.notebook.metadata.get("autograde", {}).get("notes", [])]
@@ -305,11 +305,12 @@ def _row(student: str, notebook: str, score: float, max_score: float, messages: 
                messages=[m.as_dict() for m in messages])
 
 
-def _zero_row(student: str, name: str, message: Message) -> Row:
+def zero_row(student: str, name: str, message: Message) -> Row:
+    """A row of zeros for a notebook (file name or stem) that earned nothing, saying why."""
     from .references import references
 
     exercises = references().exercises_of(Path(name).stem)
-    return _row(student, Path(name).stem, 0.0, sum(e["points"] for e in exercises.values()), [message],
+    return _row(student, Path(name).stem, 0.0, float(sum(e["points"] for e in exercises.values())), [message],
                 dict.fromkeys(exercises, 0.0))
 
 

@@ -216,8 +216,7 @@ def _memory_bytes(pids: list[int]) -> int:
                     fields = f.read().split()
                 total += (int(fields[1]) - int(fields[2])) * PAGE
             else:
-                with open(f"/proc/{pid}/smaps_rollup") as f:
-                    total += sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss_Anon:"))
+                total += confine.smaps_bytes(pid, "Pss_Anon") or 0
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
     return total

@@ -90,14 +90,7 @@ class PeakMemory:
 
 
 def tree_pss(root: int) -> int:
-    total = 0
-    for pid in confine.processes_under(root):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                total += sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
-        except OSError:
-            continue  # gone meanwhile
-    return total
+    return sum(confine.smaps_bytes(pid) or 0 for pid in confine.processes_under(root))  # 0: gone meanwhile
 
 
 def stock(submitted: Path, root: Path, timeout: float | None = None) -> tuple[float, dict]:
