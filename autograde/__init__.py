@@ -11,11 +11,11 @@ __all__ = ["Exercise", "progress", "seeded"]
 def __getattr__(name: str):
     # Imported on first use: the notebook helpers need torch, the `autograde` command mostly does not.
     if name in ("Exercise", "progress"):
-        from . import exercise
+        from .kernel import exercise
 
         return getattr(exercise, name)
     if name == "seeded":
-        from .seeding import seeded
+        from .kernel.seeding import seeded
 
         return seeded
     raise AttributeError(f"module 'autograde' has no attribute {name!r}")

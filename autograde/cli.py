@@ -14,12 +14,13 @@ from rich.console import Console
 
 from . import course
 from .errors import UsageError
-from .languages import CHOICES, default as default_language
-from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES
+from .verdict.languages import CHOICES, default as default_language
+from .workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES
 
 
 def cmd_references(args: argparse.Namespace) -> int:
-    from . import record, references
+    from .authoring import record
+    from .verdict import references
 
     fresh = record.record_course(Path(args.solutions))
     if args.check:
@@ -35,7 +36,7 @@ def cmd_references(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from .release import generate_release
+    from .authoring.release import generate_release
 
     out = generate_release(Path(args.out))
     print(f"wrote the student release to {out}")
@@ -43,7 +44,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .outputs import execute_in_place
+    from .authoring.outputs import execute_in_place
 
     status = cmd_references(argparse.Namespace(solutions=str(course.SOLUTIONS), check=False))
     for path in sorted(course.SOLUTIONS.glob("*.ipynb")):
@@ -54,11 +55,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     # only what grading needs before its workers start: the rest (torch included) loads meanwhile
-    from . import roster
-    from .grading import Settings, grade
-    from .recording import Stages
-    from .report import Progress, literal, print_summary, write_csv
-    from .submissions import collect
+    from .grading import roster
+    from .grading.grader import Settings, grade
+    from .grading.recording import Stages
+    from .grading.report import Progress, literal, print_summary, write_csv
+    from .grading.submissions import collect
 
     settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
                         scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
@@ -83,7 +84,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
                                                   "grading_seconds": round(seconds, 3),
                                                   "graded_monotonic": time.monotonic(),
                                                   "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
-    from . import class_report, lms_export
+    from .grading import class_report
+    from .grading import lms_export
 
     files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
              "gradebook": args.db or Path(args.out) / "gradebook.db"}
@@ -129,8 +131,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .class_report import write
-    from .similarity import Thresholds
+    from .grading.class_report import write
+    from .grading.similarity import Thresholds
 
     started = time.monotonic()
     path = write(Path(args.dir), db_url=args.db, thresholds=Thresholds(flag=args.flag_at))
@@ -140,7 +142,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .report import check_json, print_check
+    from .grading.report import check_json, print_check
     from .student import check
 
     reports = check([Path(p) for p in args.notebooks], timeout=args.timeout, hints=args.hints)

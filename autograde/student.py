@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 from . import course
-from .submissions import UsageError, read_notebook, safe_id
+from .grading.submissions import UsageError, read_notebook, safe_id
 
 
 @dataclass
@@ -76,10 +76,10 @@ def structure_problems(name: str, content: bytes) -> list[str]:
 def check(notebooks: list[Path], timeout: int = 30, hints: int = 1) -> list[NotebookReport]:
     """Run `notebooks` through grading in a scratch folder and report the visible checks, with
     the hint of tier `hints` (1: the idea; higher: more specific) for each failed exercise."""
-    from .grading import NO_SANDBOX, Settings, grade
-    from .hints import hint
-    from .references import references
-    from .sandbox import bubblewrap
+    from .grading.grader import NO_SANDBOX, Settings, grade
+    from .verdict.hints import hint
+    from .verdict.references import references
+    from .workers.sandbox import bubblewrap
 
     if hints < 1:
         raise UsageError(f"--hints must be 1 or more (1 gives the idea, 2 is more specific), not {hints}")

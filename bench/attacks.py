@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from bench import stock  # noqa: E402
 from hostile import ATTACKS, LEFTOVERS  # noqa: E402
 
-from autograde import example_class as ex  # noqa: E402
-from autograde.grading import Settings, grade  # noqa: E402
-from autograde.references import references  # noqa: E402
+import example_class as ex  # noqa: E402
+from autograde.grading.grader import Settings, grade  # noqa: E402
+from autograde.verdict.references import references  # noqa: E402
 
 STEM = ex.NB1[:-6]
 

@@ -31,10 +31,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograde import confine, course
-from autograde import example_class as ex
-from autograde.grading import Row, Settings
-from autograde.mistakes import MISTAKES
+from autograde import course
+from autograde.grading.grader import Row, Settings
+from autograde.verdict.mistakes import MISTAKES
+from autograde.workers import confine
+
+sys.path.insert(0, str(course.ROOT / "tests"))  # the example class the benchmark grades
+import example_class as ex  # noqa: E402
 
 KINDS = ("correct", "partly-wrong", "broken")
 
@@ -201,8 +204,8 @@ def startup(work: Path) -> float:
 def network_bytes(work: Path) -> tuple[float, float]:
     """Bytes a notebook's request and reply take as Dask sends them (pickled), averaged over a
     class of three students: what crosses the network per notebook."""
-    from autograde.grading import Grader
-    from autograde.submissions import collect
+    from autograde.grading.grader import Grader
+    from autograde.grading.submissions import collect
 
     build_class(3, work / "three")
     sizes = [[], []]

@@ -20,10 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograde import class_report, course
-from autograde.grading import Row
-from autograde.mistakes import MISTAKES
-from autograde.references import references
+from autograde import course
+from autograde.grading import class_report
+from autograde.grading.grader import Row
+from autograde.verdict.mistakes import MISTAKES
+from autograde.verdict.references import references
 
 WORDS = ["alpha", "beta", "gamma", "delta", "scale", "total", "buffer", "tmp", "acc", "norm", "shift", "eps", "mask", "out"]
 OPS = ["torch.randn({a}, {b})", "torch.ones({a}) * {c}", "torch.arange({a}).float() / {b}", "torch.zeros({a}, {b}) + {c}",

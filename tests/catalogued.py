@@ -1,9 +1,9 @@
 """Checks, for the tests that grade, that every status a grading produced comes from the
-catalogue (autograde/statuses.py) and carries no internal error text."""
+catalogue (autograde/verdict/statuses.py) and carries no internal error text."""
 import re
 import string
 
-from autograde.statuses import STATUSES
+from autograde.verdict.statuses import STATUSES
 
 # What a parser's, nbgrader's or the operating system's own words look like.
 INTERNAL = re.compile(r"Traceback|Expecting value|line \d+ column \d+|\(char \d+\)|Errno|\b\w*(?:Error|Exception)\b")

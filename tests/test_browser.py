@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from autograde import course
-from autograde import example_class as ex
+import example_class as ex
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NB1 = ex.NB1

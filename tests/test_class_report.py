@@ -7,12 +7,14 @@ import shutil
 
 import pytest
 
-from autograde import class_report, cli, references
-from autograde import example_class as ex
-from autograde.grading import Row, Settings, grade
-from autograde.report import write_csv
-from autograde.similarity import Similarity
-from autograde.statuses import say
+from autograde import cli
+from autograde.grading import class_report
+from autograde.verdict import references
+import example_class as ex
+from autograde.grading.grader import Row, Settings, grade
+from autograde.grading.report import write_csv
+from autograde.grading.similarity import Similarity
+from autograde.verdict.statuses import say
 from test_browser import launch
 
 pytestmark = pytest.mark.grading  # its class is graded with autograde grade: needs a working sandbox
@@ -133,7 +135,7 @@ def test_report_on_a_folder_that_is_not_a_grading_output_exits_2(tmp_path, capsy
 
 def test_student_text_is_escaped():
     """Student ids, statuses, error texts and code are hostile: none may become markup."""
-    from autograde.similarity import Pair
+    from autograde.grading.similarity import Pair
 
     evil = '<script>alert("x")</script>'
     check = {"name": "attn_weights", "points": 1, "hidden": False, "passed": False, "mistake": "code-failed",

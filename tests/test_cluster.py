@@ -1,8 +1,8 @@
 """Grading on a Dask cluster gives the same rows as grading on this machine."""
 import pytest
 
-from autograde import example_class as ex
-from autograde.grading import Settings, grade
+import example_class as ex
+from autograde.grading.grader import Settings, grade
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from autograde.compare import compare
+from autograde.verdict.compare import compare
 
 torch.manual_seed(0)
 X = torch.rand(6, 3)
@@ -68,7 +68,7 @@ def test_shape_dtype_and_type_come_first():
 
 
 def test_known_mistake_value_is_recognised():
-    from autograde.mistakes import MISTAKES
+    from autograde.verdict.mistakes import MISTAKES
 
     assert MISTAKES, "the catalogue of mistakes is empty"
     mistake_id = next(iter(MISTAKES))
@@ -113,7 +113,7 @@ def test_each_verdict_carries_a_stable_mistake_id(value, expected, mistake):
 
 
 def test_a_catalogue_mistake_is_counted_under_its_own_id():
-    from autograde.mistakes import MISTAKES
+    from autograde.verdict.mistakes import MISTAKES
 
     mistake_id = next(iter(MISTAKES))
     wrong = torch.tensor([1.0, 2.0])

@@ -4,7 +4,8 @@ import re
 
 import nbformat
 
-from autograde import course, references
+from autograde import course
+from autograde.verdict import references
 
 DEFINES = re.compile(r"^(?:class|def) (\w+)\(", re.M)
 

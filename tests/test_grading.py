@@ -9,14 +9,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograde import course, references
-from autograde import example_class as ex
-from autograde.classroom import Classroom
-from autograde.grading import Settings, grade
-from autograde.mistakes import MISTAKES
-from autograde.report import write_csv
-from autograde.sandbox import bubblewrap
-from autograde.statuses import say
+from autograde import course
+from autograde.verdict import references
+import example_class as ex
+from classroom import Classroom
+from autograde.grading.grader import Settings, grade
+from autograde.verdict.mistakes import MISTAKES
+from autograde.grading.report import write_csv
+from autograde.workers.sandbox import bubblewrap
+from autograde.verdict.statuses import say
 from catalogued import assert_catalogued
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
@@ -71,8 +72,8 @@ CHEATS = {
         "def dot_scores(inputs, query):\n    return torch.zeros(inputs.shape[0]).as_subclass(Liar)\n"
         "query = inputs[1]\nattn_scores_2 = dot_scores(inputs, query)")}),
     "cheat-fake-output": ex.answered(NB1, {"ex1-dot-scores-solution": (
-        "from IPython.display import display\nfrom autograde.exercise import CHECK_MIME\n"
-        "from autograde.values import encode\n"
+        "from IPython.display import display\nfrom autograde.kernel.exercise import CHECK_MIME\n"
+        "from autograde.verdict.values import encode\n"
         "print('✅ attn_scores_2: matches the reference')\n"
         "display({CHECK_MIME: {'name': 'attn_scores_2', 'value': encode({'value': inputs @ inputs[1]})}}, raw=True)\n"
         "query = inputs[1]")}),
@@ -84,7 +85,7 @@ CHEATS = {
 # reads the references from inside the kernel; the sandbox hides the hidden ones
 READS_REFERENCES = ex.answered(NB1, {
     "ex1-dot-scores-solution": (
-        "import inspect\nfrom autograde.references import references\n"
+        "import inspect\nfrom autograde.verdict.references import references\n"
         "def _answer():\n    frame = inspect.currentframe()\n"
         "    while frame is not None and 'name' not in frame.f_locals:\n        frame = frame.f_back\n"
         "    return references().expected(frame.f_locals['name'])\n"
@@ -309,7 +310,7 @@ def test_feedback_is_bilingual_and_reveals_no_hidden_tests(graded):
 ])
 def test_feedback_in_one_language(graded, lang, html_lang, shown, hidden):
     """The page `grade --lang en|zh` writes: verdicts, hints, labels and the status in that language only."""
-    from autograde import feedback
+    from autograde.grading import feedback
 
     out, rows = graded[1], graded[3]
     nb = nbformat.read(out / ".nbgrader" / "autograded" / "mistake-softmax-dim-0" / course.ASSIGNMENT / "02_attention_all_tokens.ipynb",
@@ -349,7 +350,7 @@ def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
 def test_class_report_of_this_class(graded):
     """The class report, rebuilt from the gradebook: every catalogue mistake counted under its
     own id, every broken hand-in among the students who need attention."""
-    from autograde import class_report
+    from autograde.grading import class_report
 
     _, out, students, _ = graded
     class_report.write(out)

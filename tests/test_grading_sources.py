@@ -6,9 +6,9 @@ import zipfile
 import pytest
 
 from autograde import cli, course
-from autograde import example_class as ex
-from autograde.grading import STATE_FILE, Settings, grade, load_state
-from autograde.statuses import say
+import example_class as ex
+from autograde.grading.grader import STATE_FILE, Settings, grade, load_state
+from autograde.verdict.statuses import say
 from catalogued import assert_catalogued_text
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
@@ -114,4 +114,4 @@ def test_the_bundled_example_class_is_up_to_date(tmp_path):
     files = sorted(p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(committed) for p in committed.rglob("*") if p.is_file())
     stale = [str(f) for f in files if (fresh / f).read_bytes() != (committed / f).read_bytes()]
-    assert not stale, f"run `python -m autograde.example_class` to refresh: {stale}"
+    assert not stale, f"run `python tests/example_class.py` to refresh: {stale}"

@@ -6,8 +6,10 @@ import nbformat
 import pytest
 import torch
 
-from autograde import course, exercise, references
-from autograde.hints import HINTS, hint
+from autograde import course
+from autograde.kernel import exercise
+from autograde.verdict import references
+from autograde.verdict.hints import HINTS, hint
 
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
@@ -109,7 +111,7 @@ def raised(code) -> str:
     (lambda: torch.zeros(2, 5, 5).masked_fill_(torch.ones(8, 8, dtype=torch.bool), -torch.inf), "04_causal_attention", "num_tokens"),
 ])
 def test_errors_of_catalogued_mistakes_are_explained(code, notebook, words):
-    from autograde.diagnose import explain_error
+    from autograde.verdict.diagnose import explain_error
 
     error = raised(code)
     en, zh, mistake = explain_error(error, notebook)

@@ -8,10 +8,11 @@ import pytest
 from nbgrader.plugins import FileNameCollectorPlugin
 
 import lms_exports as lx
-from autograde import lms, submissions
-from autograde import roster as roster_module
-from autograde.statuses import say
-from autograde.submissions import collect, safe_id
+from autograde.grading import lms
+from autograde.grading import submissions
+from autograde.grading import roster as roster_module
+from autograde.verdict.statuses import say
+from autograde.grading.submissions import collect, safe_id
 
 NB1, NB2 = "01_attention_without_weights.ipynb", "02_attention_all_tokens.ipynb"
 
@@ -246,7 +247,7 @@ def test_a_zip_handed_in_inside_an_lms_download(tmp_path):
 
 
 def test_a_zip_listing_too_many_files_is_not_parsed(tmp_path, monkeypatch):
-    from autograde import archive
+    from autograde.grading import archive
 
     monkeypatch.setattr(archive, "MAX_ZIP_ENTRIES", 3)
     with zipfile.ZipFile(tmp_path / "amy.zip", "w") as z:

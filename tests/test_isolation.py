@@ -9,13 +9,14 @@ import time
 
 import pytest
 
-from autograde import cli, confine
-from autograde import example_class as ex
-from autograde.grading import NO_SANDBOX, NOT_GRADED, Settings, grade, load_state
-from autograde.references import references
-from autograde.sandbox import bubblewrap
-from autograde.statuses import say
-from autograde.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
+from autograde import cli
+from autograde.workers import confine
+import example_class as ex
+from autograde.grading.grader import NO_SANDBOX, NOT_GRADED, Settings, grade, load_state
+from autograde.verdict.references import references
+from autograde.workers.sandbox import bubblewrap
+from autograde.verdict.statuses import say
+from autograde.workers.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
 from catalogued import assert_catalogued
 
 from hostile import ATTACKS
@@ -130,7 +131,7 @@ def test_nothing_written_survives_into_the_next_notebook(tmp_path):
 def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypatch):
     """Stopped from outside (as a notebook that stopped it would): the deadline fires, the notebook
     gets a plain status, and the next notebook runs on a fresh worker."""
-    import autograde.warm as warm
+    import autograde.workers.warm as warm
 
     monkeypatch.setattr(warm, "ANSWER_MARGIN", 2.0)
     settings = Settings(timeout=2, notebook_timeout=3)
@@ -187,7 +188,7 @@ def test_machinery_failures_are_not_grades(tmp_path, monkeypatch):
 
 
 def test_without_a_sandbox_grading_refuses_and_says_how_to_install_one(tmp_path, monkeypatch, capsys):
-    import autograde.sandbox as sandbox
+    import autograde.workers.sandbox as sandbox
 
     monkeypatch.setattr(sandbox, "bubblewrap", lambda: None)
     source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
@@ -199,7 +200,7 @@ def test_without_a_sandbox_grading_refuses_and_says_how_to_install_one(tmp_path,
 
 
 def test_with_no_sandbox_every_row_says_so(tmp_path, monkeypatch):
-    import autograde.sandbox as sandbox
+    import autograde.workers.sandbox as sandbox
 
     monkeypatch.setattr(sandbox, "bubblewrap", lambda: None)
     source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})

@@ -10,11 +10,12 @@ import pytest
 from rich.console import Console
 
 import lms_exports as lx
-from autograde import cli, references
-from autograde import example_class as ex
-from autograde.grading import Row
-from autograde.report import print_summary
-from autograde.statuses import say
+from autograde import cli
+from autograde.verdict import references
+import example_class as ex
+from autograde.grading.grader import Row
+from autograde.grading.report import print_summary
+from autograde.verdict.statuses import say
 from catalogued import assert_catalogued_text
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autograde import example_class as ex
+import example_class as ex
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 

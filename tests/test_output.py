@@ -6,11 +6,12 @@ import re
 import pytest
 from rich.console import Console
 
-from autograde import cli, course, languages
-from autograde import example_class as ex
-from autograde.grading import Row
-from autograde.report import check_json, print_check, print_summary
-from autograde.statuses import say
+from autograde import cli, course
+from autograde.verdict import languages
+import example_class as ex
+from autograde.grading.grader import Row
+from autograde.grading.report import check_json, print_check, print_summary
+from autograde.verdict.statuses import say
 from autograde.student import check
 
 NB4 = "04_causal_attention.ipynb"

@@ -5,7 +5,7 @@ import io
 import pytest
 import torch
 
-from autograde import plots
+from autograde.kernel import plots
 
 TOKENS = ["Your", "journey", "starts", "with", "one", "step"]
 

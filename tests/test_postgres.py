@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograde import example_class as ex
-from autograde.grading import Settings, grade
+import example_class as ex
+from autograde.grading.grader import Settings, grade
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 

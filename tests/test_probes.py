@@ -4,8 +4,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograde import book
-from autograde.probes import PatternDropout, buffer_flags, build, load_by_name, parameter_count, with_pattern_dropout
+from autograde.kernel import book
+from autograde.kernel.probes import PatternDropout, buffer_flags, build, load_by_name, parameter_count, with_pattern_dropout
 
 
 class KeyFirst(nn.Module):

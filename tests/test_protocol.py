@@ -8,17 +8,18 @@ import time
 
 import pytest
 
-from autograde import course, protocol
-from autograde.grading import Settings
-from autograde.sandbox import bubblewrap
-from autograde.statuses import say
-from autograde.warm import NotebookBrokeWorker, Zygote
+from autograde import course
+from autograde.workers import protocol
+from autograde.grading.grader import Settings
+from autograde.workers.sandbox import bubblewrap
+from autograde.verdict.statuses import say
+from autograde.workers.warm import NotebookBrokeWorker, Zygote
 
 # A stand-in worker that answers every request in a way a real one never does.
 FAKE = """
 import sys
 sys.path.insert(0, {root!r})
-from autograde import protocol
+from autograde.workers import protocol
 reader = protocol.FrameReader(0, 1 << 30)
 protocol.send(1, {{"ready": True}})
 while True:

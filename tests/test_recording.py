@@ -9,12 +9,12 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import CheckCellMetadata
 
 from autograde import course
-from autograde import example_class as ex
-from autograde.classroom import Classroom
-from autograde.grading import Settings, grade
-from autograde.preprocessors import CheckCellMetadataOnce
-from autograde.recording import AssignmentCells
-from autograde.submissions import read_notebook
+import example_class as ex
+from classroom import Classroom
+from autograde.grading.grader import Settings, grade
+from autograde.grading.preprocessors import CheckCellMetadataOnce
+from autograde.grading.recording import AssignmentCells
+from autograde.grading.submissions import read_notebook
 
 NB1, NB4 = ex.NB1, "04_causal_attention.ipynb"
 

@@ -3,7 +3,10 @@ another CPU, and the staleness check still catches any real change of a solution
 import pytest
 import torch
 
-from autograde import compare, course, record, references
+from autograde import course
+from autograde.verdict import compare
+from autograde.authoring import record
+from autograde.verdict import references
 
 REGENERATE = "references are stale: run `autograde references` (or `autograde build`) to regenerate them from solutions/"
 

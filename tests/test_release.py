@@ -5,7 +5,7 @@ import re
 import nbformat
 
 from autograde import course
-from autograde.release import generate_release
+from autograde.authoring.release import generate_release
 
 
 def test_release_is_regenerated_identically(tmp_path, solution_notebooks):

@@ -1,10 +1,10 @@
 """What a student's code can reach in a grading worker, and what it cannot leave behind."""
 import pytest
 
-from autograde.grading import Settings
-from autograde.references import REFERENCE_DIR
-from autograde.sandbox import bubblewrap
-from autograde.warm import WarmPool
+from autograde.grading.grader import Settings
+from autograde.verdict.references import REFERENCE_DIR
+from autograde.workers.sandbox import bubblewrap
+from autograde.workers.warm import WarmPool
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The catalogue of statuses (autograde/statuses.py): every entry in both languages, every
+"""The catalogue of statuses (autograde/verdict/statuses.py): every entry in both languages, every
 placeholder filled, and no internal error text (a parser's, nbgrader's, the operating
 system's) ever in a status, wherever grading meets one."""
 import concurrent.futures
@@ -11,14 +11,16 @@ import zipfile
 
 import pytest
 
-from autograde import archive, course, statuses
-from autograde import example_class as ex
-from autograde.grading import NOT_GRADED, Settings, grade
-from autograde.preprocessors import RepairCells
-from autograde.scoring import CompareWithReference
-from autograde.statuses import CATALOGUE, STATUSES, Message, placeholders, say
-from autograde.submissions import read_notebook
-from autograde.warm import NotebookBrokeWorker
+from autograde import course
+from autograde.grading import archive
+from autograde.verdict import statuses
+import example_class as ex
+from autograde.grading.grader import NOT_GRADED, Settings, grade
+from autograde.grading.preprocessors import RepairCells
+from autograde.grading.scoring import CompareWithReference
+from autograde.verdict.statuses import CATALOGUE, STATUSES, Message, placeholders, say
+from autograde.grading.submissions import read_notebook
+from autograde.workers.warm import NotebookBrokeWorker
 from catalogued import INTERNAL, assert_catalogued
 
 NB1, STEM1 = ex.NB1, ex.NB1[:-6]
@@ -158,9 +160,9 @@ def test_internal_error_texts_never_become_statuses(tmp_path, monkeypatch):
     """Each place where grading meets an exception (a worker's reply, nbgrader's sanitizing and
     autograde, a notebook that does not parse, a zip member that does not read) gives a
     catalogue status; the exception's own words go to grading.log."""
-    import autograde.cluster
+    import autograde.workers.cluster
 
-    monkeypatch.setattr(autograde.cluster, "LocalRunner", FakeRunner)
+    monkeypatch.setattr(autograde.workers.cluster, "LocalRunner", FakeRunner)
     monkeypatch.setattr(RepairCells, "preprocess", failing_when("FATE-SANITIZE", RepairCells.preprocess))
     monkeypatch.setattr(CompareWithReference, "preprocess", failing_when("FATE-NBGRADER", CompareWithReference.preprocess))
     solved = ex.solved(NB1)

@@ -3,9 +3,10 @@ nothing for the untouched release, and each catalogued mistake loses exactly its
 import nbformat
 import pytest
 
-from autograde import course, references
-from autograde.classroom import Classroom
-from autograde.mistakes import MISTAKES, apply_mistake
+from autograde import course
+from autograde.verdict import references
+from classroom import Classroom
+from autograde.verdict.mistakes import MISTAKES, apply_mistake
 
 
 @pytest.fixture(scope="module")

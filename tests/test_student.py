@@ -5,10 +5,10 @@ import nbformat
 import pytest
 
 from autograde import cli, course
-from autograde import example_class as ex
-from autograde.grading import Settings, grade
-from autograde.hints import HINTS
-from autograde.statuses import say
+import example_class as ex
+from autograde.grading.grader import Settings, grade
+from autograde.verdict.hints import HINTS
+from autograde.verdict.statuses import say
 from autograde.student import check, structure_problems, submit
 from test_grading import BROKEN, NB1, drop, nb1_with, retype
 

@@ -147,7 +147,7 @@ class Recorder:
     @functools.cached_property
     def autograde_steps(self) -> list:
         # made when the first notebook is back: scoring needs torch and the references, which load meanwhile
-        from .references import references
+        from ..verdict.references import references
 
         started = time.process_time()
         steps = [step(config=self.config) for step in self._autograde_steps()]

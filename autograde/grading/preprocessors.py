@@ -24,7 +24,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, Ove
                                     SaveAutoGrades)
 
 from .recording import AUTOGRADE_KEY
-from .statuses import say
+from ..verdict.statuses import say
 
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
 # how a worker says a notebook stopped (zygote.py) -> the status saying so
@@ -169,8 +169,7 @@ class RepairCells(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         import nbformat
 
-        from . import course
-
+        from .. import course
         # the notes, verdicts and times under this key are the grader's: a hand-in cannot bring its own
         nb.metadata.pop(STATUS_KEY, None)
         for cell in nb.cells:
@@ -255,6 +254,6 @@ def _fresh_copy(cell: NotebookNode) -> NotebookNode:
 @lru_cache(maxsize=None)
 def _release(notebook: str) -> NotebookNode:
     """The student release of a notebook, read once per process (RepairCells only reads it)."""
-    from . import course
+    from .. import course
 
     return nbformat.read(course.RELEASE / f"{notebook}.ipynb", as_version=4)

@@ -9,11 +9,11 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .compare import Verdict, compare
-from .diagnose import explain_error
-from .exercise import CHECK_MIME
-from .references import MissingReference, References, references
-from .values import decode
+from ..verdict.compare import Verdict, compare
+from ..verdict.diagnose import explain_error
+from ..kernel.exercise import CHECK_MIME
+from ..verdict.references import MissingReference, References, references
+from ..verdict.values import decode
 
 
 class CompareWithReference(NbGraderPreprocessor):

@@ -18,11 +18,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import course, statuses
-from .course import REFERENCE_DIR
-from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
+from .. import course
+from ..verdict import statuses
+from ..course import REFERENCE_DIR
+from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
 from .recording import Stages
-from .statuses import Message, say
+from ..verdict.statuses import Message, say
 from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def grade(
         raise UsageError(f"unknown assignment {assignment!r}: this course has {course.ASSIGNMENT!r}")
     settings = settings or Settings()
     if settings.sandbox and not settings.scheduler:  # a cluster's workers check their own
-        from .sandbox import INSTALL_HINT, bubblewrap
+        from ..workers.sandbox import INSTALL_HINT, bubblewrap
 
         if not bubblewrap():
             raise UsageError(f"no working sandbox to run student code in: {INSTALL_HINT}")
@@ -182,7 +183,7 @@ class Grader:
     """
 
     def __init__(self, out: Path, db_url: str, settings: Settings, stages: Stages | None = None):
-        from .cluster import DaskRunner, LocalRunner
+        from ..workers.cluster import DaskRunner, LocalRunner
 
         self.out, self.db_url, self.settings = out, db_url, settings
         self.stages = stages or Stages()
@@ -249,7 +250,7 @@ class Grader:
         return prepared
 
     def finish(self, prepared: Prepared) -> list[Row]:
-        from .warm import NotebookBrokeWorker
+        from ..workers.warm import NotebookBrokeWorker
 
         rows = list(prepared.rows)
         replies = {}
@@ -307,7 +308,7 @@ def _row(student: str, notebook: str, score: float, max_score: float, messages: 
 
 def zero_row(student: str, name: str, message: Message) -> Row:
     """A row of zeros for a notebook (file name or stem) that earned nothing, saying why."""
-    from .references import references
+    from ..verdict.references import references
 
     exercises = references().exercises_of(Path(name).stem)
     return _row(student, Path(name).stem, 0.0, float(sum(e["points"] for e in exercises.values())), [message],

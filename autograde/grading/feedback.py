@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from .languages import pick
+from ..verdict.languages import pick
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:56rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
 h1{font-size:1.4rem}section{border:1px solid #ddd;border-radius:6px;padding:.5rem 1rem;margin:1rem 0}
@@ -48,7 +48,7 @@ def exercise_html(exercise: dict, checks: list[dict], lang: str = "both") -> str
 def page(nb: nbformat.NotebookNode, student: str, notebook: str, score: float, max_score: float, status: str,
          lang: str = "both", status_zh: str = "") -> str:
     """The page for one graded notebook; `status` in English, `status_zh` in Chinese (English if empty)."""
-    from .references import references
+    from ..verdict.references import references
 
     exercises = references().exercises
     sections = []

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from .values import NotATensor, as_tensor, encode
+from ..verdict.values import NotATensor, as_tensor, encode
 
 CHECK_MIME = "application/vnd.attention-course.check+json"
 
@@ -91,8 +91,8 @@ class Exercise:
             return self._failed_to_run(name, exc, mode)
         if mode == "emit":
             return self._emit(name, actual)
-        from .compare import compare
-        from .references import references
+        from ..verdict.compare import compare
+        from ..verdict.references import references
 
         refs = references()
         verdict = compare(actual, refs.expected(name), refs.mistakes_for(name), reveal_position=not refs.is_hidden(name))
@@ -125,8 +125,8 @@ class Exercise:
         if mode == "emit":
             _display(f"[{name}: {en}]", extra={CHECK_MIME: {"name": name, "error": f"{type(exc).__name__}: {exc}"}})
             return False
-        from .diagnose import explain_error
-        from .references import references
+        from ..verdict.diagnose import explain_error
+        from ..verdict.references import references
 
         zh = f"你的代码抛出了 {type(exc).__name__}：{exc}（第 {where.lineno} 行）"
         known = explain_error(f"{type(exc).__name__}: {exc}", references().notebook_of_check(name))
@@ -152,8 +152,8 @@ def _show(name: str, passed: bool, en: str, zh: str) -> None:
 
 def _show_hint(title: str, tier: int) -> None:
     """The hint of tier `tier` for the exercise called `title`, looked up in hints.py."""
-    from .hints import hint
-    from .references import references
+    from ..verdict.hints import hint
+    from ..verdict.references import references
 
     found, tiers = hint(references().grade_id_of(title) or "", tier)
     if found is None:
@@ -174,7 +174,7 @@ def progress(notebook: str) -> None:
     """Show the learner's progress over the exercises of `notebook` (its file name without .ipynb)."""
     if _mode() != "feedback":
         return
-    from .references import references
+    from ..verdict.references import references
 
     exercises = list(references().exercises_of(notebook).values())
     rows, plain, done = [], [], 0

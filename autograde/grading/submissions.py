@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import course, lms
+from .. import course
+from . import lms
 from . import roster as roster_module
 from .archive import Entry, UnreadableEntry, walk
-from .errors import UsageError
-from .statuses import Message, say
+from ..errors import UsageError
+from ..verdict.statuses import Message, say
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
-from .statuses import Message, say
+from ..verdict.statuses import Message, say
 
 # A zip's central directory is parsed whole when it is opened: refuse one that lists more
 # entries than any class could hand in, before parsing it.

@@ -17,7 +17,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from .course import REFERENCE_DIR
+from ..course import REFERENCE_DIR
 
 MISTAKE_SEP = "~"
 

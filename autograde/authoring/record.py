@@ -16,11 +16,11 @@ from pathlib import Path
 import nbformat
 import torch
 
-from . import exercise as exercise_module
-from .compare import close
-from .hints import hint
-from .mistakes import MISTAKES, apply_mistake
-from .references import MISTAKE_SEP, References
+from ..kernel import exercise as exercise_module
+from ..verdict.compare import close
+from ..verdict.hints import hint
+from ..verdict.mistakes import MISTAKES, apply_mistake
+from ..verdict.references import MISTAKE_SEP, References
 
 HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 CHECK_NAME = re.compile(r"\.check\(\s*[\"']([^\"']+)[\"']")

@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .course import REFERENCE_DIR
+from ..course import REFERENCE_DIR
 
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), "
                 "or pass --no-sandbox to grade without one (student code then runs as you)")
@@ -35,15 +35,15 @@ NOTEBOOK_UIDS = range(2_900_000_000, 3_000_000_000)
 # Confines a process as grading will, and imports through the folders a notebook keeps.
 _TRIAL = """
 import os, sys
-from autograde import confine
-from autograde.sandbox import readable_roots
+from autograde.workers import confine
+from autograde.workers.sandbox import readable_roots
 pid = os.fork()
 if pid == 0:
     try:
         confine.new_namespaces(1 << 20, [str(root) for root in readable_roots()])
         child = os.fork()
         if child == 0:
-            import autograde.protocol
+            import autograde.workers.protocol
             os._exit(0)
         os._exit(os.waitpid(child, 0)[1] != 0)
     except BaseException:
@@ -74,7 +74,7 @@ def notebook_uid() -> int | None:
 
 def readable_roots() -> list[Path]:
     """Folders the kernel must read: Python, the environment and the package."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the whole autograde package
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
     roots.update(Path(p).resolve() for p in site.getsitepackages() if Path(p).exists())
     return sorted(roots)

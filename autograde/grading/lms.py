@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .statuses import Message, say
+from ..verdict.statuses import Message, say
 
 CANVAS = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
 CANVAS_ANONYMOUS = re.compile(

@@ -5,8 +5,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import course
-from .nbgrader_api import course_folder
+from .. import course
+from ..grading.nbgrader_api import course_folder
 
 
 def generate_release(out: Path) -> Path:

@@ -15,9 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-from . import confine, protocol
+from . import confine
+from . import protocol
 from .sandbox import INSTALL_HINT, bubblewrap, bwrap_command, notebook_uid
-from .statuses import Message, say
+from ..verdict.statuses import Message, say
 
 START_SECONDS = 120.0  # importing torch takes seconds; a worker that is not ready by then will not be
 ANSWER_MARGIN = 15.0  # beyond a notebook's own time limit, before its worker counts as stuck
@@ -58,7 +59,7 @@ class Zygote:
         # that outlives the zygote (the main thread, or a worker thread of the pool using it)
         self.scratch.mkdir(parents=True, exist_ok=True)
         # -I: neither the working folder nor PYTHON* variables decide what the worker imports
-        command = [sys.executable, "-I", "-m", "autograde.zygote"]
+        command = [sys.executable, "-I", "-m", "autograde.workers.zygote"]
         # only these variables: the grader's environment may hold secrets (a gradebook password, keys)
         env = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
         if self.sandbox:

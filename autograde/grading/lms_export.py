@@ -10,10 +10,10 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from .grading import Row
+from .grader import Row
 from .report import cell, csv_writer
 from .roster import MOODLE_PARTICIPANT
-from .statuses import say
+from ..verdict.statuses import say
 from .submissions import Handin
 
 # Canvas, Grades > Import: the header must begin Student, ID, [SIS User ID, SIS Login ID,]

@@ -165,7 +165,7 @@ def say(code: str, **values: int | float | str | Message | list[Message]) -> Mes
     """The catalogue's `code` with its placeholders filled in, in both languages. A value that
     is a Message (or a list of them) is itself said in each language."""
     if code not in CATALOGUE:
-        raise KeyError(f"no status {code!r} in the catalogue (autograde/statuses.py)")
+        raise KeyError(f"no status {code!r} in the catalogue (autograde/verdict/statuses.py)")
     en, zh = CATALOGUE[code]
     if set(values) != placeholders(en):
         raise TypeError(f"status {code!r} takes {sorted(placeholders(en))}, not {sorted(values)}")

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from . import course
-from .grading import Row, zero_row
-from .references import references
+from .. import course
+from .grader import Row, zero_row
+from ..verdict.references import references
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
-from .statuses import say
+from ..verdict.statuses import say
 from .submissions import UsageError
 
 REPORT, MISTAKES_CSV, SIMILARITY_CSV = "report.html", "mistakes.csv", "similarity.csv"

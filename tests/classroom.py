@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import course
-from .nbgrader_api import course_folder
+from autograde import course
+from autograde.grading.nbgrader_api import course_folder
 
 Scores = dict[str, dict[str, float]]  # notebook -> grade_id -> score
 

@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgres
 from rich.table import Table
 from rich.text import Text
 
-from .grading import Row
-from .languages import pick
+from .grader import Row
+from ..verdict.languages import pick
 
 FIXED = ["student_id", "notebook", "score", "max_score", "status"]
 
@@ -35,7 +35,7 @@ def csv_writer(f):
 
 
 def write_csv(rows: list[Row], path: Path) -> Path:
-    from .references import references  # torch: only once there are rows to show
+    from ..verdict.references import references  # torch: only once there are rows to show
 
     columns = references().ordered()
     with path.open("w", newline="", encoding="utf-8") as f:

@@ -1,4 +1,4 @@
-"""A warm process that runs students' notebooks: `python -m autograde.zygote`.
+"""A warm process that runs students' notebooks: `python -m autograde.workers.zygote`.
 
 It imports torch and IPython once, then for every notebook it forks a child that runs the
 cells in a fresh IPython shell and reports each cell's outputs. The child is a copy of a
@@ -20,8 +20,8 @@ import signal
 import sys
 import time
 
-from . import confine, protocol
-
+from . import confine
+from . import protocol
 GRACE = 3.0  # seconds a timed-out cell gets to stop after its interrupt, before the child is killed
 CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send beyond its output cap
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -39,8 +39,8 @@ def _warm_up():
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
 
-    import autograde.exercise  # noqa: F401  (what every notebook imports first)
-    import autograde.seeding  # noqa: F401
+    import autograde.kernel.exercise  # noqa: F401  (what every notebook imports first)
+    import autograde.kernel.seeding  # noqa: F401
 
     torch.set_num_threads(1)  # no thread pool exists before fork: forking with one is unsafe
     # What is warm now is never freed: the collector leaves it alone, so a child neither spends
@@ -128,7 +128,7 @@ def _warm_up():
 
 
 def _is_check(output: dict) -> bool:
-    from autograde.exercise import CHECK_MIME
+    from autograde.kernel.exercise import CHECK_MIME
 
     return CHECK_MIME in output.get("data", {})
 

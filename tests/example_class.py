@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 
-from . import course
-from .mistakes import MISTAKES, apply_mistake
+from autograde import course
+from autograde.verdict.mistakes import MISTAKES, apply_mistake
 
 NB1 = "01_attention_without_weights.ipynb"
 NB2 = "02_attention_all_tokens.ipynb"
@@ -74,7 +74,7 @@ def with_cell(nb: nbformat.NotebookNode, after_grade_id: str, source: str) -> st
 
 
 # A learner who replaces the checks themselves: stock nbgrader gives this full marks.
-PATCHED_CHECKS = '''import autograde.exercise as _exercise
+PATCHED_CHECKS = '''import autograde.kernel.exercise as _exercise
 _exercise.Exercise.check = lambda self, name, value, points: True
 _exercise.Exercise.score = lambda self: 2.0
 query = inputs[1]'''
@@ -87,7 +87,7 @@ attn_scores_2 = dot_scores(inputs, query)'''
 
 
 def hard_coded_nb1() -> str:
-    from .references import references
+    from autograde.verdict.references import references
 
     values = references().expected("attn_scores_2").tolist()
     return answered(NB1, {"ex1-dot-scores-solution": HARD_CODED.format(values=values)})
@@ -130,7 +130,7 @@ def example_class() -> dict[str, dict[str, str | bytes]]:
 
 
 def solved_values(check: str) -> list:
-    from .references import references
+    from autograde.verdict.references import references
 
     return references().expected(check).tolist()
 

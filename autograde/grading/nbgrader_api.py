@@ -9,9 +9,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from . import course
-
-
+from .. import course
 def nbgrader_config(root: Path, db_url: str) -> Config:
     """The course's nbgrader_config.py, pointed at another course root and gradebook."""
     config = Config()

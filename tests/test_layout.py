@@ -1,0 +1,97 @@
+"""The package's folders are its architecture (see ARCHITECTURE.md): each subpackage may import
+only the ones below it, so a change to grading cannot break what runs in a learner's kernel."""
+import ast
+from pathlib import Path
+
+import autograde
+
+PACKAGE = Path(autograde.__file__).resolve().parent
+# Lowest first. A module may import its own layer and the layers before it.
+LAYERS = ["base", "verdict", "kernel", "workers", "grading", "authoring", "commands"]
+BASE = {"course", "errors"}  # where the course lives, and the error every command reports
+COMMANDS = {"cli", "student", "__init__"}
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")[1:]  # without "autograde"
+    if not parts:
+        return "commands"
+    if len(parts) == 1:
+        return "base" if parts[0] in BASE else "commands"
+    return parts[0]
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(rel.parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path) -> set[str]:
+    """Every autograde module `path` imports, at the top or inside a function."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "autograde")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[:len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "autograde":
+                continue
+            for alias in node.names:  # `from autograde.grading import report` imports a module
+                candidate = f"{target}.{alias.name}"
+                is_module = (PACKAGE.parent / Path(*candidate.split("."))).with_suffix(".py").exists() or \
+                    (PACKAGE.parent / Path(*candidate.split("."))).is_dir()
+                found.add(candidate if is_module else target)
+    return found
+
+
+def modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_module_is_in_a_known_layer():
+    for path in modules():
+        assert layer_of(module_name(path)) in LAYERS, path
+
+
+def test_layers_import_only_the_layers_below_them():
+    wrong = []
+    for path in modules():
+        mine = LAYERS.index(layer_of(module_name(path)))
+        for target in imports(path):
+            if target == "autograde":
+                continue  # the package's own lazy exports
+            if LAYERS.index(layer_of(target)) > mine:
+                wrong.append(f"{module_name(path)} imports {target}")
+    assert not wrong, "imports against the layers:\n" + "\n".join(wrong)
+
+
+def test_the_import_walker_sees_relative_and_lazy_imports():
+    # The check above is only as good as `imports`: it must see through `..`, `from . import x`
+    # and imports inside functions, or a wrong import would pass unseen.
+    grading = PACKAGE / "grading" / "grader.py"
+    found = imports(grading)
+    assert "autograde.verdict.statuses" in found  # from ..verdict.statuses import ...
+    assert "autograde.workers.cluster" in found  # inside Grader.__init__
+    assert "autograde.course" in found  # from .. import course
+    assert "autograde.grading.feedback" in found  # from . import feedback
+
+
+def test_the_verdict_starts_no_processes():
+    for path in (PACKAGE / "verdict").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        names |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not names & {"subprocess", "multiprocessing", "socket", "signal"}, path
+
+
+def test_test_fixtures_are_not_shipped():
+    shipped = {p.stem for p in modules()}
+    assert not shipped & {"example_class", "classroom"}
