@@ -18,39 +18,73 @@ from .verdict.languages import CHOICES, default as default_language
 from .workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES
 
 
+def _assignments(args: argparse.Namespace) -> list[str]:
+    """The assignments an authoring command works on: the one named, or all of them."""
+    return [course.known(args.assignment)] if args.assignment else course.assignments()
+
+
+def _needs(module: str, extra: str, what: str) -> None:
+    """Stop with the install command when an optional dependency is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise UsageError(f"{what} needs {module}, which is not installed here: pip install -e '.[{extra}]' "
+                         "(python3 course.py installs every extra)")
+
+
+def _shown(path: Path) -> Path:
+    return path.relative_to(course.ROOT) if path.is_relative_to(course.ROOT) else path
+
+
 def cmd_references(args: argparse.Namespace) -> int:
     from .authoring import record
     from .verdict import references
 
-    fresh = record.record_course(Path(args.solutions))
-    if args.check:
-        diffs = record.differences(references.load(), fresh)
-        for line in diffs:
-            print(line)
-        print("references are up to date" if not diffs else f"{len(diffs)} difference(s) beyond float rounding: "
-              "run `autograde references` to regenerate them from the solutions")
-        return 1 if diffs else 0
-    for path in references.save(fresh):
-        print(f"wrote {path.relative_to(course.ROOT) if path.is_relative_to(course.ROOT) else path}")
-    return 0
+    status = 0
+    for assignment in _assignments(args):
+        fresh = record.record_course(course.solutions(assignment))
+        others = [references.load(course.references(a), hidden=False) for a in course.assignments() if a != assignment]
+        clashes = [line for other in others for line in references.clashes(fresh, other)]
+        for line in clashes:
+            print(f"{assignment}: {line}")
+        if args.check:
+            diffs = record.differences(references.load(course.references(assignment)), fresh)
+            for line in diffs:
+                print(f"{assignment}: {line}")
+            print(f"{assignment}: references are up to date" if not diffs else
+                  f"{assignment}: {len(diffs)} difference(s) beyond float rounding: "
+                  "run `autograde references` to regenerate them from the solutions")
+            status = status or (1 if diffs or clashes else 0)
+        elif clashes:
+            status = 1  # written, a notebook could find another assignment's values: refuse
+        else:
+            for path in references.save(fresh, course.references(assignment)):
+                print(f"wrote {_shown(path)}")
+    return status
 
 
 def cmd_release(args: argparse.Namespace) -> int:
     from .authoring.release import generate_release
 
-    out = generate_release(Path(args.out))
-    print(f"wrote the student release to {out}")
+    if args.out:
+        targets = [(course.known(args.assignment), Path(args.out))]
+    else:
+        targets = [(assignment, course.release(assignment)) for assignment in _assignments(args)]
+    for assignment, out in targets:
+        generate_release(assignment, out)
+        print(f"wrote the student release to {out}")
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .authoring.outputs import execute_in_place
 
-    status = cmd_references(argparse.Namespace(solutions=str(course.SOLUTIONS), check=False))
-    for path in sorted(course.SOLUTIONS.glob("*.ipynb")):
-        print(f"executing {path.relative_to(course.ROOT)}", flush=True)
-        execute_in_place(path)
-    return status or cmd_release(argparse.Namespace(out=str(course.RELEASE)))
+    status = cmd_references(argparse.Namespace(assignment=args.assignment, check=False))
+    for assignment in _assignments(args):
+        for path in sorted(course.solutions(assignment).glob("*.ipynb")):
+            print(f"executing {_shown(path)}", flush=True)
+            execute_in_place(path)
+    return status or cmd_release(argparse.Namespace(assignment=args.assignment, out=None))
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -64,8 +98,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
                         scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
                         disk_bytes=int(args.disk_mb * 2**20), lang=args.lang)
-    if args.assignment != course.ASSIGNMENT:
-        raise UsageError(f"unknown assignment {args.assignment!r}: this course has {course.ASSIGNMENT!r}")
+    args.assignment = course.known(args.assignment)
+    if args.scheduler:
+        _needs("distributed", "dask", "--scheduler")
+    if args.db and args.db.startswith("postgresql"):
+        _needs("psycopg2", "postgres", "a PostgreSQL gradebook (--db)")
     handins = collect(Path(args.submissions), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
     # with --json, standard output carries the JSON document alone; what people read goes to stderr
     console = Console(stderr=args.json)
@@ -112,7 +149,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     say(literal("   ".join(f"{name}: {path}" for name, path in files.items())))
     status = 0
     try:
-        files["report"] = class_report.write(Path(args.out), rows, args.db)
+        files["report"] = class_report.write(Path(args.out), rows, args.db, assignment=args.assignment)
     except Exception as exc:  # the grades are saved: say so rather than end on a traceback
         say(literal(f"class report: not written ({type(exc).__name__}: {exc}); the grades are saved, "
                     f"run `autograde report {args.out}` to try again"))
@@ -135,7 +172,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .grading.similarity import Thresholds
 
     started = time.monotonic()
-    path = write(Path(args.dir), db_url=args.db, thresholds=Thresholds(flag=args.flag_at))
+    path = write(Path(args.dir), db_url=args.db, thresholds=Thresholds(flag=args.flag_at), assignment=args.assignment)
     print(f"class report in {time.monotonic() - started:.1f} s: {path.resolve().as_uri()}")
     print(f"mistakes: {path.parent / 'mistakes.csv'}   similar pairs: {path.parent / 'similarity.csv'}")
     return 0
@@ -156,7 +193,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_submit(args: argparse.Namespace) -> int:
     from .student import submit
 
-    notebooks = [Path(p) for p in args.notebooks] or [course.RELEASE / name for name in course.notebook_names()]
+    if args.notebooks:
+        notebooks = [Path(p) for p in args.notebooks]
+    else:
+        assignment = course.known(args.assignment)
+        notebooks = [course.release(assignment) / name for name in course.notebook_names(assignment)]
     result = submit(notebooks, args.student, Path(args.out) if args.out else None)
     for name, problems in result.problems.items():
         for problem in problems:
@@ -178,23 +219,24 @@ def _share(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograde", description="Grading for the chapter 3 attention course.")
+    parser = argparse.ArgumentParser(prog="autograde", description="Grading for the attention course's notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("references", help="record the reference tensors by running the solution notebooks")
-    p.add_argument("--solutions", default=str(course.SOLUTIONS), help="folder of solution notebooks (default: %(default)s)")
+    p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
     p.add_argument("--check", action="store_true", help="only compare with the committed references; exit 1 if they differ")
     p.set_defaults(func=cmd_references)
 
     p = sub.add_parser("release", help="generate the student notebooks from the solutions with nbgrader")
-    p.add_argument("--out", default=str(course.RELEASE), help="where to write them (default: %(default)s)")
+    p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
+    p.add_argument("--out", help="where to write them (default: notebooks/ASSIGNMENT)")
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("grade", help="grade a class's submissions: CSV, feedback and the nbgrader gradebook")
     p.add_argument("submissions", help="a Canvas, Moodle or Blackboard download (zip or folder), nbgrader's exchange "
                                        "inbound or submitted folder, a folder of .zip files (one per student), or one notebook")
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and gradebook.db")
-    p.add_argument("--assignment", default=course.ASSIGNMENT, help="assignment id (default: %(default)s)")
+    p.add_argument("--assignment", help="assignment id, a folder of solutions/ (default: the course's only one)")
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL (default: sqlite in --out)")
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: %(default)s)")
     p.add_argument("--memory-gb", type=float, default=3.0,
@@ -227,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
     p.add_argument("dir", help="the --out folder of `autograde grade`")
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL, if grading used --db (default: sqlite in DIR)")
+    p.add_argument("--assignment", help="assignment id, as when grading (default: the course's only one)")
     p.add_argument("--flag-at", type=_share, default=0.6, help="flag pairs of hand-ins at this similarity, 0 to 1 (default: %(default)s)")
     p.set_defaults(func=cmd_report)
 
@@ -241,12 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("submit", help="check your notebooks' structure and pack them into one zip to hand in")
-    p.add_argument("notebooks", nargs="*", help=f"notebooks to hand in (default: all of notebooks/{course.ASSIGNMENT})")
+    p.add_argument("notebooks", nargs="*", help="notebooks to hand in (default: all of notebooks/ASSIGNMENT)")
+    p.add_argument("--assignment", help="which assignment's notebooks to hand in, without NOTEBOOKS (default: the course's only one)")
     p.add_argument("--student", required=True, help="your student id; the zip is named after it")
     p.add_argument("--out", help="where to write the zip (default: STUDENT.zip here)")
     p.set_defaults(func=cmd_submit)
 
     p = sub.add_parser("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")
+    p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
     p.set_defaults(func=cmd_build)
     return parser
 

@@ -34,12 +34,13 @@ class NotebookReport:
 
 def structure_problems(name: str, content: bytes) -> list[str]:
     """What in this file would lose points for structural reasons, each with how to fix it."""
-    release_path = course.RELEASE / name
-    if not release_path.exists():
-        return [f"{name} is not a notebook of this course ({', '.join(course.notebook_names())})"]
+    assignment = course.assignment_of(name)
+    if assignment is None:
+        return [f"{name} is not a notebook of this course ({', '.join(_all_names())})"]
+    release_path = course.release(assignment) / name
     nb, note = read_notebook(content)
     if nb is None:
-        return [f"{note}: save it again in JupyterLab, or start over from a fresh copy of notebooks/{course.ASSIGNMENT}/{name}"]
+        return [f"{note}: save it again in JupyterLab, or start over from a fresh copy of notebooks/{assignment}/{name}"]
     release = nbformat.read(release_path, as_version=4)
     ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
     seen: dict[str, nbformat.NotebookNode] = {}
@@ -55,18 +56,18 @@ def structure_problems(name: str, content: bytes) -> list[str]:
         seen.setdefault(grade_id, cell)
     if stripped:
         problems.append(f"{stripped} cells lost their nbgrader metadata (an editor other than JupyterLab?): "
-                        f"copy your answers into a fresh copy of notebooks/{course.ASSIGNMENT}/{name}")
+                        f"copy your answers into a fresh copy of notebooks/{assignment}/{name}")
     for grade_id, original in ours.items():
         cell = seen.get(grade_id)
         meta = original.metadata["nbgrader"]
         if cell is None:
             what = "your answer cell" if meta.get("solution") else "the read-only cell"
-            problems.append(f"{what} {grade_id} was deleted: copy it back from notebooks/{course.ASSIGNMENT}/{name}")
+            problems.append(f"{what} {grade_id} was deleted: copy it back from notebooks/{assignment}/{name}")
         elif cell.cell_type != original.cell_type:
             problems.append(f"cell {grade_id} was turned into a {cell.cell_type} cell: change it back to {original.cell_type}")
         elif meta.get("locked") and not meta.get("solution") and cell.source != original.source:
             problems.append(f"the read-only cell {grade_id} was edited: undo the change "
-                            f"(copy it from notebooks/{course.ASSIGNMENT}/{name}); grading uses the original")
+                            f"(copy it from notebooks/{assignment}/{name}); grading uses the original")
     order = [gid for gid in (c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells) if gid in ours]
     if order != [gid for gid in ours if gid in order]:
         problems.append("cells were moved: put the exercise and check cells back in their original order")
@@ -83,22 +84,22 @@ def check(notebooks: list[Path], timeout: int = 30, hints: int = 1) -> list[Note
 
     if hints < 1:
         raise UsageError(f"--hints must be 1 or more (1 gives the idea, 2 is more specific), not {hints}")
-    names = _our_names(notebooks)
+    assignment, names = _our_names(notebooks)
     refs = references()
     with tempfile.TemporaryDirectory(prefix="autograde-check-") as scratch:
-        submitted = Path(scratch) / "submitted" / "me" / course.ASSIGNMENT
+        submitted = Path(scratch) / "submitted" / "me" / assignment
         submitted.mkdir(parents=True)
         for path in notebooks:
             (submitted / path.name).write_bytes(path.read_bytes())
         out = Path(scratch) / "out"
-        rows = grade(Path(scratch) / "submitted", out, settings=Settings(timeout=timeout, workers=1,
+        rows = grade(Path(scratch) / "submitted", out, assignment, settings=Settings(timeout=timeout, workers=1,
                                                                                   sandbox=bubblewrap() is not None))
         reports = []
         for row in rows:
             if f"{row.notebook}.ipynb" not in names:
                 continue
             name = f"{row.notebook}.ipynb"
-            autograded = out / ".nbgrader" / "autograded" / "me" / course.ASSIGNMENT / name
+            autograded = out / ".nbgrader" / "autograded" / "me" / assignment / name
             verdicts = {}
             if autograded.exists():
                 for cell in nbformat.read(autograded, as_version=4).cells:
@@ -135,25 +136,35 @@ class Submission:
 
 def submit(notebooks: list[Path], student: str, out: Path | None = None) -> Submission:
     """Validate `notebooks` and pack them into STUDENT.zip, or refuse and say what to fix."""
-    names = _our_names(notebooks)
-    missing = sorted(set(course.notebook_names()) - names)
+    assignment, names = _our_names(notebooks)
+    missing = sorted(set(course.notebook_names(assignment)) - names)
     problems = {p.name: found for p in notebooks if (found := structure_problems(p.name, p.read_bytes()))}
     if problems:
         return Submission(None, problems, missing)
     out = out or Path(f"{safe_id(student)}.zip")
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in notebooks:
-            archive.writestr(f"{course.ASSIGNMENT}/{path.name}", path.read_bytes())
+            archive.writestr(f"{assignment}/{path.name}", path.read_bytes())
     return Submission(out, {}, missing)
 
 
-def _our_names(notebooks: list[Path]) -> set[str]:
-    ours = set(course.notebook_names())
+def _our_names(notebooks: list[Path]) -> tuple[str, set[str]]:
+    """The assignment `notebooks` belong to (all to the same one), and their file names."""
+    found = set()
     for path in notebooks:
         if not path.is_file():
             raise UsageError(f"no such notebook: {path}")
-        if path.name not in ours:
-            raise UsageError(f"{path.name} is not a notebook of this course ({', '.join(course.notebook_names())})")
+        assignment = course.assignment_of(path.name)
+        if assignment is None:
+            raise UsageError(f"{path.name} is not a notebook of this course ({', '.join(_all_names())})")
+        found.add(assignment)
+    if len(found) > 1:
+        raise UsageError(f"these notebooks belong to different assignments ({', '.join(sorted(found))}): "
+                         "check or hand in one assignment at a time")
     if len({p.name for p in notebooks}) != len(notebooks):
         raise UsageError("the same notebook is given twice")
-    return {p.name for p in notebooks}
+    return (found.pop() if found else course.default_assignment()), {p.name for p in notebooks}
+
+
+def _all_names() -> list[str]:
+    return [name for assignment in course.assignments() for name in course.notebook_names(assignment)]

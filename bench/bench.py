@@ -101,16 +101,16 @@ def stock(submitted: Path, root: Path, timeout: float | None = None) -> tuple[fl
     (killed, with everything it started, after `timeout` seconds)."""
     from nbgrader.api import Gradebook
 
-    shutil.copytree(course.SOLUTIONS, root / "solutions" / course.ASSIGNMENT)
+    shutil.copytree(course.solutions("ch03"), root / "solutions" / "ch03")
     shutil.copytree(submitted, root / "submitted")
     shutil.copyfile(course.ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     nbgrader = [sys.executable, "-m", "nbgrader"]
-    subprocess.run([*nbgrader, "generate_assignment", course.ASSIGNMENT, "--force"], cwd=root, env=env,
+    subprocess.run([*nbgrader, "generate_assignment", "ch03", "--force"], cwd=root, env=env,
                    check=True, capture_output=True)
     started = time.monotonic()
     # exits non-zero when some notebooks cannot be graded (the broken ones): expected here
-    run = subprocess.Popen([*nbgrader, "autograde", course.ASSIGNMENT, "--force"], cwd=root, env=env,
+    run = subprocess.Popen([*nbgrader, "autograde", "ch03", "--force"], cwd=root, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         run.wait(timeout)
@@ -120,7 +120,7 @@ def stock(submitted: Path, root: Path, timeout: float | None = None) -> tuple[fl
     seconds = time.monotonic() - started
     scores = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        for submission in gb.assignment_submissions(course.ASSIGNMENT):
+        for submission in gb.assignment_submissions("ch03"):
             for nb in submission.notebooks:
                 scores[(submission.student.id, nb.name)] = {g.name: g.score for g in nb.grades}
     return seconds, scores
@@ -209,9 +209,9 @@ def network_bytes(work: Path) -> tuple[float, float]:
 
     build_class(3, work / "three")
     sizes = [[], []]
-    with Grader(work / "three-out", f"sqlite:///{work / 'three-out' / 'gradebook.db'}", Settings(workers=2)) as grader:
-        for handin in collect(work / "three", course.ASSIGNMENT):
-            prepared = grader.prepare(handin, course.notebook_names())
+    with Grader(work / "three-out", f"sqlite:///{work / 'three-out' / 'gradebook.db'}", Settings(workers=2), "ch03") as grader:
+        for handin in collect(work / "three", "ch03"):
+            prepared = grader.prepare(handin, course.notebook_names("ch03"))
             for name, future in prepared.running.items():
                 cells = [c.source for c in prepared.notebooks[name].cells if c.cell_type == "code"]
                 sizes[0].append(len(pickle.dumps(grader.settings.request(cells))))

@@ -52,8 +52,8 @@ def renamed(code: str, rng: random.Random) -> str:
 def build_class(n: int, copies: int, seed: int) -> tuple[class_report.ClassData, set[tuple[str, str]]]:
     rng = random.Random(seed)
     refs = references()
-    solutions = {Path(name).stem: json.loads((course.SOLUTIONS / name).read_text(encoding="utf-8"))
-                 for name in course.notebook_names()}
+    solutions = {Path(name).stem: json.loads((course.solutions("ch03") / name).read_text(encoding="utf-8"))
+                 for name in course.notebook_names("ch03")}
     mistake_ids = {stem: [m.id for m in MISTAKES.values() if m.notebook == stem] for stem in solutions}
     rows, notebooks = [], {}
     students = [f"s{i:04d}" for i in range(n)]
@@ -88,7 +88,7 @@ def build_class(n: int, copies: int, seed: int) -> tuple[class_report.ClassData,
                 cell["source"] = renamed(cell["source"], rng)
         notebooks[(copier, stem)] = theirs
         planted |= {(copier, source) if copier < source else (source, copier)}
-    return class_report.ClassData(rows, notebooks, {s: [] for s in students}), planted
+    return class_report.ClassData("ch03", rows, notebooks, {s: [] for s in students}), planted
 
 
 def main() -> int:

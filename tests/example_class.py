@@ -20,15 +20,15 @@ from autograde.verdict.mistakes import MISTAKES, apply_mistake
 
 NB1 = "01_attention_without_weights.ipynb"
 NB2 = "02_attention_all_tokens.ipynb"
-ASSIGNMENT_NOTEBOOKS = course.notebook_names()
+ASSIGNMENT_NOTEBOOKS = course.notebook_names("ch03")
 
 
 def solved(name: str) -> nbformat.NotebookNode:
-    return nbformat.read(course.SOLUTIONS / name, as_version=4)
+    return nbformat.read(course.solutions("ch03") / name, as_version=4)
 
 
 def blank(name: str) -> nbformat.NotebookNode:
-    return nbformat.read(course.RELEASE / name, as_version=4)
+    return nbformat.read(course.release("ch03") / name, as_version=4)
 
 
 def text(nb: nbformat.NotebookNode) -> str:
@@ -98,7 +98,7 @@ def write_class(dest: Path, students: dict[str, dict[str, str | bytes]]) -> Path
     if dest.exists():
         shutil.rmtree(dest)
     for student, files in students.items():
-        folder = dest / student / course.ASSIGNMENT
+        folder = dest / student / "ch03"
         folder.mkdir(parents=True)
         for name, content in files.items():
             (folder / name).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
@@ -141,7 +141,7 @@ def zip_class(students: dict[str, dict[str, str | bytes]], dest: Path) -> Path:
     for student, files in students.items():
         with zipfile.ZipFile(dest / f"{student}.zip", "w") as archive:
             for name, content in files.items():
-                archive.writestr(f"{course.ASSIGNMENT}/{name}", content)
+                archive.writestr(f"ch03/{name}", content)
     return dest
 
 

@@ -121,7 +121,7 @@ def test_autograde_report_rebuilds_the_same_report_from_the_gradebook(graded, tm
     assert {name: (out / name).read_bytes() for name in before} == before
     # without grades.csv the statuses come from the gradebook and the notebooks
     shutil.copytree(out, tmp_path / "copy", ignore=shutil.ignore_patterns("grades.csv"))
-    rows = class_report.rows_from_gradebook(tmp_path / "copy", f"sqlite:///{tmp_path / 'copy' / 'gradebook.db'}")
+    rows = class_report.rows_from_gradebook(tmp_path / "copy", f"sqlite:///{tmp_path / 'copy' / 'gradebook.db'}", "ch03")
     assert {(r.student_id, r.notebook, r.score, r.status) for r in rows} == {
         (r.student_id, r.notebook, r.score, r.status) for r in graded[1]}
 
@@ -144,7 +144,7 @@ def test_student_text_is_escaped():
         "nbgrader": {"grade_id": "ex5-attention-weights", "grade": True}, "autograde": {"checks": [check]}}}],
         "metadata": {"autograde": {"seconds": 0.5}}}
     rows = [Row(evil, STEM2, 0.0, 7.0, evil, {}), Row("b&b", STEM2, 7.0, 7.0, "ok", {})]
-    data = class_report.ClassData(rows, {(evil, STEM2): nb, ("b&b", STEM2): {"cells": []}}, {evil: [f"{STEM2}.html"]})
+    data = class_report.ClassData("ch03", rows, {(evil, STEM2): nb, ("b&b", STEM2): {"cells": []}}, {evil: [f"{STEM2}.html"]})
     pair = Pair("ex5-attention-weights", evil, "b&b", 1.0, 1.0, 1.0, 9, True, True, f"x = '{evil}'", "</pre><b>", {0}, {0})
     page = class_report.render(data, class_report.mistakes(data), Similarity([pair], [], 2))
     assert "<script>" not in page and "</pre><b>" not in page
@@ -171,7 +171,7 @@ def test_aggregates_on_plain_data():
                                              "ex7-cosine-scores": 2.0})
             for s, score, e5 in (("s1", 4.0, 0.0), ("s2", 5.0, 1.0), ("s3", 7.0, 3.0), ("s4", 7.0, 3.0))]
     rows.append(Row("s5", STEM2, 0.0, 7.0, "missing", {}))
-    data = class_report.ClassData(rows, notebooks)
+    data = class_report.ClassData("ch03", rows, notebooks)
     found = class_report.mistakes(data)
     assert [(m.student_id, m.mistake, m.checks) for m in found if m.exercise == "ex5-attention-weights"] == [
         ("s1", "softmax-dim-0", ["a", "b"]), ("s2", "softmax-dim-0", ["a"]), ("s2", "values-differ", ["b"])]

@@ -11,7 +11,7 @@ DEFINES = re.compile(r"^(?:class|def) (\w+)\(", re.M)
 
 
 def notebooks() -> dict[str, nbformat.NotebookNode]:
-    return {p.stem: nbformat.read(p, as_version=4) for p in sorted(course.SOLUTIONS.glob("*.ipynb"))}
+    return {p.stem: nbformat.read(p, as_version=4) for p in sorted(course.solutions("ch03").glob("*.ipynb"))}
 
 
 def test_no_notebook_ships_the_answer_to_an_earlier_exercise():

@@ -291,7 +291,7 @@ def test_submissions_are_never_modified(graded):
     for student, files in students.items():
         for name, content in files.items():
             data = content if isinstance(content, bytes) else content.encode()
-            assert (source / student / course.ASSIGNMENT / name).read_bytes() == data
+            assert (source / student / "ch03" / name).read_bytes() == data
 
 
 def test_feedback_is_bilingual_and_reveals_no_hidden_tests(graded):
@@ -313,7 +313,7 @@ def test_feedback_in_one_language(graded, lang, html_lang, shown, hidden):
     from autograde.grading import feedback
 
     out, rows = graded[1], graded[3]
-    nb = nbformat.read(out / ".nbgrader" / "autograded" / "mistake-softmax-dim-0" / course.ASSIGNMENT / "02_attention_all_tokens.ipynb",
+    nb = nbformat.read(out / ".nbgrader" / "autograded" / "mistake-softmax-dim-0" / "ch03" / "02_attention_all_tokens.ipynb",
                        as_version=4)
     row = next(r for r in rows if (r.student_id, r.notebook) == ("bad-deleted-cells", STEM1))
     page = feedback.page(nb, "someone", "02_attention_all_tokens", 1, 2, row.status, lang, row.status_in("zh"))
@@ -340,10 +340,10 @@ def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
     rows = csv_rows(out)
     honest = ["alternative", "mistake-softmax-dim-0", "mistake-mask-off-by-one", "mistake-no-sqrt-dk-scaling"]
     for student in honest:
-        classroom.submit(student, {n: source / student / course.ASSIGNMENT / n for n in students[student]})
+        classroom.submit(student, {n: source / student / "ch03" / n for n in students[student]})
         classroom.autograde(student)
         for stem, stock_scores in classroom.scores(student).items():
-            if (source / student / course.ASSIGNMENT / f"{stem}.ipynb").exists():
+            if (source / student / "ch03" / f"{stem}.ipynb").exists():
                 assert scores(rows[(student, stem)]) == stock_scores, (student, stem)
 
 

@@ -16,7 +16,7 @@ SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 
 def solution_lines() -> set[str]:
     lines = set()
-    for path in sorted(course.SOLUTIONS.glob("*.ipynb")):
+    for path in sorted(course.solutions("ch03").glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             for region in SOLUTION.findall(cell.source):
                 for line in region.splitlines():
@@ -46,7 +46,7 @@ def test_no_hint_shows_a_line_of_the_solution():
 
 
 def test_notebooks_carry_no_hints():
-    for folder in (course.SOLUTIONS, course.RELEASE):
+    for folder in (course.solutions("ch03"), course.release("ch03")):
         for path in folder.glob("*.ipynb"):
             for cell in nbformat.read(path, as_version=4).cells:
                 assert "hint=" not in cell.source, f"{path.name} {cell.id} has a hint in its source"

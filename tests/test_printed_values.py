@@ -65,7 +65,7 @@ PRINTED = {
 
 
 def stored_text(notebook: str) -> str:
-    nb = nbformat.read(course.SOLUTIONS / f"{notebook}.ipynb", as_version=4)
+    nb = nbformat.read(course.solutions("ch03") / f"{notebook}.ipynb", as_version=4)
     parts = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):

@@ -29,18 +29,18 @@ def generated(tmp_path_factory):
 
 def test_assignment_cells_answer_as_the_gradebook_does(generated):
     with Gradebook(generated) as gb:
-        cells = AssignmentCells(gb, course.ASSIGNMENT)
-        for name in (p.stem for p in course.SOLUTIONS.glob("*.ipynb")):
-            stored = gb.find_notebook(name, course.ASSIGNMENT)
-            assert cells.find_notebook(name, course.ASSIGNMENT).kernelspec == stored.kernelspec
+        cells = AssignmentCells(gb, "ch03")
+        for name in (p.stem for p in course.solutions("ch03").glob("*.ipynb")):
+            stored = gb.find_notebook(name, "ch03")
+            assert cells.find_notebook(name, "ch03").kernelspec == stored.kernelspec
             for cell in stored.source_cells:
-                ours = cells.find_source_cell(cell.name, name, course.ASSIGNMENT)
+                ours = cells.find_source_cell(cell.name, name, "ch03")
                 assert (ours.cell_type, ours.locked, ours.checksum, ours.source) == \
                     (cell.cell_type, cell.locked, cell.checksum, cell.source)
             for cell in stored.grade_cells:
-                assert cells.find_graded_cell(cell.name, name, course.ASSIGNMENT).max_score == \
-                    gb.find_graded_cell(cell.name, name, course.ASSIGNMENT).max_score
-            assert [c.name for c in cells.find_notebook(name, course.ASSIGNMENT).source_cells] == \
+                assert cells.find_graded_cell(cell.name, name, "ch03").max_score == \
+                    gb.find_graded_cell(cell.name, name, "ch03").max_score
+            assert [c.name for c in cells.find_notebook(name, "ch03").source_cells] == \
                 [c.name for c in stored.source_cells]
 
 
@@ -78,7 +78,7 @@ def test_metadata_check_agrees_with_nbgraders(variant):
     assert (verdict(CheckCellMetadataOnce) == "accepted") == (variant == "valid")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in course.SOLUTIONS.glob("*.ipynb")))
+@pytest.mark.parametrize("name", sorted(p.name for p in course.solutions("ch03").glob("*.ipynb")))
 def test_notebooks_are_read_as_nbformat_reads_them(name):
     text = ex.text(ex.solved(name))
     assert read_notebook(text.encode())[0] == nbformat.reads(text, as_version=4)
@@ -119,7 +119,7 @@ def test_the_gradebook_holds_what_stock_nbgrader_writes(tmp_path):
 def _gradebook(db_url: str, notebooks: set[str]) -> dict:
     with Gradebook(db_url) as gb:
         found = {}
-        for submission in gb.assignment_submissions(course.ASSIGNMENT):
+        for submission in gb.assignment_submissions("ch03"):
             for nb in submission.notebooks:
                 if nb.name not in notebooks:
                     continue

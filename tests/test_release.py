@@ -9,11 +9,11 @@ from autograde.authoring.release import generate_release
 
 
 def test_release_is_regenerated_identically(tmp_path, solution_notebooks):
-    fresh = generate_release(tmp_path / "release")
+    fresh = generate_release("ch03", tmp_path / "release")
     # what JupyterLab leaves beside the notebooks (.ipynb_checkpoints) is not part of the release
-    committed = sorted(p.name for p in course.RELEASE.iterdir() if not p.name.startswith("."))
+    committed = sorted(p.name for p in course.release("ch03").iterdir() if not p.name.startswith("."))
     assert sorted(p.name for p in fresh.iterdir() if not p.name.startswith(".")) == committed
-    stale = [name for name in committed if not filecmp.cmp(fresh / name, course.RELEASE / name, shallow=False)]
+    stale = [name for name in committed if not filecmp.cmp(fresh / name, course.release("ch03") / name, shallow=False)]
     assert not stale, f"notebooks/ch03 is out of date for {stale}: run `autograde release`"
 
 
@@ -23,7 +23,7 @@ HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 
 def test_release_holds_no_solution_code_or_hidden_tests(solution_notebooks):
     for source in solution_notebooks:
-        released = {cell.id: cell for cell in nbformat.read(course.RELEASE / source.name, as_version=4).cells}
+        released = {cell.id: cell for cell in nbformat.read(course.release("ch03") / source.name, as_version=4).cells}
         assert not any(cell.get("outputs") for cell in released.values() if cell.cell_type == "code")
         for cell in nbformat.read(source, as_version=4).cells:
             student_lines = set(released[cell.id].source.splitlines())

@@ -60,9 +60,9 @@ def test_sandbox_hides_hidden_references_the_course_the_network_and_secrets(tmp_
 
 PROBE = f"""
 import os, socket
-print("hidden:", os.listdir({str(REFERENCE_DIR / 'hidden')!r}))
-print("visible:", len(os.listdir({str(REFERENCE_DIR / 'visible')!r})))
-print("solutions:", os.path.exists({str(REFERENCE_DIR.parent.parent / 'solutions')!r}))
+print("hidden:", os.listdir({str(REFERENCE_DIR / 'ch03' / 'hidden')!r}))
+print("visible:", len(os.listdir({str(REFERENCE_DIR / 'ch03' / 'visible')!r})))
+print("solutions:", os.path.exists({str(REFERENCE_DIR.parent / 'solutions')!r}))
 try:
     socket.create_connection(("127.0.0.1", 22), timeout=2)
     print("network: open")

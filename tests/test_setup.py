@@ -34,7 +34,7 @@ def test_lab_command_serves_the_course(tmp_path):
                 time.sleep(0.5)
         else:
             pytest.fail(log.read_text()[-2000:])
-        assert sorted(item["name"] for item in listing["content"]) == sorted(p.name for p in course.RELEASE.glob("*.ipynb"))
+        assert sorted(item["name"] for item in listing["content"]) == sorted(p.name for p in course.release("ch03").glob("*.ipynb"))
         specs = json.load(urllib.request.urlopen(f"{api}/kernelspecs?token={TOKEN}", timeout=5))
         assert "python3" in specs["kernelspecs"]
         assert "start there" in log.read_text() and "01_attention_without_weights.ipynb" in log.read_text()
@@ -77,7 +77,7 @@ def test_students_lab_shows_students_tools_only(tmp_path, mode):
             browser = launch(p)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             try:
-                page.goto(f"{url}/lab/tree/{course.RELEASE.relative_to(course.ROOT)}/01_attention_without_weights.ipynb?token={TOKEN}")
+                page.goto(f"{url}/lab/tree/{course.release('ch03').relative_to(course.ROOT)}/01_attention_without_weights.ipynb?token={TOKEN}")
                 page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
                 page.get_by_text("Validate", exact=True).wait_for(timeout=60_000)  # nbgrader's student tool, in both modes
                 assert page.locator(".lm-MenuBar-itemLabel").all_inner_texts() == expected["menus"]

@@ -25,7 +25,7 @@ def test_solutions_get_full_marks(classroom, solution_notebooks):
 
 
 def test_untouched_release_gets_nothing(classroom, solution_notebooks):
-    classroom.submit("blank", {p.name: course.RELEASE / p.name for p in solution_notebooks})
+    classroom.submit("blank", {p.name: course.release("ch03") / p.name for p in solution_notebooks})
     classroom.autograde("blank")
     assert classroom.scores("blank") == {p.stem: dict.fromkeys(full_marks(p.stem), 0.0) for p in solution_notebooks}
 
@@ -37,7 +37,7 @@ def mistakes_graded(tmp_path_factory) -> Classroom:
     at once on this 2-core machine made a notebook fail now and then)."""
     room = Classroom(tmp_path_factory.mktemp("stock-mistakes"))
     for mistake in MISTAKES.values():
-        source = course.SOLUTIONS / f"{mistake.notebook}.ipynb"
+        source = course.solutions("ch03") / f"{mistake.notebook}.ipynb"
         wrong = apply_mistake(nbformat.read(source, as_version=4), mistake)
         room.submit(f"mistake-{mistake.id}", {source.name: nbformat.writes(wrong)})
     room.autograde("*")

@@ -22,7 +22,7 @@ def write(tmp_path, name, content):
 
 
 def release_copy(tmp_path, name=NB1):
-    return write(tmp_path, name, (course.RELEASE / name).read_bytes())
+    return write(tmp_path, name, (course.release("ch03") / name).read_bytes())
 
 
 def test_check_reports_visible_checks_hints_and_warnings(tmp_path):

@@ -5,20 +5,19 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .. import course
 from ..grading.nbgrader_api import course_folder
 
 
-def generate_release(out: Path) -> Path:
-    """Write the release of the solutions to `out` (replacing it); returns `out`.
+def generate_release(assignment: str, out: Path) -> Path:
+    """Write the release of one assignment's solutions to `out` (replacing it); returns `out`.
 
     nbgrader works inside a course folder, so it runs in a scratch one with its own
     throw-away gradebook; the instructor's gradebook is never touched.
     """
     with tempfile.TemporaryDirectory(prefix="release-") as scratch:
         root = Path(scratch)
-        course_folder(root, f"sqlite:///{root / 'gradebook.db'}")
+        course_folder(root, f"sqlite:///{root / 'gradebook.db'}", assignment)
         if out.exists():
             shutil.rmtree(out)
-        shutil.copytree(root / "notebooks" / course.ASSIGNMENT, out)
+        shutil.copytree(root / "notebooks" / assignment, out)
     return out

@@ -75,9 +75,15 @@ class Stats:
 @dataclass
 class ClassData:
     """What a grading run left, read back: the input of every aggregate below."""
+    assignment: str
     rows: list[Row]
     notebooks: dict[tuple[str, str], dict] = field(default_factory=dict)  # (student, stem) -> autograded JSON
     feedback: dict[str, list[str]] = field(default_factory=dict)  # student -> feedback page names
+
+    @property
+    def stems(self) -> list[str]:
+        """The assignment's notebooks, in course order."""
+        return [Path(n).stem for n in course.notebook_names(self.assignment)]
 
 
 # ---------------------------------------------------------------- load
@@ -86,17 +92,19 @@ def is_grading_output(out: Path, db_url: str | None = None) -> bool:
     return (out / ".nbgrader").is_dir() and (db_url is not None or (out / "gradebook.db").is_file())
 
 
-def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None) -> ClassData:
+def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None,
+         assignment: str | None = None) -> ClassData:
     """The class as graded into `out`; `rows` from the run, or rebuilt from the gradebook."""
+    assignment = course.known(assignment)
     if rows is None:
         if not is_grading_output(out, db_url):
             raise UsageError(f"{out} is not a grading output folder (no .nbgrader/ and gradebook.db in it): "
                              "run `autograde grade SUBMISSIONS --out DIR` first, or pass --db for a gradebook elsewhere")
-        rows = rows_from_gradebook(out, db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}")
-    stems = {Path(n).stem for n in course.notebook_names()}
+        rows = rows_from_gradebook(out, db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}", assignment)
+    stems = {Path(n).stem for n in course.notebook_names(assignment)}
     notebooks = {}
     for r in rows:
-        path = _autograded(out, r.student_id, r.notebook)
+        path = _autograded(out, assignment, r.student_id, r.notebook)
         if r.notebook in stems and r.max_score > 0 and path.is_file():
             try:  # plain JSON: nbformat's validation would cost more than the whole report
                 notebooks[(r.student_id, r.notebook)] = _slim(json.loads(path.read_text(encoding="utf-8")))
@@ -106,7 +114,7 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None) ->
     for student in sorted({r.student_id for r in rows}):
         folder = out / "feedback" / student
         feedback[student] = sorted(p.name for p in folder.glob("*.html")) if folder.is_dir() else []
-    return ClassData(rows, notebooks, feedback)
+    return ClassData(assignment, rows, notebooks, feedback)
 
 
 def _slim(nb: dict) -> dict:
@@ -119,13 +127,13 @@ def _slim(nb: dict) -> dict:
                       for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]}
 
 
-def rows_from_gradebook(out: Path, db_url: str) -> list[Row]:
+def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
     """One row per student and notebook: scores from the gradebook (so changes made in
     nbgrader's formgrader show), statuses from grades.csv where the run wrote one."""
     from nbgrader.api import Assignment, Gradebook, GradeCell, Grade, Notebook, SubmittedAssignment, SubmittedNotebook
 
     written = _read_grades_csv(out / "grades.csv")
-    stems = [Path(n).stem for n in course.notebook_names()]
+    stems = [Path(n).stem for n in course.notebook_names(assignment)]
     scores: dict[tuple[str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
     with Gradebook(db_url) as gb:
         # one query for the whole class: nbgrader's objects would ask once per notebook and grade
@@ -137,16 +145,16 @@ def rows_from_gradebook(out: Path, db_url: str) -> list[Row]:
                  .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
                  .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
                  .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-                 .filter(Assignment.name == course.ASSIGNMENT))
+                 .filter(Assignment.name == assignment))
         for student, stem, cell, cell_type, score, possible in query:
             scores[(student, stem)].append((cell, cell_type, float(score or 0.0), float(possible or 0.0)))
     rows: dict[tuple[str, str], Row] = {}
     for (student, stem), grades in scores.items():
-        if stem not in stems or not _autograded(out, student, stem).is_file():
+        if stem not in stems or not _autograded(out, assignment, student, stem).is_file():
             continue  # nbgrader keeps a zero-score entry for a notebook it never saw
         old = written.get((student, stem))
         rows[(student, stem)] = Row(student, stem, sum(g[2] for g in grades), sum(g[3] for g in grades),
-                                    old.status if old else _notes_status(out, student, stem),
+                                    old.status if old else _notes_status(out, assignment, student, stem),
                                     {cell: score for cell, cell_type, score, _ in grades if cell_type == "code"})
     for key, row in written.items():
         rows.setdefault(key, row)
@@ -178,13 +186,13 @@ def _read_grades_csv(path: Path) -> dict[tuple[str, str], Row]:
     return rows
 
 
-def _autograded(out: Path, student: str, stem: str) -> Path:
-    return out / ".nbgrader" / "autograded" / student / course.ASSIGNMENT / f"{stem}.ipynb"
+def _autograded(out: Path, assignment: str, student: str, stem: str) -> Path:
+    return out / ".nbgrader" / "autograded" / student / assignment / f"{stem}.ipynb"
 
 
-def _notes_status(out: Path, student: str, stem: str) -> str:
+def _notes_status(out: Path, assignment: str, student: str, stem: str) -> str:
     try:
-        notes = json.loads(_autograded(out, student, stem).read_text(encoding="utf-8")).get("metadata", {}).get("autograde", {}).get("notes", [])
+        notes = json.loads(_autograded(out, assignment, student, stem).read_text(encoding="utf-8")).get("metadata", {}).get("autograde", {}).get("notes", [])
     except (OSError, ValueError, AttributeError):
         return "ok"
     return "; ".join(dict.fromkeys(n.get("en", "") if isinstance(n, dict) else str(n) for n in notes)) or "ok"
@@ -240,7 +248,7 @@ def notebook_stats(data: ClassData) -> list[Stats]:
     """Scores per notebook, over the notebooks that were graded (missing ones are listed apart)."""
     graded = {key for key in data.notebooks}
     stats = []
-    for stem in [Path(n).stem for n in course.notebook_names()]:
+    for stem in data.stems:
         rows = [r for r in data.rows if r.notebook == stem and (r.student_id, stem) in graded]
         possible = float(sum(e["points"] for e in references().exercises_of(stem).values()))
         stats.append(Stats(stem, stem, possible, [r.score for r in rows]))
@@ -253,6 +261,8 @@ def exercise_stats(data: ClassData) -> list[Stats]:
     stats = []
     for grade_id in references().ordered():
         exercise = references().exercises[grade_id]
+        if exercise["notebook"] not in data.stems:
+            continue  # another assignment's
         scores = [r.exercises.get(grade_id, 0.0) for r in data.rows
                   if r.notebook == exercise["notebook"] and (r.student_id, r.notebook) in graded]
         stats.append(Stats(grade_id, exercise["title"], float(exercise["points"]), scores))
@@ -280,10 +290,11 @@ def grading_times(data: ClassData) -> dict[str, list[tuple[float, str]]]:
 
 def similarity(data: ClassData, thresholds: Thresholds = Thresholds()) -> Similarity:
     """Similar and identical code per exercise, the released starter code removed."""
-    exercises = set(references().exercises)
+    exercises = {gid for gid, e in references().exercises.items() if e["notebook"] in data.stems}
     released: dict[str, list[str]] = {}
-    for name in course.notebook_names():
-        released.update(exercise_cells(json.loads((course.RELEASE / name).read_text(encoding="utf-8")), exercises))
+    for name in course.notebook_names(data.assignment):
+        released.update(exercise_cells(json.loads((course.release(data.assignment) / name).read_text(encoding="utf-8")),
+                                       exercises))
     code: dict[str, dict[str, str]] = defaultdict(dict)
     for (student, _), nb in data.notebooks.items():
         for grade_id, cells in exercise_cells(nb, exercises).items():
@@ -296,10 +307,10 @@ def similarity(data: ClassData, thresholds: Thresholds = Thresholds()) -> Simila
 # ---------------------------------------------------------------- write
 
 def write(out: Path, rows: list[Row] | None = None, db_url: str | None = None,
-          thresholds: Thresholds = Thresholds()) -> Path:
+          thresholds: Thresholds = Thresholds(), assignment: str | None = None) -> Path:
     """Write report.html, mistakes.csv and similarity.csv into `out`; returns the report's path."""
     started = time.monotonic()
-    data = load(out, rows, db_url)
+    data = load(out, rows, db_url, assignment)
     found = mistakes(data)
     similar = similarity(data, thresholds)
     write_mistakes_csv(found, out / MISTAKES_CSV)
@@ -366,7 +377,7 @@ def render(data: ClassData, found: list[Mistake], similar: Similarity, threshold
     graded_exercises = [s for s in exercises if s.scores]
     template = env.get_template("class_report.html.j2")
     return template.render(
-        assignment=course.ASSIGNMENT,
+        assignment=data.assignment,
         generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         students=students,
         rows_by_student={s: [r for r in data.rows if r.student_id == s] for s in students},

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 
 from .. import course
 from ..verdict import statuses
-from ..course import REFERENCE_DIR
 from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
 from .recording import Stages
 from ..verdict.statuses import Message, say
@@ -65,13 +64,13 @@ class Settings:
     notebook_timeout: int | None = None  # seconds for a whole notebook (default: ten cells' worth, at least 60)
     lang: str = "both"  # of the feedback pages: en, zh or both
 
-    def fingerprint(self) -> str:
-        """What a grade and its feedback depend on besides the hand-in: limits, references, the
-        statuses' wording and the pages' language (not the worker count)."""
+    def fingerprint(self, assignment: str) -> str:
+        """What a grade and its feedback depend on besides the hand-in: limits, the assignment's
+        references, the statuses' wording and the pages' language (not the worker count)."""
         digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
                                             self.max_processes, self.disk_bytes, self.notebook_timeout, self.lang,
-                                            statuses.digest()]).encode())
-        for path in sorted(REFERENCE_DIR.rglob("*.safetensors")):
+                                            statuses.digest(), assignment]).encode())
+        for path in sorted(course.references(assignment).rglob("*.safetensors")):
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
@@ -84,7 +83,7 @@ class Settings:
 def grade(
     submissions: Path | Intake,
     out: Path,
-    assignment: str = course.ASSIGNMENT,
+    assignment: str | None = None,
     db_url: str | None = None,
     settings: Settings | None = None,
     on_student: Callable[[str, list[Row]], None] | None = None,
@@ -98,10 +97,10 @@ def grade(
     `on_start` gets the number of notebooks to expect, `on_student` each student's rows.
     `submissions` is a path, or what `submissions.collect` listed (e.g. with a roster).
     Students are read one at a time, as they are graded. `stages` collects the seconds spent
-    per stage, for the benchmark's profile.
+    per stage, for the benchmark's profile. `assignment` is a folder of solutions/ (None: the
+    course's only one).
     """
-    if assignment != course.ASSIGNMENT:
-        raise UsageError(f"unknown assignment {assignment!r}: this course has {course.ASSIGNMENT!r}")
+    assignment = course.known(assignment)
     settings = settings or Settings()
     if settings.sandbox and not settings.scheduler:  # a cluster's workers check their own
         from ..workers.sandbox import INSTALL_HINT, bubblewrap
@@ -109,17 +108,17 @@ def grade(
         if not bubblewrap():
             raise UsageError(f"no working sandbox to run student code in: {INSTALL_HINT}")
     unsandboxed = [] if settings.sandbox else [NO_SANDBOX]  # said on every row, last
-    names = course.notebook_names()
+    names = course.notebook_names(assignment)
     handins = submissions if isinstance(submissions, Intake) else collect(submissions, assignment)
     out.mkdir(parents=True, exist_ok=True)
     db_url = db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}"
     state = load_state(out)
-    fingerprint = settings.fingerprint()
+    fingerprint = settings.fingerprint(assignment)
     keys: dict[str, str] = {}
 
     def key(handin: Handin) -> str:  # reads the student's notebooks: only when that student comes up
         if handin.student_id not in keys:
-            keys[handin.student_id] = _handin_key(handin, fingerprint, db_url)
+            keys[handin.student_id] = _handin_key(handin, names, fingerprint, db_url)
         return keys[handin.student_id]
 
     def cached(handin: Handin) -> list[Row] | None:
@@ -137,7 +136,7 @@ def grade(
     with contextlib.ExitStack() as stack:
         stack.enter_context(_logging_to(out / LOG_FILE))
         journal = stack.enter_context(_Journal(out / STATE_FILE, state))
-        grader = stack.enter_context(Grader(out, db_url, settings, stages)) if todo else None
+        grader = stack.enter_context(Grader(out, db_url, settings, assignment, stages)) if todo else None
         prepared = {}
         ahead = iter(todo)
         for handin in handins:
@@ -182,10 +181,10 @@ class Grader:
     writes to the gradebook.
     """
 
-    def __init__(self, out: Path, db_url: str, settings: Settings, stages: Stages | None = None):
+    def __init__(self, out: Path, db_url: str, settings: Settings, assignment: str, stages: Stages | None = None):
         from ..workers.cluster import DaskRunner, LocalRunner
 
-        self.out, self.db_url, self.settings = out, db_url, settings
+        self.out, self.db_url, self.settings, self.assignment = out, db_url, settings, assignment
         self.stages = stages or Stages()
         self.root = out / ".nbgrader"
         # the workers warm up (seconds: Python, torch) while nbgrader is set up here
@@ -202,12 +201,12 @@ class Grader:
         from .nbgrader_api import course_folder
         from .recording import Recorder
 
-        source = self.root / "solutions" / course.ASSIGNMENT
+        source = self.root / "solutions" / self.assignment
         if source.exists():  # the solutions may have changed since the last run: no stale files
             shutil.rmtree(source)
-        config = course_folder(self.root, self.db_url).config
+        config = course_folder(self.root, self.db_url, self.assignment).config
         config.OverwriteCells.add_missing_cells = True
-        return Recorder(self.root, self.db_url, config, course.ASSIGNMENT, sanitize_steps, autograde_steps, self.stages)
+        return Recorder(self.root, self.db_url, config, self.assignment, sanitize_steps, autograde_steps, self.stages)
 
     def __enter__(self):
         return self
@@ -341,8 +340,8 @@ def autograde_steps() -> list:
     return [PrecomputedExecute, CompareWithReference, LimitOutput, SessionSaveAutoGrades]
 
 
-def _handin_key(handin: Handin, fingerprint: str, db_url: str) -> str:
-    return hashlib.sha256(f"{fingerprint}\n{db_url}\n{handin.digest()}".encode()).hexdigest()
+def _handin_key(handin: Handin, names: list[str], fingerprint: str, db_url: str) -> str:
+    return hashlib.sha256(f"{fingerprint}\n{db_url}\n{handin.digest(set(names))}".encode()).hexdigest()
 
 
 def _with_notes(rows: list[Row], notes: list[Message]) -> list[Row]:

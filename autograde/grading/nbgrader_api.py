@@ -27,13 +27,13 @@ class NbgraderFailed(RuntimeError):
     pass
 
 
-def course_folder(root: Path, db_url: str):
-    """An NbGraderAPI for a course folder at `root` holding the solutions, with the assignment
-    generated (so the gradebook knows its cells and `root/notebooks` holds the release)."""
-    shutil.copytree(course.SOLUTIONS, root / "solutions" / course.ASSIGNMENT, dirs_exist_ok=True)
+def course_folder(root: Path, db_url: str, assignment: str):
+    """An NbGraderAPI for a course folder at `root` holding one assignment's solutions, with the
+    assignment generated (so the gradebook knows its cells and `root/notebooks` holds the release)."""
+    shutil.copytree(course.solutions(assignment), root / "solutions" / assignment, dirs_exist_ok=True)
     create_gradebook(db_url)
     nbgrader = api(root, db_url)
-    result = nbgrader.generate_assignment(course.ASSIGNMENT, force=True, create=True)
+    result = nbgrader.generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
         raise NbgraderFailed(f"nbgrader could not set up the assignment: {result.get('error') or result.get('log')}")
     return nbgrader

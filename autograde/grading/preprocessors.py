@@ -174,7 +174,7 @@ class RepairCells(NbGraderPreprocessor):
         nb.metadata.pop(STATUS_KEY, None)
         for cell in nb.cells:
             cell.metadata.pop(STATUS_KEY, None)
-        release = _release(resources["nbgrader"]["notebook"])
+        release = _release(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
         ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
         self._drop_invalid(nb, ours)
         self._give_back_metadata(nb, release, ours)
@@ -252,8 +252,8 @@ def _fresh_copy(cell: NotebookNode) -> NotebookNode:
 
 
 @lru_cache(maxsize=None)
-def _release(notebook: str) -> NotebookNode:
+def _release(assignment: str, notebook: str) -> NotebookNode:
     """The student release of a notebook, read once per process (RepairCells only reads it)."""
     from .. import course
 
-    return nbformat.read(course.RELEASE / f"{notebook}.ipynb", as_version=4)
+    return nbformat.read(course.release(assignment) / f"{notebook}.ipynb", as_version=4)

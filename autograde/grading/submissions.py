@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,11 +65,10 @@ class Handin:
     owner: lms.Owner | None = None  # who the export says handed it in
     student: roster_module.Student | None = None  # the roster's line for this student
 
-    def digest(self) -> str:
-        """Changes when the hand-in does: the assignment's notebooks by content, other files by
-        their listing (size, CRC or modification time), without decompressing them."""
+    def digest(self, names: Collection[str]) -> str:
+        """Changes when the hand-in does: the assignment's notebooks (`names`) by content, other
+        files by their listing (size, CRC or modification time), without decompressing them."""
         digest = hashlib.sha256()
-        names = set(course.notebook_names())
         for name in sorted(self.files):
             entry = self.files.entries.get(name) if isinstance(self.files, Files) else None
             if entry is not None and name not in names:
@@ -92,12 +91,14 @@ class Intake(list):
         self.unrecognised = unrecognised
 
 
-def collect(source: Path, assignment: str = course.ASSIGNMENT, roster: roster_module.Roster | None = None) -> Intake:
-    """Every student's hand-in in `source`, sorted by student id. Nothing is read but names,
-    sizes and (for Blackboard) the receipts that give usernames."""
+def collect(source: Path, assignment: str | None = None, roster: roster_module.Roster | None = None) -> Intake:
+    """Every student's hand-in of `assignment` (None: the course's only one) in `source`, sorted
+    by student id. Nothing is read but names, sizes and (for Blackboard) the receipts that give
+    usernames."""
     if not source.exists() and not source.is_symlink():
         raise UsageError(f"no such file or folder: {source}")
-    names = course.notebook_names()
+    assignment = course.known(assignment)
+    names = course.notebook_names(assignment)
     entries = list(walk(source))
     receipts = dict(filter(None, (_receipt(e) for e in entries)))
     groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]] = {}

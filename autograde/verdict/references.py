@@ -1,5 +1,8 @@
 """The reference tensors: one safetensors file per notebook for the book's inputs (and the
-values of known mistakes), and one beside it, in hidden/, for the hidden inputs.
+values of known mistakes), and one beside it, in hidden/, for the hidden inputs. Each
+assignment has its own folder, `reference/<assignment>/`; grade ids and check names are
+unique across the course (`autograde references` refuses a clash), so a notebook's checks
+find their values whichever assignment it belongs to.
 
 The grader's sandbox mounts only visible/, so a learner's code never sees hidden values.
 The catalogue of exercises (titles, hints, checks and their points) travels in the
@@ -72,14 +75,16 @@ class References:
         return sorted(self.exercises, key=order)
 
 
-def load(directory: Path = REFERENCE_DIR, *, hidden: bool = True) -> References:
+def load(directory: Path | None = None, *, hidden: bool = True) -> References:
+    """The references of one assignment's folder, or of every assignment (None)."""
     refs = References()
-    for path in sorted((directory / "visible").glob("*.safetensors")):
+    folders = [directory] if directory is not None else sorted(p for p in REFERENCE_DIR.glob("*") if p.is_dir())
+    for path in sorted(p for folder in folders for p in (folder / "visible").glob("*.safetensors")):
         with safe_open(path, "pt") as f:
             refs.exercises.update(json.loads((f.metadata() or {}).get("exercises", "{}")))
             refs.visible.update({k: f.get_tensor(k) for k in f.keys()})
     if hidden:
-        for path in sorted((directory / "hidden").glob("*.safetensors")):
+        for path in sorted(p for folder in folders for p in (folder / "hidden").glob("*.safetensors")):
             with safe_open(path, "pt") as f:
                 refs.hidden.update({k: f.get_tensor(k) for k in f.keys()})
     return refs
@@ -91,8 +96,21 @@ def references() -> References:
     return load()
 
 
-def save(refs: References, directory: Path = REFERENCE_DIR) -> list[Path]:
-    """Write one visible and one hidden file per notebook; returns the files written."""
+def clashes(mine: References, other: References) -> list[str]:
+    """Grade ids and check names that one assignment's references share with another's (a
+    notebook finds its checks' values by name, whichever assignment they come from)."""
+    def checks(refs: References) -> set[str]:
+        return {c["name"] for e in refs.exercises.values() for c in e["checks"]}
+
+    return ([f"grade id {gid!r} is also used by notebook {other.exercises[gid]['notebook']}"
+             for gid in sorted(mine.exercises.keys() & other.exercises.keys())] +
+            [f"check name {name!r} is also used by notebook {other.notebook_of_check(name)}"
+             for name in sorted(checks(mine) & checks(other))])
+
+
+def save(refs: References, directory: Path) -> list[Path]:
+    """Write one visible and one hidden file per notebook into one assignment's folder
+    (`course.references(assignment)`); returns the files written."""
     written = []
     for notebook in refs.notebooks():
         exercises = refs.exercises_of(notebook)

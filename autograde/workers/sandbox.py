@@ -1,7 +1,7 @@
 """The sandbox a grading worker (zygote.py) runs in.
 
-With bubblewrap, the worker sees a read-only system, Python and the autograde package
-(with its hidden references replaced by an empty folder), a private /tmp, no network (not
+With bubblewrap, the worker sees a read-only system, Python, the autograde package and the
+course's references (every hidden/ replaced by an empty folder), a private /tmp, no network (not
 even loopback to the grader) and no other processes; it talks to the grader over its stdin
 and stdout only. Inside it, each notebook is confined further (confine.py): its own PID and
 mount namespaces, its own /tmp, and, where the grader runs as root, its own uid.
@@ -73,9 +73,12 @@ def notebook_uid() -> int | None:
 
 
 def readable_roots() -> list[Path]:
-    """Folders the kernel must read: Python, the environment and the package."""
+    """Folders the kernel must read: Python, the environment, the package and the references
+    (whose hidden/ folders bwrap_command covers with empty ones)."""
     package = Path(__file__).resolve().parent.parent  # the whole autograde package
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
+    if REFERENCE_DIR.is_dir():
+        roots.add(REFERENCE_DIR.resolve())
     roots.update(Path(p).resolve() for p in site.getsitepackages() if Path(p).exists())
     return sorted(roots)
 
@@ -110,9 +113,8 @@ def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[s
             args += ["--perms", "0755", "--dir", str(parent)]
     for root in roots:
         args += ["--ro-bind", str(root), str(root)]
-    hidden = (REFERENCE_DIR / "hidden").resolve()
-    if hidden.exists():
-        args += ["--tmpfs", str(hidden)]
+    for hidden in sorted(REFERENCE_DIR.glob("*/hidden")):
+        args += ["--tmpfs", str(hidden.resolve())]
     args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     args.append("--clearenv")  # the grader's environment may hold secrets: none of it goes in
     for key, value in env.items():

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from . import confine
-from . import protocol
+from .. import course
+from . import confine, protocol
 from .sandbox import INSTALL_HINT, bubblewrap, bwrap_command, notebook_uid
 from ..verdict.statuses import Message, say
 
@@ -61,7 +61,8 @@ class Zygote:
         # -I: neither the working folder nor PYTHON* variables decide what the worker imports
         command = [sys.executable, "-I", "-m", "autograde.workers.zygote"]
         # only these variables: the grader's environment may hold secrets (a gradebook password, keys)
-        env = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+        env = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+               "AUTOGRADE_COURSE": str(course.ROOT)}  # the same course, whatever the worker's folder
         if self.sandbox:
             bwrap = bubblewrap()
             if not bwrap:
