@@ -95,3 +95,33 @@ def test_the_verdict_starts_no_processes():
 def test_test_fixtures_are_not_shipped():
     shipped = {p.stem for p in modules()}
     assert not shipped & {"example_class", "classroom"}
+
+
+def test_runtime_dependencies_are_what_students_and_instructors_need():
+    import tomllib
+
+    project = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["project"]
+    runtime = {d.split(">")[0].split("=")[0] for d in project["dependencies"]}
+    extras = project["optional-dependencies"]
+    assert not runtime & {"pytest", "nbval", "playwright", "psycopg2-binary", "distributed"}
+    assert {"pytest", "nbval", "playwright"} <= set(extras["dev"])
+    assert extras["postgres"] == ["psycopg2-binary"] and extras["dask"] == ["distributed"]
+    # the README's set-up installs every extra, so its two commands still set up everything
+    assert "[dev,postgres,dask]" in (PACKAGE.parent / "course.py").read_text()
+
+
+def test_a_missing_extra_is_named_with_its_install_command(monkeypatch, tmp_path, capsys):
+    import importlib.util
+
+    import pytest
+
+    from autograde import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    (tmp_path / "class").mkdir()
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["grade", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--scheduler", "tcp://nowhere:8786"])
+    assert stopped.value.code == 2
+    assert "--scheduler needs distributed, which is not installed here: pip install -e '.[dask]'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()  # stopped before anything was written
