@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check", help="run your notebooks with grading's limits and show the visible checks (hidden ones run at grading)")
-    p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ch03/*.ipynb)")
+    p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ASSIGNMENT/*.ipynb)")
     p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run, as in grading (default: %(default)s)")
     p.add_argument("--hints", type=int, default=1, metavar="N",
                    help="how specific the hints for failed exercises are: 1 gives the idea, 2 and up say more (default: %(default)s)")

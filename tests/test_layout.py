@@ -125,3 +125,10 @@ def test_a_missing_extra_is_named_with_its_install_command(monkeypatch, tmp_path
     assert stopped.value.code == 2
     assert "--scheduler needs distributed, which is not installed here: pip install -e '.[dask]'" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # stopped before anything was written
+
+
+def test_the_engine_names_no_assignment():
+    # assignments are folders of solutions/ (course.py): a second chapter needs no engine change
+    named = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2")
+             and "ch03" in p.read_text(encoding="utf-8")]
+    assert not named
