@@ -1,4 +1,4 @@
-"""Auto-grading for the attention course: notebooks import `Exercise` and `seeded` from here.
+"""Auto-grading for the attention course.
 
 Notebooks use `from autograde import Exercise, seeded`; instructors and students use the
 `autograde` command (see cli.py).

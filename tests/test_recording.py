@@ -128,3 +128,17 @@ def _gradebook(db_url: str, notebooks: set[str]) -> dict:
                               "grades": {g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades},
                               "comments": {c.name: c.auto_comment for c in nb.comments}}
         return found
+
+
+def test_the_pipelines_order_is_checked_not_only_commented():
+    from nbgrader.preprocessors import LimitOutput, OverwriteCells
+
+    from autograde.grading.grader import autograde_steps, in_order, sanitize_steps
+    from autograde.grading.preprocessors import PrecomputedExecute, RepairCells, SnapshotOverwriteCells
+    from autograde.grading.scoring import CompareWithReference
+
+    assert sanitize_steps() and autograde_steps()  # the real pipelines keep their rules
+    with pytest.raises(ValueError, match="RepairCells must come before OverwriteCells"):
+        in_order([SnapshotOverwriteCells, RepairCells], [(RepairCells, OverwriteCells)])
+    with pytest.raises(ValueError, match="CompareWithReference must come before LimitOutput"):
+        in_order([PrecomputedExecute, LimitOutput], [(CompareWithReference, LimitOutput)])  # a step left out

@@ -317,27 +317,46 @@ def zero_row(student: str, name: str, message: Message) -> Row:
 def sanitize_steps() -> list:
     """nbgrader's sanitizing steps, in the order its autograde runs them, with ours. Their
     result is the code that runs and the notebook that is recorded."""
-    from nbgrader.preprocessors import ClearOutput, DeduplicateIds
+    from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells
 
     from .preprocessors import CheckCellMetadataOnce, RepairCells, SnapshotOverwriteCells, SnapshotOverwriteKernelspec
 
-    # RepairCells must come before OverwriteCells: it gives back the metadata and the locked
-    # cells that OverwriteCells then checks against the source.
-    return [ClearOutput, DeduplicateIds, RepairCells, SnapshotOverwriteKernelspec, SnapshotOverwriteCells,
-            CheckCellMetadataOnce]
+    return in_order([ClearOutput, DeduplicateIds, RepairCells, SnapshotOverwriteKernelspec, SnapshotOverwriteCells,
+                     CheckCellMetadataOnce], [
+        # RepairCells gives back the metadata and the locked cells that OverwriteCells checks
+        (RepairCells, OverwriteCells),
+        # what the metadata check passes must be what the cells are after overwriting
+        (OverwriteCells, CheckCellMetadata),
+    ])
 
 
 def autograde_steps() -> list:
     """nbgrader's autograde steps after sanitizing, with ours."""
-    from nbgrader.preprocessors import LimitOutput
+    from nbgrader.preprocessors import LimitOutput, SaveAutoGrades
 
     from .preprocessors import PrecomputedExecute, SessionSaveAutoGrades
     from .scoring import CompareWithReference
 
-    # The verdicts are computed after execution and before the grades are saved. nbgrader's
-    # default list ends with AssignLatePenalties (this command has no due dates) and a second
-    # CheckCellMetadata (the sanitizing steps already checked the cells; nothing here changes them).
-    return [PrecomputedExecute, CompareWithReference, LimitOutput, SessionSaveAutoGrades]
+    # nbgrader's default list ends with AssignLatePenalties (this command has no due dates) and a
+    # second CheckCellMetadata (the sanitizing steps already checked the cells; nothing here changes them).
+    return in_order([PrecomputedExecute, CompareWithReference, LimitOutput, SessionSaveAutoGrades], [
+        (PrecomputedExecute, CompareWithReference),  # the verdicts read the outputs of the check cells...
+        (CompareWithReference, LimitOutput),  # ...whole, before long outputs are cut
+        (CompareWithReference, SaveAutoGrades),  # and the points they write are what gets saved
+    ])
+
+
+def in_order(steps: list[type], rules: list[tuple[type, type]]) -> list[type]:
+    """`steps`, checked against `rules`: in each (earlier, later), a step that is (a subclass of)
+    `earlier` comes before any step that is `later`, and both are there. The ordering of a
+    pipeline is data that is checked, not only a comment."""
+    for earlier, later in rules:
+        first = [i for i, step in enumerate(steps) if issubclass(step, earlier)]
+        second = [i for i, step in enumerate(steps) if issubclass(step, later)]
+        if not first or not second or max(first) > min(second):
+            names = [step.__name__ for step in steps]
+            raise ValueError(f"pipeline order: {earlier.__name__} must come before {later.__name__} in {names}")
+    return steps
 
 
 def _handin_key(handin: Handin, names: list[str], fingerprint: str, db_url: str) -> str:
