@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import course, statuses
 from .course import REFERENCE_DIR
+from .nbgrader_api import cell_timeout
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
 from .recording import Stages
 from .statuses import Message, say
@@ -53,7 +54,7 @@ class Row:
 
 @dataclass
 class Settings:
-    timeout: int = 30  # seconds per cell
+    timeout: int = field(default_factory=cell_timeout)  # seconds per cell (nbgrader_config.py's c.Execute.timeout)
     memory_bytes: int = 3 * 2**30
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_output_bytes: int = 2_000_000
