@@ -8,5 +8,6 @@ c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE · 在此处写代码\nraise NotImplementedError()"}
-# Notebooks run in a few seconds; a cell that needs a minute is stuck.
-c.Execute.timeout = 60
+# Seconds a cell may run, for nbgrader and for `autograde grade` and `autograde check` (their
+# --timeout overrides it). Notebooks run in a few seconds; a cell that needs half a minute is stuck.
+c.Execute.timeout = 30

@@ -14,8 +14,9 @@ from rich.console import Console
 
 from . import course
 from .errors import UsageError
+from .grading.nbgrader_api import cell_timeout
 from .verdict.languages import CHOICES, default as default_language
-from .workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES
+from .workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
 
 
 def _assignments(args: argparse.Namespace) -> list[str]:
@@ -238,8 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and gradebook.db")
     p.add_argument("--assignment", help="assignment id, a folder of solutions/ (default: the course's only one)")
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL (default: sqlite in --out)")
-    p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run (default: %(default)s)")
-    p.add_argument("--memory-gb", type=float, default=3.0,
+    p.add_argument("--timeout", type=int, default=cell_timeout(),
+                   help="seconds a cell may run (default: %(default)s, c.Execute.timeout in nbgrader_config.py)")
+    p.add_argument("--memory-gb", type=float, default=DEFAULT_MEMORY_BYTES / 2**30,
                    help="memory limit of a notebook, all its processes together (default: %(default)s)")
     p.add_argument("--max-processes", type=int, default=DEFAULT_MAX_PROCESSES,
                    help="processes and threads a notebook may have at once (default: %(default)s)")
@@ -275,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="run your notebooks with grading's limits and show the visible checks (hidden ones run at grading)")
     p.add_argument("notebooks", nargs="+", help="your notebooks (e.g. notebooks/ASSIGNMENT/*.ipynb)")
-    p.add_argument("--timeout", type=int, default=30, help="seconds a cell may run, as in grading (default: %(default)s)")
+    p.add_argument("--timeout", type=int, default=cell_timeout(),
+                   help="seconds a cell may run, as in grading (default: %(default)s, c.Execute.timeout in nbgrader_config.py)")
     p.add_argument("--hints", type=int, default=1, metavar="N",
                    help="how specific the hints for failed exercises are: 1 gives the idea, 2 and up say more (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print the results as JSON (for editors, CI and scripts)")
@@ -303,7 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     # second of every command's start; no schema these commands check uses that format, and
     # jsonschema skips the format when the module is unavailable (python-jsonschema/jsonschema#1428)
     sys.modules.setdefault("rfc3987_syntax", None)
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except UsageError as exc:  # nbgrader_config.py holds a setting the command cannot use
+        print(f"autograde: error: {exc}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -74,9 +74,10 @@ def structure_problems(name: str, content: bytes) -> list[str]:
     return problems
 
 
-def check(notebooks: list[Path], timeout: int = 30, hints: int = 1) -> list[NotebookReport]:
+def check(notebooks: list[Path], timeout: int | None = None, hints: int = 1) -> list[NotebookReport]:
     """Run `notebooks` through grading in a scratch folder and report the visible checks, with
-    the hint of tier `hints` (1: the idea; higher: more specific) for each failed exercise."""
+    the hint of tier `hints` (1: the idea; higher: more specific) for each failed exercise.
+    `timeout`: seconds a cell may run (default: grading's, from nbgrader_config.py)."""
     from .grading.grader import NO_SANDBOX, Settings, grade
     from .verdict.hints import hint
     from .verdict.references import references
@@ -92,8 +93,10 @@ def check(notebooks: list[Path], timeout: int = 30, hints: int = 1) -> list[Note
         for path in notebooks:
             (submitted / path.name).write_bytes(path.read_bytes())
         out = Path(scratch) / "out"
-        rows = grade(Path(scratch) / "submitted", out, assignment, settings=Settings(timeout=timeout, workers=1,
-                                                                                  sandbox=bubblewrap() is not None))
+        settings = Settings(workers=1, sandbox=bubblewrap() is not None)
+        if timeout is not None:
+            settings.timeout = timeout
+        rows = grade(Path(scratch) / "submitted", out, assignment, settings=settings)
         reports = []
         for row in rows:
             if f"{row.notebook}.ipynb" not in names:

@@ -8,7 +8,7 @@ import autograde
 PACKAGE = Path(autograde.__file__).resolve().parent
 # Lowest first. A module may import its own layer and the layers before it.
 LAYERS = ["base", "verdict", "kernel", "workers", "grading", "authoring", "commands"]
-BASE = {"course", "errors"}  # where the course lives, and the error every command reports
+BASE = {"course", "errors", "pages"}  # where the course lives, the error every command reports, the HTML templates
 COMMANDS = {"cli", "student", "__init__"}
 
 

@@ -16,9 +16,8 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from .. import course
+from .. import course, pages
 from .grader import Row, zero_row
 from ..verdict.references import references
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
@@ -359,8 +358,6 @@ def write_similarity_csv(similar: Similarity, path: Path) -> Path:
 
 def render(data: ClassData, found: list[Mistake], similar: Similarity, thresholds: Thresholds = Thresholds(),
            seconds: float = 0.0) -> str:
-    import jinja2
-
     from . import report_plots as plots
 
     refs = references()
@@ -368,15 +365,10 @@ def render(data: ClassData, found: list[Mistake], similar: Similarity, threshold
     exercises = exercise_stats(data)
     times = grading_times(data)
     students = sorted({r.student_id for r in data.rows})
-    env = jinja2.Environment(loader=jinja2.PackageLoader("autograde", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["pct"] = lambda x: f"{100 * x:.0f}%"
-    env.filters["num"] = lambda x: f"{x:g}" if isinstance(x, (int, float)) else x
-    env.filters["href"] = lambda parts: "/".join(quote(str(p), safe="") for p in parts)
     shown = [p for p in similar.flagged][:SHOWN_PAIRS]
     graded_exercises = [s for s in exercises if s.scores]
-    template = env.get_template("class_report.html.j2")
-    return template.render(
+    return pages.render(
+        "class_report.html.j2",
         assignment=data.assignment,
         generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         students=students,

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 from .. import course
 from ..verdict import statuses
-from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Request
+from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Request
+from .nbgrader_api import cell_timeout
 from .recording import Stages
 from ..verdict.statuses import Message, say
 from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
@@ -53,8 +54,8 @@ class Row:
 
 @dataclass
 class Settings:
-    timeout: int = 30  # seconds per cell
-    memory_bytes: int = 3 * 2**30
+    timeout: int = field(default_factory=cell_timeout)  # seconds per cell (nbgrader_config.py's c.Execute.timeout)
+    memory_bytes: int = DEFAULT_MEMORY_BYTES
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_output_bytes: int = 2_000_000
     scheduler: str | None = None  # a Dask scheduler's address; None: warm workers on this machine

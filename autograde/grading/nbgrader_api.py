@@ -1,20 +1,48 @@
-"""Calling nbgrader from Python with the course's configuration."""
+"""Calling nbgrader from Python with the course's configuration.
+
+nbgrader_config.py is the one place the course's settings live: nbgrader reads it, and the
+`autograde` command takes the defaults of its limits from it (`cell_timeout`), which its
+flags override. Reading it needs traitlets only, never nbgrader."""
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 from traitlets.config import Config
 
 from .. import course
-def nbgrader_config(root: Path, db_url: str) -> Config:
-    """The course's nbgrader_config.py, pointed at another course root and gradebook."""
+from ..errors import UsageError
+
+CONFIG_FILE = course.ROOT / "nbgrader_config.py"
+
+
+@lru_cache(maxsize=None)
+def _read_config(path: Path) -> Config:
+    """`path` executed as nbgrader does, once per process (callers copy before changing it)."""
     config = Config()
     namespace = {"get_config": lambda: config, "c": config}
-    exec(compile((course.ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)
+    exec(compile(path.read_text(encoding="utf-8"), path.name, "exec"), namespace)
+    return config
+
+
+def cell_timeout() -> int:
+    """Seconds a cell may run unless `--timeout` says otherwise: `c.Execute.timeout` in
+    nbgrader_config.py, the limit nbgrader's own Execute step reads."""
+    value = _read_config(CONFIG_FILE).get("Execute", {}).get("timeout")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise UsageError(f"{CONFIG_FILE}: c.Execute.timeout must be a whole number of seconds above 0 "
+                         f"(the time a cell may run), not {value!r}")
+    return value
+
+
+def nbgrader_config(root: Path, db_url: str) -> Config:
+    """The course's nbgrader_config.py, pointed at another course root and gradebook."""
+    config = copy.deepcopy(_read_config(CONFIG_FILE))
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = db_url
     # nbgrader checks its exchange folder (for JupyterHub hand-ins, unused here) on every start

@@ -9,12 +9,12 @@ The same test cell runs in three places, and the mode decides what a check does:
 """
 from __future__ import annotations
 
-import html
 import os
 import traceback
 from collections.abc import Callable
 from typing import Any
 
+from ..pages import render
 from ..verdict.values import NotATensor, as_tensor, encode
 
 CHECK_MIME = "application/vnd.attention-course.check+json"
@@ -57,9 +57,8 @@ class Score(float):
         return repr(float(self))
 
     def _repr_html_(self) -> str:
-        mark = "✅" if float(self) == self.possible else "❌"
-        return (f"<b>{mark} {html.escape(self.title)}: {float(self):g} / {self.possible:g} "
-                f"points · 得分 {float(self):g} / {self.possible:g}</b>")
+        return render("score.html.j2", mark="✅" if float(self) == self.possible else "❌", title=self.title,
+                      earned=float(self), possible=self.possible)
 
 
 class Exercise:
@@ -146,8 +145,7 @@ def _mode() -> str:
 def _show(name: str, passed: bool, en: str, zh: str) -> None:
     mark = "✅" if passed else "❌"
     plain = f"{mark} {name}: {en} / {zh}"
-    rows = f"<div>{mark} <code>{html.escape(name)}</code>: {html.escape(en)}<br>{html.escape(zh)}</div>"
-    _display(plain, rows)
+    _display(plain, render("check.html.j2", mark=mark, name=name, en=en, zh=zh))
 
 
 def _show_hint(title: str, tier: int) -> None:
@@ -165,9 +163,7 @@ def _show_hint(title: str, tier: int) -> None:
     en = found[0] if found[0].endswith(("?", ".")) else found[0] + "."
     zh = found[1] if found[1].endswith(("？", "。")) else found[1] + "。"
     plain = f"💡 hint {shown}/{tiers}: {en}{more}\n   提示 {shown}/{tiers}：{zh}{more_zh}"
-    rich = (f"<div style='margin-left:1.5em'>💡 hint {shown}/{tiers}: {html.escape(en)}{more}<br>"
-            f"提示 {shown}/{tiers}：{html.escape(zh)}{more_zh}</div>")
-    _display(plain, rich)
+    _display(plain, render("hint.html.j2", shown=shown, tiers=tiers, en=en, zh=zh, more=more, more_zh=more_zh))
 
 
 def progress(notebook: str) -> None:
@@ -186,8 +182,7 @@ def progress(notebook: str) -> None:
             mark, text, done = "✅", f"{float(score):g} / {score.possible:g}", done + 1
         else:
             mark, text = "❌", f"{float(score):g} / {score.possible:g}"
-        rows.append(f"<tr><td>{mark}</td><td>{html.escape(exercise['title'])}</td><td>{text}</td></tr>")
+        rows.append((mark, exercise["title"], text))
         plain.append(f"{mark} {exercise['title']}: {text}")
     head = f"Progress: {done} of {len(exercises)} exercises pass their checks · 进度：{len(exercises)} 个练习中已通过 {done} 个"
-    _display(head + "\n" + "\n".join(plain), f"<p><b>{html.escape(head)}</b></p><table>{''.join(rows)}</table>"
-             "<p>Hidden checks on other inputs run when your work is graded. · 隐藏检查会在评分时用其他输入运行。</p>")
+    _display(head + "\n" + "\n".join(plain), render("progress.html.j2", head=head, rows=rows))

@@ -23,6 +23,7 @@ HEADER = struct.Struct(">I")
 # Limits of one notebook, unless the instructor sets others (autograde grade --max-processes, --disk-mb)
 DEFAULT_MAX_PROCESSES = 64  # processes and threads at once
 DEFAULT_DISK_BYTES = 256 * 2**20  # written to /tmp, /dev/shm and its folder, together
+DEFAULT_MEMORY_BYTES = 3 * 2**30  # the notebook and all its processes: torch imports, larger allocations fail cleanly
 
 
 class Request(TypedDict):

@@ -41,6 +41,9 @@ def _warm_up():
 
     import autograde.kernel.exercise  # noqa: F401  (what every notebook imports first)
     import autograde.kernel.seeding  # noqa: F401
+    # a test cell's result, a Score, shows as HTML from a template: Jinja2 and that template
+    # load here, once, rather than in every notebook's process
+    autograde.kernel.exercise.Score(0.0, 0.0, "")._repr_html_()
 
     torch.set_num_threads(1)  # no thread pool exists before fork: forking with one is unsafe
     # What is warm now is never freed: the collector leaves it alone, so a child neither spends
