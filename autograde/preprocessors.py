@@ -1,6 +1,8 @@
 """The steps `autograde grade` adds to nbgrader's autograde pipeline (composed, in order, in
 grading.sanitize_steps and grading.autograde_steps):
   RepairCells           among the sanitizing steps, before nbgrader's OverwriteCells
+  GiveCellIds           the last sanitizing step: an id for every cell, which the worker's
+                        outputs come back under
   PrecomputedExecute    nbgrader's Execute, filled in from the warm worker that ran the cells
   CompareWithReference  the verdict, computed here, outside the learner's code (scoring.py:
                         it needs torch, which loads while the first notebooks run)
@@ -13,6 +15,7 @@ checked once rather than for every cell.
 from __future__ import annotations
 
 import json
+import logging
 from functools import lru_cache
 
 import nbformat
@@ -23,9 +26,11 @@ from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
 
+from .protocol import Mismatch, Reply, code_cells, match_cells
 from .recording import AUTOGRADE_KEY
 from .statuses import say
 
+log = logging.getLogger(__name__)
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
 # how a worker says a notebook stopped (zygote.py) -> the status saying so
 STOPPED = {"died": "kernel-died", "timeout": "cell-timeout", "time limit": "notebook-time-limit",
@@ -124,29 +129,70 @@ class SessionSaveAutoGrades(SaveAutoGrades):
         return NbGraderPreprocessor.preprocess(self, nb, resources)
 
 
+class GiveCellIds(NbGraderPreprocessor):
+    """The last sanitizing step: every cell gets an id no other cell has, so that the worker's
+    outputs come back named by the cell they belong to (protocol.py). nbformat gives ids to
+    the cells of a 4.5 notebook as it reads it; a notebook of an older minor version has none,
+    and a cell put back or added since may lack one. Those get `cell-<position>` (with a suffix
+    should another cell have that id already), the same every run."""
+
+    def preprocess(self, nb, resources):
+        taken = {cell.get("id") for cell in nb.cells if _valid_id(cell.get("id"))}
+        seen, given = set(), False
+        for position, cell in enumerate(nb.cells):
+            if _valid_id(cell.get("id")) and cell["id"] not in seen:
+                seen.add(cell["id"])
+                continue
+            fresh, n = f"cell-{position}", 1
+            while fresh in taken:
+                n += 1
+                fresh = f"cell-{position}-{n}"
+            cell["id"] = fresh
+            taken.add(fresh)
+            seen.add(fresh)
+            given = True
+        if given and nb.nbformat == 4 and nb.nbformat_minor < 5:
+            nb.nbformat_minor = 5  # the version that has cell ids
+        return nb, resources
+
+
+def _valid_id(cell_id) -> bool:
+    """An id as nbformat 4.5 allows it: 1 to 64 letters, digits, '-' and '_'."""
+    return isinstance(cell_id, str) and 0 < len(cell_id) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_") for c in cell_id)
+
+
 class PrecomputedExecute(NbGraderPreprocessor):
     """nbgrader's Execute step, when the cells have already run in a warm worker (warm.py):
     their outputs (the worker's reply, handed in through the resources) go into the code
-    cells, and what went wrong becomes a note."""
+    cells, each into the cell whose id they carry, and what went wrong becomes a note. A reply
+    whose cells are not this notebook's (protocol.match_cells) puts no output anywhere: the
+    notebook is not graded, and the next run grades it again."""
 
     def preprocess(self, nb, resources):
-        reply = resources[AUTOGRADE_KEY]["reply"]
-        code = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-        for count, (index, outputs) in enumerate(zip(code, reply["outputs"]), start=1):
-            nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
+        reply: Reply = resources[AUTOGRADE_KEY]["reply"]
+        try:
+            ran = match_cells(code_cells(nb), reply)
+        except Mismatch as exc:
+            log.warning("%s/%s: the worker's reply does not fit the notebook: %s",
+                        resources["nbgrader"]["student"], resources["nbgrader"]["notebook"], exc)
+            note(nb, "not-graded")
+            return nb, resources
+        where = {cell.id: index for index, cell in enumerate(nb.cells)}
+        for count, cell in enumerate(ran, start=1):
+            index = where[cell["id"]]
+            nb.cells[index].outputs = [nbformat.from_dict(o) for o in cell["outputs"]]
             nb.cells[index].execution_count = count
-            for output in outputs:
+            for output in cell["outputs"]:
                 reason = _error_reason(output) if output.get("output_type") == "error" else None
                 if reason:
                     note(nb, reason, cell=index + 1)
-        stopped = reply.get("stopped")
+        stopped = reply["stopped"]
         if stopped:
-            where = code[stopped["cell"]] + 1 if stopped["cell"] < len(code) else len(nb.cells)
-            note(nb, STOPPED.get(stopped["why"], "stopped"), cell=where)
-        if reply.get("truncated"):
+            where_stopped = where[stopped["id"]] + 1 if stopped["id"] is not None else len(nb.cells)
+            note(nb, STOPPED.get(stopped["why"], "stopped"), cell=where_stopped)
+        if reply["truncated"]:
             note(nb, "output-truncated")
-        if isinstance(reply.get("seconds"), (int, float)):  # for the class report's grading times
-            nb.metadata.setdefault(STATUS_KEY, {})["seconds"] = round(float(reply["seconds"]), 3)
+        nb.metadata.setdefault(STATUS_KEY, {})["seconds"] = round(float(reply["seconds"]), 3)  # for the class report's grading times
         return nb, resources
 
 

@@ -202,6 +202,7 @@ def network_bytes(work: Path) -> tuple[float, float]:
     """Bytes a notebook's request and reply take as Dask sends them (pickled), averaged over a
     class of three students: what crosses the network per notebook."""
     from autograde.grading import Grader
+    from autograde.protocol import code_cells
     from autograde.submissions import collect
 
     build_class(3, work / "three")
@@ -210,8 +211,7 @@ def network_bytes(work: Path) -> tuple[float, float]:
         for handin in collect(work / "three", course.ASSIGNMENT):
             prepared = grader.prepare(handin, course.notebook_names())
             for name, future in prepared.running.items():
-                cells = [c.source for c in prepared.notebooks[name].cells if c.cell_type == "code"]
-                sizes[0].append(len(pickle.dumps(grader.settings.request(cells))))
+                sizes[0].append(len(pickle.dumps(grader.settings.request(code_cells(prepared.notebooks[name])))))
                 sizes[1].append(len(pickle.dumps(future.result())))
     return sum(sizes[0]) / len(sizes[0]), sum(sizes[1]) / len(sizes[1])
 
