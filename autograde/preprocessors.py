@@ -14,6 +14,7 @@ checked once rather than for every cell.
 """
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from functools import lru_cache
@@ -29,6 +30,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, Ove
 from .protocol import Mismatch, Reply, code_cells, match_cells
 from .recording import AUTOGRADE_KEY
 from .statuses import say
+from .structure import read_structure
 
 log = logging.getLogger(__name__)
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
@@ -207,90 +209,49 @@ def _error_reason(output: NotebookNode) -> str | None:
 
 
 class RepairCells(NbGraderPreprocessor):
-    """Before nbgrader's OverwriteCells: drop nbgrader metadata that is not ours or not valid,
-    give back the metadata a student's editor stripped (matching cells by id, then by
-    source), and put back the locked cells (set-up, given code, tests) a student deleted,
-    where they were. The score is then what the student's answers earn."""
+    """Before nbgrader's OverwriteCells: put right what structure.read_structure finds in a
+    hand-in. Drop nbgrader metadata that is not ours or not valid (and the copies of a
+    duplicated cell), give back the metadata a student's editor stripped or changed, and put
+    back the locked cells (set-up, given code, tests) a student deleted, where they were. The
+    score is then what the student's answers earn."""
 
     def preprocess(self, nb, resources):
-        import nbformat
-
-        from . import course
-
         # the notes, verdicts and times under this key are the grader's: a hand-in cannot bring its own
         nb.metadata.pop(STATUS_KEY, None)
         for cell in nb.cells:
             cell.metadata.pop(STATUS_KEY, None)
-        release = _release(resources["nbgrader"]["notebook"])
-        ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
-        self._drop_invalid(nb, ours)
-        self._give_back_metadata(nb, release, ours)
-        present = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
-        order = [gid for gid in ours if gid in present]
-        if [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata] != order:
+        found = read_structure(_release(resources["nbgrader"]["notebook"]), nb)
+        copies, foreign = set(found.copies), set(found.foreign)
+        for i, cell in enumerate(nb.cells):
+            if i in copies or i in foreign:
+                del cell.metadata["nbgrader"]
+                note(nb, "duplicates-ignored" if i in copies else "metadata-removed")
+            elif i in found.recast:  # ours: the release's metadata back, whatever the student's file says
+                cell.metadata["nbgrader"] = copy.deepcopy(found.metadata(found.recast[i]))
+                note(nb, "metadata-restored")
+        for i, grade_id in found.stripped.items():
+            nb.cells[i].metadata["nbgrader"] = copy.deepcopy(found.metadata(grade_id))
+        if found.stripped:
+            note(nb, "metadata-restored")
+        if found.moved:
             note(nb, "cells-reordered")
-        if any(cell.cell_type != ours[gid].cell_type for gid, cell in present.items()):
+        if found.retyped:
             note(nb, "cell-type-restored")  # nbgrader's OverwriteCells puts the type back
+        standing = {grade_id: nb.cells[i] for grade_id, i in found.cells.items()}
         position, restored = 0, []
-        for source in release.cells:
-            meta = source.metadata.get("nbgrader", {})
-            grade_id = meta.get("grade_id")
-            if grade_id in present:
-                position = nb.cells.index(present[grade_id]) + 1
-            elif grade_id and meta.get("locked"):
-                nb.cells.insert(position, _fresh_copy(source))
+        for grade_id, original in found.release.items():
+            if grade_id in standing:
+                position = next(i for i, cell in enumerate(nb.cells) if cell is standing[grade_id]) + 1
+            elif found.metadata(grade_id).get("locked"):
+                nb.cells.insert(position, _fresh_copy(original))
                 position += 1
                 restored.append(grade_id)
         if restored:
             note(nb, "cells-restored", cells=", ".join(restored))
         return nb, resources
 
-    @staticmethod
-    def _drop_invalid(nb, ours: dict) -> None:
-        """Our cells get the release's metadata back whatever the student's file says; other
-        metadata goes (nbgrader leaves `{}` on the copies of a duplicated cell)."""
-        import copy
-
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader")
-            if meta is None:
-                continue
-            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-            if grade_id in ours:
-                if _role(meta) != _role(ours[grade_id].metadata["nbgrader"]):
-                    cell.metadata["nbgrader"] = copy.deepcopy(ours[grade_id].metadata["nbgrader"])
-                    note(nb, "metadata-restored")
-                continue
-            del cell.metadata["nbgrader"]
-            note(nb, "duplicates-ignored" if meta == {} else "metadata-removed")
-
-    @staticmethod
-    def _give_back_metadata(nb, release, ours: dict) -> None:
-        import copy
-
-        present = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata}
-        by_id = {c.get("id"): c for c in release.cells if "nbgrader" in c.metadata}
-        by_source = {c.source: c for c in release.cells if c.metadata.get("nbgrader", {}).get("locked")}
-        given_back = 0
-        for cell in nb.cells:
-            if "nbgrader" in cell.metadata:
-                continue
-            match = by_id.get(cell.get("id")) or by_source.get(cell.source)
-            if match is not None and match.metadata["nbgrader"]["grade_id"] not in present:
-                cell.metadata["nbgrader"] = copy.deepcopy(match.metadata["nbgrader"])
-                present.add(match.metadata["nbgrader"]["grade_id"])
-                given_back += 1
-        if given_back:
-            note(nb, "metadata-restored")
-
-
-def _role(meta: dict) -> tuple:
-    """What a cell's nbgrader metadata says it is (checksums and versions aside)."""
-    return tuple(meta.get(key) for key in ("grade_id", "grade", "solution", "locked", "task", "points"))
-
 
 def _fresh_copy(cell: NotebookNode) -> NotebookNode:
-    import copy
     import uuid
 
     fresh = copy.deepcopy(cell)
