@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import course, statuses
 from .course import REFERENCE_DIR
-from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Cell, Request, code_cells
+from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, Cell, Reply, Request, code_cells
 from .recording import Stages
 from .statuses import Message, say
 from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
@@ -254,7 +254,7 @@ class Grader:
         replies = {}
         for name, future in prepared.running.items():
             try:
-                reply = future.result()
+                reply: Reply = future.result()
             except NotebookBrokeWorker as exc:  # its own doing: a grade of zero, with what it did
                 rows.append(zero_row(prepared.student, name, exc.status))
                 continue

@@ -221,3 +221,24 @@ def test_outputs_that_do_not_fit_their_cells_are_never_graded(tmp_path, monkeypa
         assert set(row.exercises.values()) == {0.0}
     assert set(load_state(out)) == {"honest", "no-ids"}  # the others are graded again next run
     assert "not-sent" in (out / "grading.log").read_text(encoding="utf-8")
+
+
+def test_sanitizing_leaves_every_cell_an_id_of_its_own_the_same_every_run():
+    from autograde.preprocessors import GiveCellIds
+
+    def handed_in():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"x = {i}") for i in range(6)])
+        nb.nbformat_minor = 4
+        for cell, cell_id in zip(nb.cells, [None, None, "x", "x", "bad id!", "cell-1"]):
+            cell.pop("id")
+            if cell_id:
+                cell["id"] = cell_id
+        return nb
+
+    ids = []
+    for _ in range(2):
+        nb, _ = GiveCellIds().preprocess(handed_in(), {})
+        ids.append([cell.id for cell in nb.cells])
+    assert ids[0] == ids[1] == ["cell-0", "cell-1-2", "x", "cell-3", "cell-4", "cell-1"]
+    assert nb.nbformat_minor == 5
+    nbformat.validate(nb)
