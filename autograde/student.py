@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 
 from . import course
+from .grading.structure import read_structure
 from .grading.submissions import UsageError, read_notebook, safe_id
 
 
@@ -33,7 +34,8 @@ class NotebookReport:
 
 
 def structure_problems(name: str, content: bytes) -> list[str]:
-    """What in this file would lose points for structural reasons, each with how to fix it."""
+    """What in this file would lose points for structural reasons, each with how to fix it:
+    what grading's RepairCells would find and repair (structure.read_structure reads both)."""
     assignment = course.assignment_of(name)
     if assignment is None:
         return [f"{name} is not a notebook of this course ({', '.join(_all_names())})"]
@@ -41,35 +43,22 @@ def structure_problems(name: str, content: bytes) -> list[str]:
     nb, note = read_notebook(content)
     if nb is None:
         return [f"{note}: save it again in JupyterLab, or start over from a fresh copy of notebooks/{assignment}/{name}"]
-    release = nbformat.read(release_path, as_version=4)
-    ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
-    seen: dict[str, nbformat.NotebookNode] = {}
-    problems = []
-    stripped = 0
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id is None:
-            stripped += any(cell.get("id") == c.get("id") for c in ours.values())
-            continue
-        if grade_id in seen:
-            problems.append(f"cell {grade_id} appears twice: delete the copy")
-        seen.setdefault(grade_id, cell)
-    if stripped:
-        problems.append(f"{stripped} cells lost their nbgrader metadata (an editor other than JupyterLab?): "
+    found = read_structure(nbformat.read(release_path, as_version=4), nb)
+    problems = [f"cell {grade_id} appears twice: delete the copy" for grade_id in found.duplicated]
+    if found.stripped:
+        problems.append(f"{len(found.stripped)} cells lost their nbgrader metadata (an editor other than JupyterLab?): "
                         f"copy your answers into a fresh copy of notebooks/{assignment}/{name}")
-    for grade_id, original in ours.items():
-        cell = seen.get(grade_id)
-        meta = original.metadata["nbgrader"]
-        if cell is None:
-            what = "your answer cell" if meta.get("solution") else "the read-only cell"
+    for grade_id, original in found.release.items():
+        if grade_id in found.deleted:
+            what = "your answer cell" if found.metadata(grade_id).get("solution") else "the read-only cell"
             problems.append(f"{what} {grade_id} was deleted: copy it back from notebooks/{assignment}/{name}")
-        elif cell.cell_type != original.cell_type:
+        elif grade_id in found.retyped:
+            cell = nb.cells[found.cells[grade_id]]
             problems.append(f"cell {grade_id} was turned into a {cell.cell_type} cell: change it back to {original.cell_type}")
-        elif meta.get("locked") and not meta.get("solution") and cell.source != original.source:
+        elif grade_id in found.edited:
             problems.append(f"the read-only cell {grade_id} was edited: undo the change "
                             f"(copy it from notebooks/{assignment}/{name}); grading uses the original")
-    order = [gid for gid in (c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells) if gid in ours]
-    if order != [gid for gid in ours if gid in order]:
+    if found.moved:
         problems.append("cells were moved: put the exercise and check cells back in their original order")
     return problems
 

@@ -206,6 +206,7 @@ def network_bytes(work: Path) -> tuple[float, float]:
     class of three students: what crosses the network per notebook."""
     from autograde.grading.grader import Grader
     from autograde.grading.submissions import collect
+    from autograde.workers.protocol import code_cells
 
     build_class(3, work / "three")
     sizes = [[], []]
@@ -213,8 +214,7 @@ def network_bytes(work: Path) -> tuple[float, float]:
         for handin in collect(work / "three", "ch03"):
             prepared = grader.prepare(handin, course.notebook_names("ch03"))
             for name, future in prepared.running.items():
-                cells = [c.source for c in prepared.notebooks[name].cells if c.cell_type == "code"]
-                sizes[0].append(len(pickle.dumps(grader.settings.request(cells))))
+                sizes[0].append(len(pickle.dumps(grader.settings.request(code_cells(prepared.notebooks[name])))))
                 sizes[1].append(len(pickle.dumps(future.result())))
     return sum(sizes[0]) / len(sizes[0]), sum(sizes[1]) / len(sizes[1])
 

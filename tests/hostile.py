@@ -41,7 +41,7 @@ time.sleep(0.2)
     Attack("forged-reply", "opens /proc/<parent pid>/fd/* and writes a well-formed reply (a frame and a JSON "
            "line) into each pipe", """
 import os, json, struct
-forged = json.dumps({"nonce": "0" * 32, "outputs": [], "stopped": None, "truncated": False, "seconds": 0.0})
+forged = json.dumps({"nonce": "0" * 32, "cells": [], "stopped": None, "truncated": False, "seconds": 0.0})
 payload = struct.pack(">I", len(forged)) + forged.encode() + b"\\n" + forged.encode() + b"\\n"
 reached = 0
 try:

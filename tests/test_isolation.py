@@ -19,6 +19,7 @@ from autograde.verdict.statuses import say
 from autograde.workers.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
 from catalogued import assert_catalogued
 
+import wire
 from hostile import ATTACKS
 
 NB1 = ex.NB1
@@ -97,8 +98,8 @@ def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
              "print('uid', os.getuid() != 0)\n"
              "import ctypes\nprint('dumpable', ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))")
     with WarmPool(1, tmp_path) as pool:
-        reply = pool.run(Settings(timeout=5).request([probe]))
-    text = "".join(o.get("text", "") for o in reply["outputs"][0])
+        reply = pool.run(Settings(timeout=5).request(wire.cells(probe)))
+    text = "".join(o.get("text", "") for o in wire.outputs(reply["cells"])[0])
     assert "ppid 0 pids ['1']" in text and "uid True" in text
 
 
@@ -108,11 +109,11 @@ def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
     by_name = {a.name: a.source for a in ATTACKS}
     settings = Settings(timeout=10)
     with WarmPool(1, tmp_path) as pool:
-        forks = pool.run(settings.request([by_name["fork-bomb"]]))
-        disk = pool.run(settings.request([by_name["disk-fill"], "import os\nprint('left:', os.listdir('/tmp'), os.listdir('.'))"]))
-    forked = int("".join(o.get("text", "") for o in forks["outputs"][0]).split("forked:")[1])
+        forks = pool.run(settings.request(wire.cells(by_name["fork-bomb"])))
+        disk = pool.run(settings.request(wire.cells(by_name["disk-fill"], "import os\nprint('left:', os.listdir('/tmp'), os.listdir('.'))")))
+    forked = int("".join(o.get("text", "") for o in wire.outputs(forks["cells"])[0]).split("forked:")[1])
     assert 0 < forked < settings.max_processes
-    texts = ["".join(o.get("text", "") for o in cell) for cell in disk["outputs"]]
+    texts = ["".join(o.get("text", "") for o in cell) for cell in wire.outputs(disk["cells"])]
     assert int(texts[0].split("MiB written:")[1]) <= settings.disk_bytes >> 20
     assert "autograde-attack-fill" in texts[1]  # a later cell of the same notebook still sees its files
 
@@ -122,9 +123,9 @@ def test_nothing_written_survives_into_the_next_notebook(tmp_path):
         pytest.skip("bubblewrap is not installed")
     settings = Settings(timeout=10)
     with WarmPool(1, tmp_path) as pool:
-        pool.run(settings.request(["open('/tmp/x', 'w').write('x'); open('/dev/shm/x', 'w').write('x'); open('x', 'w').write('x')"]))
-        reply = pool.run(settings.request(["import os\nprint('x' in os.listdir('/tmp'), os.listdir('/dev/shm'), os.listdir('.'))"]))
-    assert reply["outputs"][0][0]["text"] == "False [] []\n"
+        pool.run(settings.request(wire.cells("open('/tmp/x', 'w').write('x'); open('/dev/shm/x', 'w').write('x'); open('x', 'w').write('x')")))
+        reply = pool.run(settings.request(wire.cells("import os\nprint('x' in os.listdir('/tmp'), os.listdir('/dev/shm'), os.listdir('.'))")))
+    assert wire.outputs(reply["cells"])[0][0]["text"] == "False [] []\n"
 
 
 @needs_sandbox
@@ -145,10 +146,10 @@ def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypa
         threading.Timer(1.0, stop_worker).start()
         started = time.monotonic()
         with pytest.raises(NotebookBrokeWorker) as broke:
-            zygote.run(settings.request(["import time\ntime.sleep(2)"]))
+            zygote.run(settings.request(wire.cells("import time\ntime.sleep(2)")))
         assert broke.value.status == say("worker-stopped") and time.monotonic() - started < 30
-        reply = zygote.run(settings.request(["print(6 * 7)"]))
-        assert reply["outputs"] == [[{"output_type": "stream", "name": "stdout", "text": "42\n"}]]
+        reply = zygote.run(settings.request(wire.cells("print(6 * 7)")))
+        assert wire.outputs(reply["cells"]) == [[{"output_type": "stream", "name": "stdout", "text": "42\n"}]]
     finally:
         zygote.close()
 
@@ -160,8 +161,8 @@ def test_a_worker_killed_through_no_fault_of_the_notebook_costs_it_nothing(tmp_p
     try:
         victim = zygote.proc.pid
         threading.Timer(1.0, lambda: os.kill(victim, signal.SIGKILL)).start()
-        reply = zygote.run(Settings(timeout=5).request(["import time\ntime.sleep(2)\nprint('done')"]))
-        assert reply["stopped"] is None and reply["outputs"][0][0]["text"] == "done\n"
+        reply = zygote.run(Settings(timeout=5).request(wire.cells("import time\ntime.sleep(2)\nprint('done')")))
+        assert reply["stopped"] is None and wire.outputs(reply["cells"])[0][0]["text"] == "done\n"
         assert zygote.proc.pid != victim
     finally:
         zygote.close()

@@ -6,6 +6,8 @@ from autograde.verdict.references import REFERENCE_DIR
 from autograde.workers.sandbox import bubblewrap
 from autograde.workers.warm import WarmPool
 
+import wire
+
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
@@ -15,8 +17,8 @@ def pool(tmp_path_factory):
 
 
 def run(pool, *cells, timeout=10):
-    reply = pool.run(Settings(timeout=timeout).request(list(cells)))
-    text = "".join(o.get("text", "") for outputs in reply["outputs"] for o in outputs if o["output_type"] == "stream")
+    reply = pool.run(Settings(timeout=timeout).request(wire.cells(*cells)))
+    text = "".join(o.get("text", "") for outputs in wire.outputs(reply["cells"]) for o in outputs if o["output_type"] == "stream")
     return reply, text
 
 
@@ -39,11 +41,11 @@ def test_nothing_leaks_from_one_notebook_to_the_next(pool):
 
 def test_timeouts_deaths_and_floods_are_reported(pool):
     reply, text = run(pool, "print(1)", "while True:\n    pass", "print(2)", timeout=2)
-    assert reply["outputs"][1][0]["ename"] == "CellTimeoutError" and "2" in text and reply["stopped"] is None
+    assert wire.outputs(reply["cells"])[1][0]["ename"] == "CellTimeoutError" and "2" in text and reply["stopped"] is None
     reply, _ = run(pool, "print(1)", "import os\nos._exit(1)", "print(3)")
-    assert reply["stopped"] == {"cell": 1, "why": "died"} and len(reply["outputs"]) == 1
+    assert reply["stopped"] == {"id": "code-1", "why": "died"} and len(reply["cells"]) == 1
     reply, _ = run(pool, "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(60)", timeout=1)
-    assert reply["stopped"] == {"cell": 0, "why": "timeout"} and reply["seconds"] < 15  # killed, not waited for
+    assert reply["stopped"] == {"id": "code-0", "why": "timeout"} and reply["seconds"] < 15  # killed, not waited for
     reply, text = run(pool, "for _ in range(100_000):\n    print('x' * 100)")
     assert reply["truncated"] and len(text) <= Settings().max_output_bytes
 

@@ -20,6 +20,7 @@ from autograde.grading.preprocessors import RepairCells
 from autograde.grading.scoring import CompareWithReference
 from autograde.verdict.statuses import CATALOGUE, STATUSES, Message, placeholders, say
 from autograde.grading.submissions import read_notebook
+from autograde.workers.protocol import RanCell, Reply, Stopped
 from autograde.workers.warm import NotebookBrokeWorker
 from catalogued import INTERNAL, assert_catalogued
 
@@ -123,14 +124,16 @@ class FakeRunner:
         pass
 
     def submit(self, request):
-        future, code = concurrent.futures.Future(), "\n".join(request["cells"])
+        future, code = concurrent.futures.Future(), "\n".join(cell["source"] for cell in request["cells"])
         if "FATE-JSON" in code:  # a reply that is not JSON: the machinery's failure
             future.set_exception(json.JSONDecodeError("Expecting value", "", 0))
         elif "FATE-KILLED" in code:
             future.set_exception(NotebookBrokeWorker(say("worker-killed")))
         else:
-            stopped = {"cell": 2, "why": "a reason nobody expected"} if "FATE-STOPPED" in code else None
-            future.set_result({"outputs": [], "stopped": stopped, "truncated": False, "seconds": 0.1})
+            ran, stopped = [RanCell(id=cell["id"], outputs=[]) for cell in request["cells"]], None
+            if "FATE-STOPPED" in code:
+                ran, stopped = ran[:2], Stopped(id=request["cells"][2]["id"], why="a reason nobody expected")
+            future.set_result(Reply(nonce="", cells=ran, stopped=stopped, truncated=False, seconds=0.1))
         return future
 
     def first_sent(self):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from .. import course
 from ..verdict import statuses
-from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Request
+from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Cell, Reply, Request, code_cells
 from .nbgrader_api import cell_timeout
 from .recording import Stages
 from ..verdict.statuses import Message, say
@@ -75,7 +75,7 @@ class Settings:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def request(self, cells: list[str]) -> Request:
+    def request(self, cells: list[Cell]) -> Request:
         return Request(cells=cells, timeout=self.timeout, notebook_timeout=self.notebook_timeout or max(60, 10 * self.timeout),
                        memory_bytes=self.memory_bytes, max_output_bytes=self.max_output_bytes,
                        max_processes=self.max_processes, disk_bytes=self.disk_bytes)
@@ -237,8 +237,7 @@ class Grader:
                 log.warning("%s/%s: nbgrader's sanitizing steps failed", student, name, exc_info=True)
                 prepared.rows.append(zero_row(student, name, say("nbgrader-refused")))
                 continue
-            cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-            prepared.running[name] = self.runner.submit(self.settings.request(cells))
+            prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb)))
             prepared.notebooks[name] = nb
             prepared.read_notes[name] = note
         for name, reason in sorted(handin.problems.items()):
@@ -256,7 +255,7 @@ class Grader:
         replies = {}
         for name, future in prepared.running.items():
             try:
-                reply = future.result()
+                reply: Reply = future.result()
             except NotebookBrokeWorker as exc:  # its own doing: a grade of zero, with what it did
                 rows.append(zero_row(prepared.student, name, exc.status))
                 continue
@@ -266,8 +265,7 @@ class Grader:
                 row.graded = False
                 rows.append(row)
                 continue
-            if isinstance(reply.get("seconds"), (int, float)):
-                self.stages.seconds["execute"] += float(reply["seconds"])
+            self.stages.seconds["execute"] += reply["seconds"]
             replies[Path(name).stem] = (prepared.notebooks[name], reply)
         if replies:
             rows += self._record(prepared.student, replies, prepared.read_notes)
@@ -294,6 +292,7 @@ class Grader:
             notes = [n for n in [read_notes.get(f"{stem}.ipynb")] if n] + [
                 Message.from_dict(n) for n in result.notebook.metadata.get("autograde", {}).get("notes", [])]
             row = _row(student, stem, result.score, result.max_score, list(dict.fromkeys(notes)) or [say("ok")], result.exercises)
+            row.graded = all(n.code != NOT_GRADED.code for n in notes)  # a reply that did not fit its notebook: graded again next run
             self.stages.timed("feedback", feedback.write, result.notebook, target / f"{stem}.html", student, stem,
                               row.score, row.max_score, row.status, self.settings.lang, row.status_in("zh"))
             rows.append(row)
@@ -320,14 +319,19 @@ def sanitize_steps() -> list:
     result is the code that runs and the notebook that is recorded."""
     from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells
 
-    from .preprocessors import CheckCellMetadataOnce, RepairCells, SnapshotOverwriteCells, SnapshotOverwriteKernelspec
+    from .preprocessors import (CheckCellMetadataOnce, GiveCellIds, RepairCells, SnapshotOverwriteCells,
+                                SnapshotOverwriteKernelspec)
 
     return in_order([ClearOutput, DeduplicateIds, RepairCells, SnapshotOverwriteKernelspec, SnapshotOverwriteCells,
-                     CheckCellMetadataOnce], [
+                     CheckCellMetadataOnce, GiveCellIds], [
         # RepairCells gives back the metadata and the locked cells that OverwriteCells checks
         (RepairCells, OverwriteCells),
         # what the metadata check passes must be what the cells are after overwriting
         (OverwriteCells, CheckCellMetadata),
+        # the ids of the cells as they are sent to the workers are the ids their outputs come back
+        # under: no step after GiveCellIds may add or replace a cell
+        (RepairCells, GiveCellIds),
+        (OverwriteCells, GiveCellIds),
     ])
 
 

@@ -1,6 +1,8 @@
 """The steps `autograde grade` adds to nbgrader's autograde pipeline (composed, in order, in
 grading.sanitize_steps and grading.autograde_steps):
   RepairCells           among the sanitizing steps, before nbgrader's OverwriteCells
+  GiveCellIds           the last sanitizing step: an id for every cell, which the worker's
+                        outputs come back under
   PrecomputedExecute    nbgrader's Execute, filled in from the warm worker that ran the cells
   CompareWithReference  the verdict, computed here, outside the learner's code (scoring.py:
                         it needs torch, which loads while the first notebooks run)
@@ -12,7 +14,9 @@ checked once rather than for every cell.
 """
 from __future__ import annotations
 
+import copy
 import json
+import logging
 from functools import lru_cache
 
 import nbformat
@@ -23,9 +27,12 @@ from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
 
+from ..workers.protocol import Mismatch, Reply, code_cells, match_cells
 from .recording import AUTOGRADE_KEY
 from ..verdict.statuses import say
+from .structure import read_structure
 
+log = logging.getLogger(__name__)
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
 # how a worker says a notebook stopped (zygote.py) -> the status saying so
 STOPPED = {"died": "kernel-died", "timeout": "cell-timeout", "time limit": "notebook-time-limit",
@@ -124,29 +131,70 @@ class SessionSaveAutoGrades(SaveAutoGrades):
         return NbGraderPreprocessor.preprocess(self, nb, resources)
 
 
+class GiveCellIds(NbGraderPreprocessor):
+    """The last sanitizing step: every cell gets an id no other cell has, so that the worker's
+    outputs come back named by the cell they belong to (protocol.py). nbformat gives ids to
+    the cells of a 4.5 notebook as it reads it; a notebook of an older minor version has none,
+    and a cell put back or added since may lack one. Those get `cell-<position>` (with a suffix
+    should another cell have that id already), the same every run."""
+
+    def preprocess(self, nb, resources):
+        taken = {cell.get("id") for cell in nb.cells if _valid_id(cell.get("id"))}
+        seen, given = set(), False
+        for position, cell in enumerate(nb.cells):
+            if _valid_id(cell.get("id")) and cell["id"] not in seen:
+                seen.add(cell["id"])
+                continue
+            fresh, n = f"cell-{position}", 1
+            while fresh in taken:
+                n += 1
+                fresh = f"cell-{position}-{n}"
+            cell["id"] = fresh
+            taken.add(fresh)
+            seen.add(fresh)
+            given = True
+        if given and nb.nbformat == 4 and nb.nbformat_minor < 5:
+            nb.nbformat_minor = 5  # the version that has cell ids
+        return nb, resources
+
+
+def _valid_id(cell_id) -> bool:
+    """An id as nbformat 4.5 allows it: 1 to 64 letters, digits, '-' and '_'."""
+    return isinstance(cell_id, str) and 0 < len(cell_id) <= 64 and all(c.isascii() and (c.isalnum() or c in "-_") for c in cell_id)
+
+
 class PrecomputedExecute(NbGraderPreprocessor):
     """nbgrader's Execute step, when the cells have already run in a warm worker (warm.py):
     their outputs (the worker's reply, handed in through the resources) go into the code
-    cells, and what went wrong becomes a note."""
+    cells, each into the cell whose id they carry, and what went wrong becomes a note. A reply
+    whose cells are not this notebook's (protocol.match_cells) puts no output anywhere: the
+    notebook is not graded, and the next run grades it again."""
 
     def preprocess(self, nb, resources):
-        reply = resources[AUTOGRADE_KEY]["reply"]
-        code = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-        for count, (index, outputs) in enumerate(zip(code, reply["outputs"]), start=1):
-            nb.cells[index].outputs = [nbformat.from_dict(o) for o in outputs]
+        reply: Reply = resources[AUTOGRADE_KEY]["reply"]
+        try:
+            ran = match_cells(code_cells(nb), reply)
+        except Mismatch as exc:
+            log.warning("%s/%s: the worker's reply does not fit the notebook: %s",
+                        resources["nbgrader"]["student"], resources["nbgrader"]["notebook"], exc)
+            note(nb, "not-graded")
+            return nb, resources
+        where = {cell.id: index for index, cell in enumerate(nb.cells)}
+        for count, cell in enumerate(ran, start=1):
+            index = where[cell["id"]]
+            nb.cells[index].outputs = [nbformat.from_dict(o) for o in cell["outputs"]]
             nb.cells[index].execution_count = count
-            for output in outputs:
+            for output in cell["outputs"]:
                 reason = _error_reason(output) if output.get("output_type") == "error" else None
                 if reason:
                     note(nb, reason, cell=index + 1)
-        stopped = reply.get("stopped")
+        stopped = reply["stopped"]
         if stopped:
-            where = code[stopped["cell"]] + 1 if stopped["cell"] < len(code) else len(nb.cells)
-            note(nb, STOPPED.get(stopped["why"], "stopped"), cell=where)
-        if reply.get("truncated"):
+            where_stopped = where[stopped["id"]] + 1 if stopped["id"] is not None else len(nb.cells)
+            note(nb, STOPPED.get(stopped["why"], "stopped"), cell=where_stopped)
+        if reply["truncated"]:
             note(nb, "output-truncated")
-        if isinstance(reply.get("seconds"), (int, float)):  # for the class report's grading times
-            nb.metadata.setdefault(STATUS_KEY, {})["seconds"] = round(float(reply["seconds"]), 3)
+        nb.metadata.setdefault(STATUS_KEY, {})["seconds"] = round(float(reply["seconds"]), 3)  # for the class report's grading times
         return nb, resources
 
 
@@ -161,89 +209,49 @@ def _error_reason(output: NotebookNode) -> str | None:
 
 
 class RepairCells(NbGraderPreprocessor):
-    """Before nbgrader's OverwriteCells: drop nbgrader metadata that is not ours or not valid,
-    give back the metadata a student's editor stripped (matching cells by id, then by
-    source), and put back the locked cells (set-up, given code, tests) a student deleted,
-    where they were. The score is then what the student's answers earn."""
+    """Before nbgrader's OverwriteCells: put right what structure.read_structure finds in a
+    hand-in. Drop nbgrader metadata that is not ours or not valid (and the copies of a
+    duplicated cell), give back the metadata a student's editor stripped or changed, and put
+    back the locked cells (set-up, given code, tests) a student deleted, where they were. The
+    score is then what the student's answers earn."""
 
     def preprocess(self, nb, resources):
-        import nbformat
-
-        from .. import course
         # the notes, verdicts and times under this key are the grader's: a hand-in cannot bring its own
         nb.metadata.pop(STATUS_KEY, None)
         for cell in nb.cells:
             cell.metadata.pop(STATUS_KEY, None)
-        release = _release(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
-        ours = {c.metadata["nbgrader"]["grade_id"]: c for c in release.cells if "nbgrader" in c.metadata}
-        self._drop_invalid(nb, ours)
-        self._give_back_metadata(nb, release, ours)
-        present = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
-        order = [gid for gid in ours if gid in present]
-        if [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata] != order:
+        found = read_structure(_release(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]), nb)
+        copies, foreign = set(found.copies), set(found.foreign)
+        for i, cell in enumerate(nb.cells):
+            if i in copies or i in foreign:
+                del cell.metadata["nbgrader"]
+                note(nb, "duplicates-ignored" if i in copies else "metadata-removed")
+            elif i in found.recast:  # ours: the release's metadata back, whatever the student's file says
+                cell.metadata["nbgrader"] = copy.deepcopy(found.metadata(found.recast[i]))
+                note(nb, "metadata-restored")
+        for i, grade_id in found.stripped.items():
+            nb.cells[i].metadata["nbgrader"] = copy.deepcopy(found.metadata(grade_id))
+        if found.stripped:
+            note(nb, "metadata-restored")
+        if found.moved:
             note(nb, "cells-reordered")
-        if any(cell.cell_type != ours[gid].cell_type for gid, cell in present.items()):
+        if found.retyped:
             note(nb, "cell-type-restored")  # nbgrader's OverwriteCells puts the type back
+        standing = {grade_id: nb.cells[i] for grade_id, i in found.cells.items()}
         position, restored = 0, []
-        for source in release.cells:
-            meta = source.metadata.get("nbgrader", {})
-            grade_id = meta.get("grade_id")
-            if grade_id in present:
-                position = nb.cells.index(present[grade_id]) + 1
-            elif grade_id and meta.get("locked"):
-                nb.cells.insert(position, _fresh_copy(source))
+        for grade_id, original in found.release.items():
+            if grade_id in standing:
+                position = next(i for i, cell in enumerate(nb.cells) if cell is standing[grade_id]) + 1
+            elif found.metadata(grade_id).get("locked"):
+                nb.cells.insert(position, _fresh_copy(original))
                 position += 1
                 restored.append(grade_id)
         if restored:
             note(nb, "cells-restored", cells=", ".join(restored))
         return nb, resources
 
-    @staticmethod
-    def _drop_invalid(nb, ours: dict) -> None:
-        """Our cells get the release's metadata back whatever the student's file says; other
-        metadata goes (nbgrader leaves `{}` on the copies of a duplicated cell)."""
-        import copy
-
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader")
-            if meta is None:
-                continue
-            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
-            if grade_id in ours:
-                if _role(meta) != _role(ours[grade_id].metadata["nbgrader"]):
-                    cell.metadata["nbgrader"] = copy.deepcopy(ours[grade_id].metadata["nbgrader"])
-                    note(nb, "metadata-restored")
-                continue
-            del cell.metadata["nbgrader"]
-            note(nb, "duplicates-ignored" if meta == {} else "metadata-removed")
-
-    @staticmethod
-    def _give_back_metadata(nb, release, ours: dict) -> None:
-        import copy
-
-        present = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata}
-        by_id = {c.get("id"): c for c in release.cells if "nbgrader" in c.metadata}
-        by_source = {c.source: c for c in release.cells if c.metadata.get("nbgrader", {}).get("locked")}
-        given_back = 0
-        for cell in nb.cells:
-            if "nbgrader" in cell.metadata:
-                continue
-            match = by_id.get(cell.get("id")) or by_source.get(cell.source)
-            if match is not None and match.metadata["nbgrader"]["grade_id"] not in present:
-                cell.metadata["nbgrader"] = copy.deepcopy(match.metadata["nbgrader"])
-                present.add(match.metadata["nbgrader"]["grade_id"])
-                given_back += 1
-        if given_back:
-            note(nb, "metadata-restored")
-
-
-def _role(meta: dict) -> tuple:
-    """What a cell's nbgrader metadata says it is (checksums and versions aside)."""
-    return tuple(meta.get(key) for key in ("grade_id", "grade", "solution", "locked", "task", "points"))
-
 
 def _fresh_copy(cell: NotebookNode) -> NotebookNode:
-    import copy
     import uuid
 
     fresh = copy.deepcopy(cell)

@@ -12,6 +12,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .protocol import Reply, Request
 from .warm import WarmPool
 
 
@@ -22,7 +23,7 @@ class LocalRunner:
         self.pool = WarmPool(workers, scratch, sandbox)
         self.threads = concurrent.futures.ThreadPoolExecutor(workers)
 
-    def submit(self, request: dict):
+    def submit(self, request: Request):
         return self.threads.submit(self.pool.run, request)
 
     def first_sent(self) -> float | None:
@@ -42,7 +43,7 @@ class DaskRunner:
         self.client = Client(address, timeout=30)
         self.sandbox = sandbox
 
-    def submit(self, request: dict):
+    def submit(self, request: Request):
         return self.client.submit(run_on_worker, request, self.sandbox, pure=False)
 
     def first_sent(self) -> float | None:
@@ -56,7 +57,7 @@ _worker_pools: dict[int, WarmPool] = {}
 _lock = threading.Lock()
 
 
-def run_on_worker(request: dict, sandbox: bool = True) -> dict:
+def run_on_worker(request: Request, sandbox: bool = True) -> Reply:
     """Runs inside a Dask worker: a warm zygote per worker thread, started on first use
     (from that long-lived thread, so the zygote lives as long as it does)."""
     key = threading.get_ident()

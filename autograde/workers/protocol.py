@@ -5,9 +5,26 @@ Frames are read exactly (never a byte past the frame), so a worker can read a re
 the notebook's process, and only then read the request's nonce: the nonce is never in the
 memory of a process that runs student code.
 
-  grader -> worker   Request, then {"nonce": hex}
-  worker -> grader   {"ready": true} once, then one Reply per Request, carrying its nonce
+  grader -> worker   Request, then Nonce
+  worker -> grader   Ready once, then one Reply per Request, carrying its nonce
   notebook -> worker one CellResult per cell that ran
+
+Cells are named by their nbformat cell id. A Request carries each code cell's id and source,
+in the notebook's order; the Reply gives back each cell that ran as its id and outputs, in
+the same order, and says by id where the notebook stopped. The notebook's process never
+names a cell: the worker attaches the ids as it reads each CellResult, and that carries only
+the position it answers, which the worker checks (a frame a notebook writes into its own
+pipe is one answer too many: a position answers twice or out of turn, and the notebook is
+stopped there as corrupt output). The grader
+(`match_cells`, for preprocessors.PrecomputedExecute) takes a reply's outputs only if its
+cells are the request's, in order: all of them or, for a notebook that stopped, those before
+the cell it stopped in. Anything else (an id that was not sent, one twice, cells out of
+order) is a Mismatch, never outputs put in another cell.
+
+The messages are plain dicts typed here (TypedDicts): JSON frames on the workers' pipes,
+pickled on a Dask cluster. Only this module spells their keys. `is_ready`, `nonce_of`,
+`cell_result_of` and `reply_of` read what came from the other side, raising ProtocolError for
+anything that is not a message of this protocol.
 """
 from __future__ import annotations
 
@@ -26,8 +43,13 @@ DEFAULT_DISK_BYTES = 256 * 2**20  # written to /tmp, /dev/shm and its folder, to
 DEFAULT_MEMORY_BYTES = 3 * 2**30  # the notebook and all its processes: torch imports, larger allocations fail cleanly
 
 
+class Cell(TypedDict):
+    id: str  # its nbformat cell id
+    source: str
+
+
 class Request(TypedDict):
-    cells: list[str]
+    cells: list[Cell]  # the notebook's code cells, in its order
     timeout: float  # seconds per cell
     notebook_timeout: float  # seconds for the whole notebook
     memory_bytes: int  # the notebook and all its processes together
@@ -36,22 +58,39 @@ class Request(TypedDict):
     disk_bytes: int  # written to /tmp, /dev/shm and its folder, together
 
 
+class Nonce(TypedDict):
+    nonce: str  # hex, fresh for every request
+
+
+class Ready(TypedDict):
+    ready: bool
+
+
+class CellResult(TypedDict):
+    position: int  # which of the request's cells this answers (0 for the first); the worker checks it
+    outputs: list[dict]  # its nbformat outputs
+    truncated: bool  # some output was dropped, over the notebook's output cap
+
+
+class RanCell(TypedDict):
+    id: str  # the id of the request's cell, attached by the worker
+    outputs: list[dict]
+
+
 class Stopped(TypedDict):
-    cell: int  # index of the code cell that did not finish
-    why: str  # "died", "timeout", "time limit", "memory limit", "output limit", "corrupt output", "could not start"
+    id: str | None  # the cell that did not finish (None: a notebook without code cells that could not start)
+    why: str  # "died", "timeout", "time limit", "memory limit", "output limit", "corrupt output", COULD_NOT_START
+
+
+COULD_NOT_START = "could not start"  # the worker could not confine the notebook: the machinery's failure
 
 
 class Reply(TypedDict):
     nonce: str
-    outputs: list[list[dict]]  # per code cell that ran, its nbformat outputs
+    cells: list[RanCell]  # the cells that ran, in order
     stopped: Stopped | None
     truncated: bool
     seconds: float
-
-
-class CellResult(TypedDict):
-    outputs: list[dict]
-    truncated: bool
 
 
 class ProtocolError(RuntimeError):
@@ -68,6 +107,11 @@ class TimedOut(ProtocolError):
 
 class TooLarge(ProtocolError):
     """A frame, or the channel's total, is over its cap."""
+
+
+class Mismatch(ProtocolError):
+    """A reply whose cells are not the request's: an id that was not sent, one twice, cells out
+    of order, or cells missing without a word of the notebook stopping."""
 
 
 def encode(message: dict) -> bytes:
@@ -124,3 +168,74 @@ class FrameReader:
             parts.append(chunk)
             left -= len(chunk)
         return b"".join(parts)
+
+
+def code_cells(nb) -> list[Cell]:
+    """A notebook's code cells as a Request carries them. Every cell must have an id, and no
+    two the same one (grading's sanitizing steps see to it: preprocessors.GiveCellIds)."""
+    return [Cell(id=cell["id"], source=cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def is_ready(message: dict) -> bool:
+    return message.get("ready") is True
+
+
+def nonce_of(message: dict) -> str:
+    nonce = message.get("nonce")
+    if not isinstance(nonce, str):
+        raise ProtocolError("not a nonce")
+    return nonce
+
+
+def cell_result_of(message: dict, position: int) -> CellResult:
+    """`message` as the result of the request's cell at `position`; ProtocolError if it is not
+    that (a frame a notebook wrote into its own pipe answers no position it was asked)."""
+    outputs = message.get("outputs")
+    if message.get("position") != position or not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+        raise ProtocolError(f"not the outputs of cell {position}")
+    return CellResult(position=position, outputs=outputs, truncated=bool(message.get("truncated")))
+
+
+def reply_of(message: dict, request: Request, nonce: str) -> Reply:
+    """`message` as the Reply to `request`, sent with `nonce`; ProtocolError if it is not one
+    (whether its cells are the request's is `match_cells`'s to say)."""
+    cells, stopped = message.get("cells"), message.get("stopped")
+    if message.get("nonce") != nonce:
+        raise ProtocolError("not the nonce of the request")
+    if not (isinstance(cells, list) and len(cells) <= len(request["cells"])
+            and all(isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("outputs"), list)
+                    and all(isinstance(o, dict) for o in c["outputs"]) for c in cells)):
+        raise ProtocolError("not the cells of a reply")
+    if stopped is not None and not (isinstance(stopped, dict) and isinstance(stopped.get("why"), str)
+                                    and (stopped.get("id") is None or isinstance(stopped.get("id"), str))):
+        raise ProtocolError("not a stopped notebook")
+    if not isinstance(message.get("truncated"), bool) or isinstance(message.get("seconds"), bool) \
+            or not isinstance(message.get("seconds"), (int, float)):
+        raise ProtocolError("not a reply")
+    return Reply(nonce=nonce, cells=[RanCell(id=c["id"], outputs=c["outputs"]) for c in cells],
+                 stopped=None if stopped is None else Stopped(id=stopped.get("id"), why=stopped["why"]),
+                 truncated=message["truncated"], seconds=float(message["seconds"]))
+
+
+def match_cells(sent: list[Cell], reply: Reply) -> list[RanCell]:
+    """The reply's cells, checked against the cells that were sent: the same ids in the same
+    order, all of them, or those before the cell the notebook stopped in. Mismatch otherwise."""
+    ids = [cell["id"] for cell in sent]
+    if len(set(ids)) != len(ids):
+        raise ValueError("the cells sent must have distinct ids")
+    ran, seen = reply["cells"], set()
+    for position, cell in enumerate(ran):
+        if cell["id"] not in ids:
+            raise Mismatch(f"outputs for cell {cell['id']!r}, which was not sent")
+        if cell["id"] in seen:
+            raise Mismatch(f"outputs twice for cell {cell['id']!r}")
+        if cell["id"] != ids[position]:
+            raise Mismatch(f"outputs out of order: cell {cell['id']!r} where cell {ids[position]!r} belongs")
+        seen.add(cell["id"])
+    first_without = ids[len(ran)] if len(ran) < len(ids) else None
+    stopped = reply["stopped"]
+    if stopped is None and first_without is not None:
+        raise Mismatch(f"no outputs from cell {first_without!r} on, and no word of the notebook stopping")
+    if stopped is not None and stopped["id"] != first_without:
+        raise Mismatch(f"stopped in cell {stopped['id']!r}, but the first cell without outputs is {first_without!r}")
+    return ran

@@ -84,7 +84,7 @@ class Zygote:
         except protocol.ProtocolError as exc:
             self.close()
             raise WorkerFailed(f"a grading worker did not start ({exc})") from exc
-        if ready.get("ready") is not True:
+        if not protocol.is_ready(ready):
             self.close()
             raise WorkerFailed("a grading worker did not start (unexpected first message)")
 
@@ -123,9 +123,9 @@ class Zygote:
             fd = self.proc.stdin.fileno()
             self.first_sent = self.first_sent or time.monotonic()
             protocol.send(fd, dict(request))
-            protocol.send(fd, {"nonce": nonce})
+            protocol.send(fd, protocol.Nonce(nonce=nonce))
             self.reader.max_bytes = self.reader.total + MAX_REPLY_BYTES
-            reply = self.reader.read(deadline)
+            reply = protocol.reply_of(self.reader.read(deadline), request, nonce)
         except protocol.TimedOut:
             stopped = any(confine.state_of(pid) in ("T", "t") for pid in confine.processes_under(self.proc.pid))
             self.close()
@@ -133,13 +133,10 @@ class Zygote:
         except (protocol.Closed, BrokenPipeError, ConnectionError):
             self.close()
             raise NotebookBrokeWorker(say("worker-killed")) from None
-        except protocol.ProtocolError:
+        except protocol.ProtocolError:  # garbage, or a frame that is not the reply to this request
             self.close()
             raise NotebookBrokeWorker(say("worker-tampered")) from None
-        if reply.get("nonce") != nonce or not _well_formed(reply, len(request["cells"])):
-            self.close()
-            raise NotebookBrokeWorker(say("worker-tampered"))
-        if (reply.get("stopped") or {}).get("why") == "could not start":
+        if reply["stopped"] is not None and reply["stopped"]["why"] == protocol.COULD_NOT_START:
             raise WorkerFailed("a grading worker could not confine the notebook")
         return reply
 
@@ -150,13 +147,6 @@ class Zygote:
             for pipe in (self.proc.stdin, self.proc.stdout):
                 pipe.close()
             self.proc = None
-
-
-def _well_formed(reply: dict, cells: int) -> bool:
-    outputs, stopped = reply.get("outputs"), reply.get("stopped")
-    return (isinstance(outputs, list) and len(outputs) <= cells and all(isinstance(o, list) for o in outputs)
-            and (stopped is None or isinstance(stopped, dict) and isinstance(stopped.get("cell"), int)
-                 and isinstance(stopped.get("why"), str)))
 
 
 class WarmPool:

@@ -137,7 +137,8 @@ def _is_check(output: dict) -> bool:
 
 
 def _notebook(request: dict, reply_fd: int, shell, Capture, Stream) -> None:
-    """The notebook's first process (pid 1 of its namespace): runs the cells, one frame per cell."""
+    """The notebook's first process (pid 1 of its namespace): runs the cells, one frame per
+    cell, saying only its position (the worker, which checks it, attaches the cell's id)."""
     import torch
 
     os.setsid()  # kill(0, ...) now reaches only the notebook's own processes
@@ -155,11 +156,12 @@ def _notebook(request: dict, reply_fd: int, shell, Capture, Stream) -> None:
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    for source in request["cells"]:
+    cells: list[protocol.Cell] = request["cells"]
+    for position, cell in enumerate(cells):
         Capture.outputs = []
         signal.setitimer(signal.ITIMER_REAL, float(request["timeout"]))
         try:
-            shell.run_cell(source, store_history=True)
+            shell.run_cell(cell["source"], store_history=True)
         except CellTimeout as exc:  # raised outside the cell's own try (e.g. during display)
             Capture.add({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc), "traceback": []})
         finally:
@@ -167,7 +169,7 @@ def _notebook(request: dict, reply_fd: int, shell, Capture, Stream) -> None:
         for output in Capture.outputs:
             if output["output_type"] == "stream":
                 output["text"] = "".join(output["text"])
-        protocol.send(reply_fd, {"outputs": Capture.outputs, "truncated": Capture.truncated})
+        protocol.send(reply_fd, protocol.CellResult(position=position, outputs=Capture.outputs, truncated=Capture.truncated))
 
 
 def _middle(request: dict, reply_fd: int, pid_fd: int, warm) -> None:
@@ -225,8 +227,9 @@ def _memory_bytes(pids: list[int]) -> int:
     return total
 
 
-def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
-    """Run one notebook in a fresh, confined fork and collect its cells' outputs."""
+def run(request: dict, warm, commands: protocol.FrameReader) -> protocol.Reply:
+    """Run one notebook in a fresh, confined fork and collect its cells' outputs, each under
+    the id of the request's cell it answers."""
     started = time.monotonic()
     # made by the middle process only where the machine allows no namespaces (--no-sandbox without them)
     fallback_work = os.path.join(request["fallback_root"], f"nb-{secrets.token_hex(8)}")
@@ -243,16 +246,18 @@ def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
             os._exit(70)
     os.close(reply_w)
     os.close(pid_w)
-    nonce = commands.read(time.monotonic() + 30)["nonce"]  # read only now: the notebook never held it
+    nonce = protocol.nonce_of(commands.read(time.monotonic() + 30))  # read only now: the notebook never held it
     with os.fdopen(pid_r, "rb") as f:
         told = f.read().split()  # written at once by the middle process, or empty if it failed
-    outputs, stopped, truncated = [], None, False
+    cells: list[protocol.Cell] = request["cells"]
+    ran: list[protocol.RanCell] = []
+    stopped, truncated = None, False
     if len(told) != 2:
         os.waitpid(middle, 0)
         os.close(reply_r)
         shutil.rmtree(fallback_work, ignore_errors=True)
-        return {"nonce": nonce, "outputs": [], "stopped": {"cell": 0, "why": "could not start"}, "truncated": False,
-                "seconds": time.monotonic() - started}
+        return protocol.Reply(nonce=nonce, cells=[], truncated=False, seconds=time.monotonic() - started,
+                              stopped=protocol.Stopped(id=cells[0]["id"] if cells else None, why=protocol.COULD_NOT_START))
     first, isolated = int(told[0]), told[1] == b"1"
     limit = int(request["memory_bytes"])
 
@@ -262,12 +267,10 @@ def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
 
     deadline = started + float(request["notebook_timeout"])
     reader = protocol.FrameReader(reply_r, int(request["max_output_bytes"]) + CHANNEL_SLACK, tick=watchdog)
-    for index in range(len(request["cells"])):
+    for position, cell in enumerate(cells):
         cell_deadline = min(deadline, time.monotonic() + float(request["timeout"]) + GRACE)
         try:
-            result = reader.read(cell_deadline)
-            if not isinstance(result.get("outputs"), list) or not all(isinstance(o, dict) for o in result["outputs"]):
-                raise protocol.ProtocolError("not a cell's outputs")
+            result = protocol.cell_result_of(reader.read(cell_deadline), position)
         except protocol.TimedOut:
             why = "time limit" if cell_deadline >= deadline else "timeout"
         except protocol.Closed:
@@ -279,16 +282,16 @@ def run(request: dict, warm, commands: protocol.FrameReader) -> dict:
         except protocol.ProtocolError:
             why = "corrupt output"
         else:
-            outputs.append(result["outputs"])
-            truncated = truncated or bool(result.get("truncated"))
+            ran.append(protocol.RanCell(id=cell["id"], outputs=result["outputs"]))
+            truncated = truncated or result["truncated"]
             continue
-        stopped = {"cell": index, "why": why}
+        stopped = protocol.Stopped(id=cell["id"], why=why)
         break
     os.close(reply_r)
     _end(middle, first, isolated)
     shutil.rmtree(fallback_work, ignore_errors=True)
-    return {"nonce": nonce, "outputs": outputs, "stopped": stopped, "truncated": truncated,
-            "seconds": time.monotonic() - started}
+    return protocol.Reply(nonce=nonce, cells=ran, stopped=stopped, truncated=truncated,
+                          seconds=time.monotonic() - started)
 
 
 def _end(middle: int, first: int, isolated: bool) -> None:
@@ -316,7 +319,7 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # stray prints must not corrupt the protocol
     commands = protocol.FrameReader(0, max_bytes=1 << 62)
-    protocol.send(out, {"ready": True})
+    protocol.send(out, protocol.Ready(ready=True))
     fallback_root = os.environ.get("AUTOGRADE_SCRATCH", "/tmp")
     from .sandbox import readable_roots
 
