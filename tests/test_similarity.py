@@ -60,7 +60,8 @@ def test_identical_hand_ins_are_listed_apart_from_similar_pairs():
 
 def test_the_ranking_is_the_same_in_every_process():
     """copydetect's own fingerprints use Python's salted hash(); ours must not."""
-    script = ("from tests.test_similarity import *\n"
+    script = ("import sys\nsys.path.insert(0, 'tests')  # the example class, as pytest finds it\n"
+              "from test_similarity import *\n"
               "r = compare_class({'ex4': {'orig': ORIGINAL, 'copy': NEAR_COPY, 'einsum': HONEST_EINSUM}}, {'ex4': STARTER})\n"
               "print([(p.a, p.b, p.similarity, p.shared) for p in r.pairs])")
     outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
