@@ -89,7 +89,7 @@ def repaired(content: str) -> tuple[Counter, list[str]]:
     """What grading did to the hand-in, read off the notebook it leaves and the notes it made."""
     nb, _ = read_notebook(content.encode())
     before = {id(cell): grade_id(cell) for cell in nb.cells}
-    resources = {"nbgrader": {"notebook": STEM1}}
+    resources = {"nbgrader": {"assignment": "ch03", "notebook": STEM1}}
     for step in (ClearOutput(), DeduplicateIds(), RepairCells()):
         nb, resources = step.preprocess(nb, resources)
     notes = [n["code"] for n in nb.metadata.get(STATUS_KEY, {}).get("notes", [])]
