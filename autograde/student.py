@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 from . import course
-from .grading.structure import read_structure
+from .grading.structure import read_structure, released
 from .grading.submissions import UsageError, read_notebook, safe_id
 
 
@@ -39,11 +39,10 @@ def structure_problems(name: str, content: bytes) -> list[str]:
     assignment = course.assignment_of(name)
     if assignment is None:
         return [f"{name} is not a notebook of this course ({', '.join(_all_names())})"]
-    release_path = course.release(assignment) / name
     nb, note = read_notebook(content)
     if nb is None:
         return [f"{note}: save it again in JupyterLab, or start over from a fresh copy of notebooks/{assignment}/{name}"]
-    found = read_structure(nbformat.read(release_path, as_version=4), nb)
+    found = read_structure(released(assignment, Path(name).stem), nb)
     problems = [f"cell {grade_id} appears twice: delete the copy" for grade_id in found.duplicated]
     if found.stripped:
         problems.append(f"{len(found.stripped)} cells lost their nbgrader metadata (an editor other than JupyterLab?): "

@@ -1,5 +1,5 @@
 """The steps `autograde grade` adds to nbgrader's autograde pipeline (composed, in order, in
-grading.sanitize_steps and grading.autograde_steps):
+grader.sanitize_steps and grader.autograde_steps):
   RepairCells           among the sanitizing steps, before nbgrader's OverwriteCells
   GiveCellIds           the last sanitizing step: an id for every cell, which the worker's
                         outputs come back under
@@ -30,7 +30,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, Ove
 from ..workers.protocol import Mismatch, Reply, code_cells, match_cells
 from .recording import AUTOGRADE_KEY
 from ..verdict.statuses import say
-from .structure import read_structure
+from .structure import read_structure, released
 
 log = logging.getLogger(__name__)
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
@@ -220,7 +220,7 @@ class RepairCells(NbGraderPreprocessor):
         nb.metadata.pop(STATUS_KEY, None)
         for cell in nb.cells:
             cell.metadata.pop(STATUS_KEY, None)
-        found = read_structure(_release(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]), nb)
+        found = read_structure(released(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]), nb)
         copies, foreign = set(found.copies), set(found.foreign)
         for i, cell in enumerate(nb.cells):
             if i in copies or i in foreign:
@@ -257,11 +257,3 @@ def _fresh_copy(cell: NotebookNode) -> NotebookNode:
     fresh = copy.deepcopy(cell)
     fresh["id"] = uuid.uuid4().hex[:8]
     return fresh
-
-
-@lru_cache(maxsize=None)
-def _release(assignment: str, notebook: str) -> NotebookNode:
-    """The student release of a notebook, read once per process (RepairCells only reads it)."""
-    from .. import course
-
-    return nbformat.read(course.release(assignment) / f"{notebook}.ipynb", as_version=4)

@@ -18,6 +18,7 @@ A cell is one of ours when its nbgrader metadata names a grade id of the release
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -43,6 +44,17 @@ class Structure:
     def metadata(self, grade_id: str) -> dict:
         """The release's nbgrader metadata of `grade_id`."""
         return self.release[grade_id].metadata["nbgrader"]
+
+
+@lru_cache(maxsize=None)
+def released(assignment: str, notebook: str) -> NotebookNode:
+    """The student release of `notebook` (its file name without .ipynb), read once per process:
+    grading reads it for every hand-in, `check` and `submit` for every file. Read, never changed."""
+    import nbformat
+
+    from .. import course
+
+    return nbformat.read(course.release(assignment) / f"{notebook}.ipynb", as_version=4)
 
 
 def read_structure(release: NotebookNode, handin: NotebookNode) -> Structure:
