@@ -15,6 +15,7 @@ import statistics
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .. import course, pages
@@ -79,9 +80,9 @@ class ClassData:
     notebooks: dict[tuple[str, str], dict] = field(default_factory=dict)  # (student, stem) -> autograded JSON
     feedback: dict[str, list[str]] = field(default_factory=dict)  # student -> feedback page names
 
-    @property
+    @cached_property
     def stems(self) -> list[str]:
-        """The assignment's notebooks, in course order."""
+        """The assignment's notebooks, in course order (listed once: the aggregates ask per exercise)."""
         return [Path(n).stem for n in course.notebook_names(self.assignment)]
 
 
