@@ -57,7 +57,7 @@ def cmd_references(args: argparse.Namespace) -> int:
                   "run `autograde references` to regenerate them from the solutions")
             status = status or (1 if diffs or clashes else 0)
         elif clashes:
-            status = 1  # written, a notebook could find another assignment's values: refuse
+            status = 1  # not written: a notebook would find another assignment's values under that name
         else:
             for path in references.save(fresh, course.references(assignment)):
                 print(f"wrote {_shown(path)}")
@@ -122,8 +122,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                                                   "grading_seconds": round(seconds, 3),
                                                   "graded_monotonic": time.monotonic(),
                                                   "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
-    from .grading import class_report
-    from .grading import lms_export
+    from .grading import class_report, lms_export
 
     files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
              "gradebook": args.db or Path(args.out) / "gradebook.db"}

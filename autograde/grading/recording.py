@@ -2,7 +2,7 @@
 
 nbgrader's `autograde` command builds its converter, opens the gradebook a dozen times and
 reads and writes every notebook twice, for each student. A Recorder runs the same steps
-(nbgrader's preprocessors, composed in grading.py, and nbgrader's gradebook) with all of
+(nbgrader's preprocessors, composed in grader.py, and nbgrader's gradebook) with all of
 that done once:
 
   sanitize(nb)          the sanitizing steps, on the notebook as it was read; its code cells

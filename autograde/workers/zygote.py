@@ -20,8 +20,8 @@ import signal
 import sys
 import time
 
-from . import confine
-from . import protocol
+from . import confine, protocol
+
 GRACE = 3.0  # seconds a timed-out cell gets to stop after its interrupt, before the child is killed
 CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send beyond its output cap
 PAGE = os.sysconf("SC_PAGE_SIZE")
