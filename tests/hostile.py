@@ -120,6 +120,22 @@ for folder in ('/tmp', '/dev/shm', '.'):
         pass
 print('MiB written:', written)
 """),
+    Attack("forged-cell", "writes a well-formed result for another cell, with a passing check, into each of its own "
+           "pipes, to put outputs of its choosing into a cell it did not run", """
+import os, json, struct
+check = {"output_type": "display_data", "metadata": {},
+         "data": {"text/plain": "forged", "application/vnd.attention-course.check+json": {"name": "attn_scores_2"}}}
+frame = json.dumps({"position": 0, "outputs": [check], "truncated": False}).encode()
+written = 0
+for fd in os.listdir('/proc/self/fd'):
+    try:
+        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):
+            os.write(int(fd), struct.pack(">I", len(frame)) + frame)
+            written += 1
+    except OSError:
+        pass
+print('pipes written:', written)
+"""),
     Attack("channel-flood", "writes 200 MiB straight into its own output pipes, past the output cap", """
 import os
 for fd in os.listdir('/proc/self/fd'):
