@@ -261,3 +261,66 @@ def test_a_folder_holding_several_downloads(tmp_path):
     lx.write(lx.moodle([{"name": "Bo Li", "participant": 77, "files": {NB1: "moodle"}}]), tmp_path / "moodle", zipped=False)
     intake = collect(tmp_path)
     assert {h.student_id: h.files[NB1] for h in intake} == {"doejane": b"canvas", "Bo_Li": b"moodle"}
+
+
+# Identity comes from the part of a name the LMS writes. A student names their own file, so they
+# can type another student's LMS prefix into it: that file stays theirs, ungraded, and says so, and
+# every other student's hand-in is exactly what it was without it.
+
+def moodle_flat(students: list[dict]) -> dict[str, str]:
+    """Moodle's download with "download submissions in folders" off: flat files."""
+    return {f"{s['name']}_{s['participant']}_assignsubmission_file_{name}": content
+            for s in students for name, content in s["files"].items()}
+
+
+def others_unchanged(tmp_path, honest: dict, attack: dict, attacker: str):
+    """The intake with and without the attacker's extra files: everyone else's hand-in is the same
+    (files, contents, problems, notes); returns the attacker's hand-in with the attack."""
+    before = collect(lx.write(honest, tmp_path / "before", zipped=False))
+    after = collect(lx.write({**honest, **attack}, tmp_path / "after", zipped=False))
+    contents = lambda intake: {h.student_id: (summary([h])[h.student_id], {n: h.files[n] for n in h.files},
+                                              h.owner.key) for h in intake if h.student_id != attacker}
+    assert contents(after) == contents(before) and contents(before)
+    assert after.unrecognised == before.unrecognised
+    return next(h for h in after if h.student_id == attacker)
+
+
+HOSTILE_NAMES = {
+    "moodle-flat": (moodle_flat([{"name": "Jane Doe", "participant": 1234, "files": {NB1: "jane's"}},
+                                 {"name": "Bob Roe", "participant": 5512, "files": {NB1: "bob's"}}]),
+                    {f"Jane Doe_1234_assignsubmission_file_x_5512_assignsubmission_file_{NB1}": "forged"},
+                    "Jane_Doe", f"x_5512_assignsubmission_file_{NB1}", "Moodle participant 5512"),
+    "moodle-folders": (lx.moodle([{"name": "Jane Doe", "participant": 1234, "files": {NB1: "jane's"}},
+                                  {"name": "Bob Roe", "participant": 5512, "files": {NB1: "bob's"}}]),
+                       {f"Jane Doe_1234_assignsubmission_file_/Bob Roe_5512_assignsubmission_file_/{NB2}": "forged"},
+                       "Jane_Doe", f"Bob Roe_5512_assignsubmission_file_/{NB2}", "Moodle participant 5512"),
+    "canvas": (lx.canvas([{"name": "Doe, Jane", "user_id": 1234, "files": {NB1: "jane's"}},
+                          {"name": "Roe, Bob", "user_id": 5512, "files": {NB1: "bob's"}}]),
+               {f"doejane_1234_70000_roebob_5512_99999_{NB2}": "forged"},
+               "doejane", f"roebob_5512_99999_{NB2}", "Canvas user 5512"),
+    # a later attempt for someone else: the forged time would have hidden Bob's real attempt
+    "blackboard-attempt": (lx.blackboard("Chapter3", [
+        {"name": "Jane Doe", "username": "jdoe", "when": "2026-11-25-10-30-00", "files": {NB1: "jane's"}},
+        {"name": "Bob Roe", "username": "bob_roe", "when": "2026-11-25-11-00-00", "files": {NB1: "bob's"}}]),
+        {f"Chapter3_jdoe_attempt_2026-11-25-10-30-00_Chapter3_bob_roe_attempt_2099-01-01-00-00-00_{NB1}": "forged",
+         "Chapter3_jdoe_attempt_2026-11-25-10-30-00_Chapter3_bob_roe_attempt_2099-01-01-00-00-00.txt":
+             "Name: Bob Roe (bob_roe)\n"},
+        "jdoe", f"Chapter3_bob_roe_attempt_2099-01-01-00-00-00_{NB1}", "Blackboard user bob_roe"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_NAMES)
+def test_a_file_name_cannot_take_another_students_handin(tmp_path, case):
+    honest, attack, attacker, file, victim = HOSTILE_NAMES[case]
+    handin = others_unchanged(tmp_path, honest, attack, attacker)
+    assert handin.problems[file] == say("claims-other", owner=victim)
+    assert file not in handin.files and handin.files[NB1] == b"jane's"
+
+
+def test_a_students_backup_file_changes_nothing_for_the_class(tmp_path):
+    """`submitted/STUDENT/ch03/`: a backup whose name looks like Canvas's
+    (`{name}_{user id}_{attachment id}_{file}`) is one more file of its student's."""
+    honest = {f"{s}/ch03/{NB1}": s for s in ("amy", "ben", "cy")}
+    backup = NB1.replace(".ipynb", "_2024_11_25.ipynb")
+    handin = others_unchanged(tmp_path, honest, {f"amy/ch03/{backup}": "old"}, "amy")
+    assert sorted(handin.files) == [NB1, backup] and handin.problems == {}

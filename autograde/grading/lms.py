@@ -14,6 +14,12 @@ follow the code that names the files:
   receipt `{assignment}_{username}_attempt_{...}.txt` per attempt (nbgrader's own example).
 - nbgrader: the exchange's inbound folders `{student}+{assignment}+{timestamp}[+{random}]`,
   and a course's `submitted/{student}/{assignment}/` folders.
+
+Each LMS writes its part first and then the name the student gave the file, which can hold
+anything, another student's prefix included. So a name is read from its start: the first
+`_{id}_assignsubmission_`, the first `_attempt_{time}` (lazy groups), and of a path the
+outermost part an LMS named. What the student typed after it is theirs: when it reads as another
+student's name (`claimed`), the file stays its uploader's and its row says so.
 """
 from __future__ import annotations
 
@@ -26,9 +32,9 @@ CANVAS = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<studen
 CANVAS_ANONYMOUS = re.compile(
     r"^(?:.*/)?(?:(?P<late>(?i:late))_)?(?P<student_id>anon_[A-Za-z0-9]+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
 MOODLE_FOLDER = re.compile(r"^(?P<name>.*)_(?P<student_id>\d+)_assign(?:submission|feedback)_(?P<plugin>[a-z]+)_?$")
-MOODLE_FILE = re.compile(r"^(?:.*/)?(?P<name>.*)_(?P<student_id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file_id>.+)$")
+MOODLE_FILE = re.compile(r"^(?:.*/)?(?P<name>.*?)_(?P<student_id>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file_id>.+)$")
 BLACKBOARD = re.compile(
-    r"^(?:.*/)?(?P<assignment>.+)_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}(?:-\d{2}){5})(?:_(?P<file_id>.+))?$")
+    r"^(?:.*/)?(?P<assignment>.+?)_(?P<student_id>[^_]+)_attempt_(?P<timestamp>\d{4}(?:-\d{2}){5})(?:_(?P<file_id>.+))?$")
 NBGRADER_INBOUND = re.compile(r"^(?P<student_id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
 CANVAS_TEXT = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
 CANVAS_RENAMED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
@@ -56,33 +62,72 @@ class Owner:
 def identify(parts: tuple[str, ...], assignment: str, receipts: dict[str, str] | None = None) -> Owner | None:
     """The owner of the file at `parts` (its path in an export), from the outermost name that
     an LMS wrote; None when no LMS naming applies."""
+    found = locate(parts, assignment, receipts)
+    return found[1] if found else None
+
+
+def locate(parts: tuple[str, ...], assignment: str, receipts: dict[str, str] | None = None) -> tuple[int, Owner] | None:
+    """(index of the part an LMS named, its owner) for the outermost such part of `parts`."""
     receipts = receipts or {}
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         inner = parts[-1]
         if not last:
             if m := MOODLE_FOLDER.match(part):
-                return Owner("moodle", m["student_id"], m["name"], inner)
+                return i, Owner("moodle", m["student_id"], m["name"], inner)
             if (m := NBGRADER_INBOUND.match(part)) and m["assignment"] == assignment:
-                return Owner("nbgrader", m["student_id"], m["student_id"], inner, attempt=m["timestamp"])
+                return i, Owner("nbgrader", m["student_id"], m["student_id"], inner, attempt=m["timestamp"])
             if NBGRADER_INBOUND.match(part):
-                return Owner("nbgrader", "", "", "")  # another assignment's hand-in: not ours
+                return i, Owner("nbgrader", "", "", "")  # another assignment's hand-in: not ours
         if m := MOODLE_FILE.match(part):
-            return Owner("moodle", m["student_id"], m["name"], m["file_id"] if last else inner)
+            return i, Owner("moodle", m["student_id"], m["name"], m["file_id"] if last else inner)
         if last and part.lower().endswith(".txt") and (m := BLACKBOARD.match(part[:-4])) and not m["file_id"]:
-            return Owner("blackboard", receipts.get(part[:-4], m["student_id"]), "", "")  # the LMS's receipt
+            return i, Owner("blackboard", receipts.get(part[:-4], m["student_id"]), "", "")  # the LMS's receipt
         if m := BLACKBOARD.match(part):
             attempt = f"{m['assignment']}_{m['student_id']}_attempt_{m['timestamp']}"
             username = receipts.get(attempt, m["student_id"])
             file = (m["file_id"] or part) if last else inner
-            return Owner("blackboard", username, username, file, attempt=m["timestamp"])
+            return i, Owner("blackboard", username, username, file, attempt=m["timestamp"])
         if last and (m := CANVAS_TEXT.match(part)):  # a text entry or a link instead of files
-            return Owner("canvas", m["student_id"], m["name"], m["file_id"], late=bool(m["late"]))
+            return i, Owner("canvas", m["student_id"], m["name"], m["file_id"], late=bool(m["late"]))
         for pattern in (CANVAS_ANONYMOUS, CANVAS):
             if m := pattern.match(part):
                 name = m["student_id"] if pattern is CANVAS_ANONYMOUS else m["name"]
-                return Owner("canvas", m["student_id"], name, m["file_id"] if last else inner,
-                             order=f"{int(m['attachment_id']):020d}", late=bool(m["late"]))
+                return i, Owner("canvas", m["student_id"], name, m["file_id"] if last else inner,
+                                order=f"{int(m['attachment_id']):020d}", late=bool(m["late"]))
+    return None
+
+
+def students_part(parts: tuple[str, ...], at: int, owner: Owner) -> tuple[str, ...]:
+    """What the student named, below the part an LMS named (`at`): the file name they gave
+    (e.g. what follows Canvas's `{name}_{id}_{attachment}_`) and any folders under it."""
+    if at == len(parts) - 1:
+        return (owner.file,) if owner.file else ()
+    first = locate(parts[at:at + 1], "") if at < len(parts) else None
+    head = (first[1].file,) if first and first[1].file and first[1].file != parts[at] else ()
+    return (*head, *parts[at + 1:])
+
+
+# where, in a name an LMS writes, the student's key ends: what follows it
+KEY_ENDS = {"moodle": re.compile(r"_assign(?:submission|feedback)_"), "canvas": re.compile(r"(?=_\d+_)"),
+            "blackboard": re.compile(r"_attempt_\d{4}(?:-\d{2}){5}")}
+
+
+def claimed(names: tuple[str, ...], owner: Owner, keys: set[str]) -> Owner | None:
+    """Another student of the same LMS (one of `keys`) whose key a student wrote, the way that
+    LMS writes it, into `names`: their own part of a path. None when it names nobody else."""
+    ends, longest = KEY_ENDS.get(owner.lms), max(map(len, keys), default=0)
+    if ends is None:
+        return None
+    for name in names:
+        for end in ends.finditer(name):
+            start = end.start()
+            # the key is all that comes before, or what follows one of its underscores (keys may hold some)
+            window = name[max(0, start - longest - 1):start]
+            tails = [window[i + 1:] for i, c in enumerate(window) if c == "_"]
+            for key in [name[:start] if start <= longest else "", *tails]:
+                if key and key != owner.key and key in keys:
+                    return Owner(owner.lms, key, key, "")
     return None
 
 

@@ -9,6 +9,7 @@ one of the assignment's notebooks.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -101,22 +102,48 @@ def collect(source: Path, assignment: str | None = None, roster: roster_module.R
     names = course.notebook_names(assignment)
     entries = list(walk(source))
     receipts = dict(filter(None, (_receipt(e) for e in entries)))
+    located = [lms.locate(e.parts, assignment, receipts) for e in entries]
+    # nbgrader's submitted/STUDENT/ASSIGNMENT/ is a layout of folders: what students name the
+    # files inside is never read as an LMS's naming
+    with_assignment = {e.parts[0] for e, found in zip(entries, located)
+                       if len(e.parts) >= 3 and e.parts[1] == assignment and not (found and found[0] == 0)}
+    for i, entry in enumerate(entries):
+        if entry.parts[0] in with_assignment:
+            located[i] = None
+    # The layout is the source's as a whole: an LMS download (or nbgrader's exchange) when most of
+    # its files carry an LMS's names, so that one odd file (a backup `..._2024_11_25.ipynb`, an
+    # instructor's notes) cannot switch it. There, other folders (outbound/, feedback/) are not students.
+    lms_layout = 2 * sum(1 for found in located if found) > len(located)
+    if not lms_layout:
+        located = [None] * len(entries)
     groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]] = {}
     unrecognised, used = [], set()
-    with_assignment = {e.parts[0] for e in entries if len(e.parts) >= 3 and e.parts[1] == assignment}
-    named = [lms.identify(e.parts, assignment, receipts) for e in entries]
-    # in an LMS download or nbgrader's exchange, other folders (outbound/, feedback/) are not students
-    folders_are_students = not any(named)
-    for entry, owner in zip(entries, named):
-        owner = owner or _by_layout(entry, source, assignment, with_assignment if folders_are_students else None)
+    claims: list[tuple[int, lms.Owner]] = []
+    for i, (entry, found) in enumerate(zip(entries, located)):
+        owner = found[1] if found else _by_layout(entry, source, assignment, None if lms_layout else with_assignment)
         if owner is None:
             unrecognised.append("/".join(entry.parts))
             continue
         if owner.key and owner.file and not (owner.lms in ("nbgrader", "folder") and owner.file in lms.NBGRADER_FILES):
             used.add(entry.parts[0])
             groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
+            if found:
+                claims.append((i, owner))
+    # a file whose own name holds another student's LMS name stays its uploader's, ungraded, and says so
+    keys: dict[str, set[str]] = {}
+    for kind, key in groups:
+        keys.setdefault(kind, set()).add(key)
+    for i, owner in claims:
+        entry, at = entries[i], located[i][0]
+        own = lms.students_part(entry.parts, at, owner)
+        other = lms.claimed(own, owner, keys.get(owner.lms, set()))
+        if other is not None:
+            group = groups[(owner.lms, owner.key)]
+            index = next(j for j, (_, e) in enumerate(group) if e is entry)
+            group[index] = (dataclasses.replace(owner, file="/".join(own)),
+                            Entry(entry.parts, 0, entry.stamp, problem=say("claims-other", owner=other.describe())))
     handins = [_handin(files, names) for files in groups.values()]
-    for folder in _empty_student_folders(source, assignment, used) if folders_are_students else []:
+    for folder in _empty_student_folders(source, assignment, used) if not lms_layout else []:
         handins.append(Handin(folder, problems={assignment: say("no-assignment-folder", folder=assignment)},
                               owner=lms.Owner("folder", folder, folder, "")))
     if not handins and roster is None:
