@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .. import course, pages
+from . import atomic
 from .grader import Row, zero_row
 from ..verdict.references import references
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
@@ -317,16 +318,13 @@ def write(out: Path, rows: list[Row] | None = None, db_url: str | None = None,
     write_similarity_csv(similar, out / SIMILARITY_CSV)
     html = render(data, found, similar, thresholds, seconds=time.monotonic() - started)
     path = out / REPORT
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic.write_text(path, html)
 
 
 def write_mistakes_csv(found: list[Mistake], path: Path) -> Path:
     from .report import cell, csv_writer  # safe in a spreadsheet, as grades.csv
 
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
         writer.writerow(["student_id", "notebook", "exercise", "mistake", "checks", "en", "zh"])
         for m in found:
@@ -338,7 +336,7 @@ def write_mistakes_csv(found: list[Mistake], path: Path) -> Path:
 def write_similarity_csv(similar: Similarity, path: Path) -> Path:
     from .report import cell, csv_writer  # student ids are hostile text
 
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
         writer.writerow(["rank", "kind", "notebook", "exercise", "student_a", "student_b", "similarity",
                          "share_a", "share_b", "shared_fingerprints", "identical_code", "flagged"])

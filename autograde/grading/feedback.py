@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 
 from ..pages import render
+from . import atomic
 from ..verdict.languages import pick
 
 HTML_LANG = {"en": "en", "zh": "zh-CN", "both": "en"}  # a bilingual page marks its Chinese lines itself
@@ -48,5 +49,4 @@ def write(nb: nbformat.NotebookNode, target: Path, student: str, notebook: str, 
           status: str, lang: str = "both", status_zh: str = "") -> Path:
     """The page for an autograded notebook, as it is in memory after grading."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page(nb, student, notebook, score, max_score, status, lang, status_zh), encoding="utf-8")
-    return target
+    return atomic.write_text(target, page(nb, student, notebook, score, max_score, status, lang, status_zh))

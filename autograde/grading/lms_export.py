@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import atomic
 from .grader import Row
 from .report import cell, csv_writer
 from .roster import MOODLE_PARTICIPANT
@@ -65,7 +66,7 @@ def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: s
             skipped.append(handin.student_id)
         else:
             lines.append([cell(str(c)) for c in line])
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
         if kind == "canvas":
             writer.writerow([*CANVAS_COLUMNS, cell(title)])

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgres
 from rich.table import Table
 from rich.text import Text
 
+from . import atomic
 from .grader import Row
 from ..verdict.languages import pick
 
@@ -38,7 +39,7 @@ def write_csv(rows: list[Row], path: Path) -> Path:
     from ..verdict.references import references  # torch: only once there are rows to show
 
     columns = references().ordered()
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
         writer.writerow(FIXED + columns)
         for r in rows:
