@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import course
+from . import atomic
 from ..verdict import statuses
 from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Cell, Reply, Request, code_cells
 from .nbgrader_api import cell_timeout
@@ -149,7 +150,8 @@ def grade(
                     if nxt is None:
                         break
                     prepared[nxt.student_id] = grader.prepare(nxt, names)
-                student_rows = _with_notes(grader.finish(prepared.pop(handin.student_id)), [*handin.notes, *unsandboxed])
+                student_rows = _with_notes(grader.finish(prepared.pop(handin.student_id), handin, names),
+                                           [*handin.notes, *unsandboxed])
                 feedback = out / "feedback" / handin.student_id
                 if all(r.graded for r in student_rows):  # a machinery failure is graded again next run
                     journal.keep(handin.student_id, {"key": key(handin), "rows": [asdict(r) for r in student_rows],
@@ -218,6 +220,24 @@ class Grader:
         self.recorder.close()
 
     def prepare(self, handin: Handin, names: list[str]) -> Prepared:
+        """Never raises: what fails here for one student is their rows' status, and the run goes on."""
+        try:
+            return self._prepare(handin, names)
+        except Exception:
+            log.warning("%s: not graded", handin.student_id, exc_info=True)
+            return Prepared(handin.student_id, not_graded(handin, names), {}, {}, {})
+
+    def finish(self, prepared: Prepared, handin: Handin, names: list[str]) -> list[Row]:
+        """Never raises, as `prepare`."""
+        try:
+            return self._finish(prepared)
+        except Exception:
+            log.warning("%s: not graded", prepared.student, exc_info=True)
+            with contextlib.suppress(Exception):  # at least no earlier run's scores stay as if current
+                self._forget(prepared.student)
+            return not_graded(handin, names)
+
+    def _prepare(self, handin: Handin, names: list[str]) -> Prepared:
         student = handin.student_id
         prepared = Prepared(student, [], {}, {}, {})
         for name in sorted(handin.files):
@@ -237,7 +257,12 @@ class Grader:
                 log.warning("%s/%s: nbgrader's sanitizing steps failed", student, name, exc_info=True)
                 prepared.rows.append(zero_row(student, name, say("nbgrader-refused")))
                 continue
-            prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb)))
+            try:
+                prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb)))
+            except Exception:  # the machinery's fault, never a grade
+                log.warning("%s/%s: not graded", student, name, exc_info=True)
+                prepared.rows.append(zero_row(student, name, NOT_GRADED, graded=False))
+                continue
             prepared.notebooks[name] = nb
             prepared.read_notes[name] = note
         for name, reason in sorted(handin.problems.items()):
@@ -248,7 +273,7 @@ class Grader:
                 prepared.rows.append(zero_row(student, name, say("missing")))
         return prepared
 
-    def finish(self, prepared: Prepared) -> list[Row]:
+    def _finish(self, prepared: Prepared) -> list[Row]:
         from ..workers.warm import NotebookBrokeWorker
 
         rows = list(prepared.rows)
@@ -261,15 +286,22 @@ class Grader:
                 continue
             except Exception:  # a worker that could not start, or any other failure of the machinery: never a grade
                 log.warning("%s/%s: not graded", prepared.student, name, exc_info=True)
-                row = zero_row(prepared.student, name, NOT_GRADED)
-                row.graded = False
-                rows.append(row)
+                rows.append(zero_row(prepared.student, name, NOT_GRADED, graded=False))
                 continue
             self.stages.seconds["execute"] += reply["seconds"]
             replies[Path(name).stem] = (prepared.notebooks[name], reply)
         if replies:
             rows += self._record(prepared.student, replies, prepared.read_notes)
+        else:
+            self._forget(prepared.student)
         return sorted(rows, key=lambda r: r.notebook)
+
+    def _forget(self, student: str) -> None:
+        """A student none of whose notebooks ran this time: an earlier run's scores in the
+        gradebook become zeros, its feedback pages and autograded notebooks go, so that nothing
+        shows a score this run did not give (the rows say why)."""
+        if self.recorder.has_submission(student):
+            self._record(student, {}, {})
 
     def _record(self, student: str, replies: dict, read_notes: dict[str, Message | None]) -> list[Row]:
         from . import feedback
@@ -293,8 +325,12 @@ class Grader:
                 Message.from_dict(n) for n in result.notebook.metadata.get("autograde", {}).get("notes", [])]
             row = _row(student, stem, result.score, result.max_score, list(dict.fromkeys(notes)) or [say("ok")], result.exercises)
             row.graded = all(n.code != NOT_GRADED.code for n in notes)  # a reply that did not fit its notebook: graded again next run
-            self.stages.timed("feedback", feedback.write, result.notebook, target / f"{stem}.html", student, stem,
-                              row.score, row.max_score, row.status, self.settings.lang, row.status_in("zh"))
+            try:
+                self.stages.timed("feedback", feedback.write, result.notebook, target / f"{stem}.html", student, stem,
+                                  row.score, row.max_score, row.status, self.settings.lang, row.status_in("zh"))
+            except Exception:  # the grade is saved; the page is written again next run
+                log.warning("%s/%s: no feedback page", student, stem, exc_info=True)
+                row.graded = False
             rows.append(row)
         return rows
 
@@ -305,13 +341,21 @@ def _row(student: str, notebook: str, score: float, max_score: float, messages: 
                messages=[m.as_dict() for m in messages])
 
 
-def zero_row(student: str, name: str, message: Message) -> Row:
-    """A row of zeros for a notebook (file name or stem) that earned nothing, saying why."""
+def zero_row(student: str, name: str, message: Message, graded: bool = True) -> Row:
+    """A row of zeros for a notebook (file name or stem) that earned nothing, saying why;
+    `graded` False: the machinery failed, not the notebook."""
     from ..verdict.references import references
 
     exercises = references().exercises_of(Path(name).stem)
-    return _row(student, Path(name).stem, 0.0, float(sum(e["points"] for e in exercises.values())), [message],
-                dict.fromkeys(exercises, 0.0))
+    row = _row(student, Path(name).stem, 0.0, float(sum(e["points"] for e in exercises.values())), [message],
+               dict.fromkeys(exercises, 0.0))
+    row.graded = graded
+    return row
+
+
+def not_graded(handin: Handin, names: list[str]) -> list[Row]:
+    """A student the machinery failed on: a row per notebook of the assignment, none a grade."""
+    return [zero_row(handin.student_id, name, NOT_GRADED, graded=False) for name in names]
 
 
 def sanitize_steps() -> list:
@@ -418,9 +462,8 @@ class _Journal:
 
     def __init__(self, path: Path, state: dict[str, dict]):
         self.path = path
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(_line(student, entry) for student, entry in state.items()), encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a run killed here leaves the old state or the new one
+        # atomic: a run killed here leaves the old state or the new one
+        atomic.write_text(path, "".join(_line(student, entry) for student, entry in state.items()))
         self.file = open(path, "a", encoding="utf-8")
 
     def keep(self, student: str, entry: dict) -> None:

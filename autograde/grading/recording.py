@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shutil
 import time
 from collections import defaultdict
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
+
+from . import atomic
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -158,6 +159,16 @@ class Recorder:
     def close(self) -> None:
         self.gradebook.close()
 
+    def has_submission(self, student: str) -> bool:
+        """Whether the gradebook holds grades of `student` for the assignment (from an earlier run)."""
+        from nbgrader.api import MissingEntry
+
+        try:
+            self.gradebook.find_submission(self.assignment, student)
+        except MissingEntry:
+            return False
+        return True
+
     def _resources(self, student: str, notebook: str, **ours) -> dict:
         return {"nbgrader": {"notebook": notebook, "assignment": self.assignment, "student": student,
                              "db_url": self.db_url},
@@ -226,9 +237,8 @@ class Recorder:
         for name, result in results.items():
             path = folder / f"{name}.ipynb"
             # what nbformat.write produces, without the copy of the notebook it makes first
-            path.write_text(json.dumps(result.notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
-            os.chmod(path, 0o444)
+            atomic.write_text(path, json.dumps(result.notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n",
+                              permissions=0o444)
 
 
 def _copy(orm_object, *names: str) -> SimpleNamespace:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Collection, Iterator, Mapping
@@ -34,6 +35,8 @@ MAX_HANDIN_FILES = 100  # five notebooks are expected; a hand-in with more is mo
 MAX_HANDIN_BYTES = 256 * 2**20  # declared uncompressed size of everything one student handed in
 MAX_RECEIPT_BYTES = 64 * 2**10
 MAX_ID_LENGTH = 64
+MAX_NESTING = 100  # a notebook's JSON nests about six levels; far deeper is no notebook
+log = logging.getLogger(__name__)
 
 __all__ = ["Handin", "Intake", "UnreadableEntry", "UsageError", "collect", "read_notebook", "safe_id"]
 
@@ -307,23 +310,40 @@ def _as_notebook(data: dict):
 
 
 def read_notebook(content: bytes) -> tuple[NotebookNode | None, Message | None]:
-    """Parse a handed-in notebook; returns (notebook, note) or (None, reason)."""
+    """Parse a handed-in notebook; returns (notebook, note) or (None, reason). Never raises:
+    any bytes at all give one of the two."""
+    try:
+        return _read_notebook(content)
+    except Exception:  # RecursionError, MemoryError-free surprises of nbformat: the notebook's status, not the run's end
+        log.warning("a hand-in could not be read as a notebook", exc_info=True)
+        return None, say("unreadable-notebook")
+
+
+def _read_notebook(content: bytes) -> tuple[NotebookNode | None, Message | None]:
     if not content.strip():
         return None, say("empty-file")
     if len(content) > MAX_NOTEBOOK_BYTES:
         return None, say("file-too-large")
     try:
-        data = json.loads(content.decode("utf-8"))
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         return None, say("not-utf8")
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError:
         return None, say("invalid-json")
+    except (RecursionError, ValueError):  # nested too deep for the parser, or an integer of thousands of digits
+        return None, say("unreadable-notebook")
     if not isinstance(data, dict) or "cells" not in data and "worksheets" not in data:
         return None, say("no-cells")
+    if _deeper_than(data, MAX_NESTING):  # what reads it next (nbformat, nbgrader, json) recurses
+        return None, say("unreadable-notebook")
     version = data.get("nbformat")
     try:
         nb = _as_notebook(data)
     except Exception:  # nbformat's own words would mean nothing to a student: name the kind of problem
+        return None, say("unreadable-notebook")
+    if not _has_cells_shape(nb):
         return None, say("unreadable-notebook")
     note = say("converted", version=version) if isinstance(version, int) and version < 4 else None
     for cell in nb.cells:  # nbgrader needs these fields; a hand-edited file may lack them
@@ -332,3 +352,25 @@ def read_notebook(content: bytes) -> tuple[NotebookNode | None, Message | None]:
             cell.setdefault("outputs", [])
             cell.setdefault("execution_count", None)
     return nb, note
+
+
+def _deeper_than(data, limit: int) -> bool:
+    """Whether JSON nests more than `limit` levels (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def _has_cells_shape(nb) -> bool:
+    """What grading reads of every cell is there and of the right type (nbformat's validation
+    failing is not refused, as nbformat.reads does not: this is the part that must hold)."""
+    if not isinstance(nb.get("cells"), list) or not isinstance(nb.get("metadata", {}), dict):
+        return False
+    return all(isinstance(cell, dict) and cell.get("cell_type") in ("code", "markdown", "raw")
+               and isinstance(cell.get("source", ""), str) and isinstance(cell.get("metadata", {}), dict)
+               and isinstance(cell.get("outputs", []), list) for cell in nb["cells"])

@@ -1,0 +1,152 @@
+"""Hand-ins that attack intake and the run itself, graded end to end: any bytes as a notebook
+give that notebook a status and the run writes every file; reruns show no stale score; a
+kill mid-write leaves the previous files whole. An honest student graded after the attackers
+on the same (only) worker keeps exactly full marks and `ok`."""
+import csv
+
+import pytest
+
+from autograde import cli
+from autograde.grading.submissions import read_notebook
+from autograde.verdict.references import references
+from autograde.verdict.statuses import say
+from autograde.workers.sandbox import bubblewrap
+import example_class as ex
+
+NB1 = ex.NB1
+STEM1 = NB1[:-6]
+VERSION = b'"metadata": {}, "nbformat": 4, "nbformat_minor": 5'
+
+# file content -> the status its notebook gets
+MALFORMED = {
+    "nested-100000-deep": (b'{"cells": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "unreadable-notebook"),
+    "nested-500-deep": (b'{"cells": [], ' + VERSION + b', "x": ' + b"[" * 500 + b"]" * 500 + b"}", "unreadable-notebook"),
+    "integer-of-5000-digits": (b'{"cells": [], ' + VERSION + b', "x": 1' + b"0" * 5000 + b"}", "unreadable-notebook"),
+    "invalid-utf8": (b'{"cells": ["\xff\xfe"]}', "not-utf8"),
+    "json-array": (b"[1, 2, 3]", "no-cells"),
+    "json-string": (b'"cells"', "no-cells"),
+    "cells-of-wrong-types": (b'{"cells": [1, "x", null, {"cell_type": 5}], ' + VERSION + b"}", "unreadable-notebook"),
+    "cells-not-a-list": (b'{"cells": {"0": {}}, ' + VERSION + b"}", "unreadable-notebook"),
+    "source-of-numbers": (b'{"cells": [{"cell_type": "code", "source": [1, 2], "metadata": {}}], ' + VERSION + b"}",
+                          "unreadable-notebook"),
+    "version-of-40-digits": (b'{"cells": [], "nbformat": 1' + b"0" * 40 + b"}", "unreadable-notebook"),
+    "version-a-float": (b'{"cells": [], "nbformat": 1e999999}', "unreadable-notebook"),
+}
+
+
+def full_marks() -> float:
+    return sum(e["points"] for e in references().exercises_of(STEM1).values())
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_any_bytes_read_as_a_notebook_or_a_status(case):
+    content, code = MALFORMED[case]
+    nb, status = read_notebook(content)
+    assert nb is None and status == say(code)
+
+
+def rows_of(out):
+    with (out / "grades.csv").open(encoding="utf-8") as f:
+        return {(r["student_id"], r["notebook"]): r for r in csv.DictReader(f)}
+
+
+def grade_cli(source, out, *extra) -> int:
+    sandbox = [] if bubblewrap() else ["--no-sandbox"]
+    return cli.main(["grade", str(source), "--out", str(out), "--timeout", "10", "--workers", "1", *sandbox, *extra])
+
+
+@pytest.mark.grading
+def test_no_hand_in_stops_the_run_or_the_rerun(tmp_path):
+    """Every malformed notebook in one class, the honest student last (ids sort after them):
+    the run ends normally, writes every file, and a rerun goes on the same."""
+    students = {f"bad-{case}": {NB1: content} for case, (content, _) in MALFORMED.items()}
+    students["zz-honest"] = {NB1: ex.text(ex.solved(NB1))}
+    source = ex.write_class(tmp_path / "class", students)
+    out = tmp_path / "out"
+    for _ in range(2):  # the rerun resumes from the journal and must not die either
+        assert grade_cli(source, out) == 0
+        rows = rows_of(out)
+        for case, (_, code) in MALFORMED.items():
+            row = rows[(f"bad-{case}", STEM1)]
+            assert (row["status"], row["score"]) == (say(code), "0"), case
+        honest = rows[("zz-honest", STEM1)]
+        assert (honest["status"], float(honest["score"])) == ("ok", full_marks())
+        assert (out / "report.html").exists() and (out / "feedback" / "zz-honest" / f"{STEM1}.html").exists()
+
+
+def gradebook_score(out, student: str) -> float:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}") as gb:
+        return gb.find_submission("ch03", student).score
+
+
+@pytest.mark.grading
+def test_a_rerun_that_cannot_grade_a_student_shows_no_old_score(tmp_path, monkeypatch):
+    """ana is graded, then her notebook becomes unreadable, then the machinery fails on her:
+    neither rerun leaves the first run's score in grades.csv, the gradebook, her feedback page
+    or her autograded notebook; the honest student beside her keeps full marks and `ok`."""
+    from autograde.workers.cluster import LocalRunner
+
+    solved = ex.text(ex.solved(NB1))
+    source = ex.write_class(tmp_path / "class", {"ana": {NB1: solved}, "zz-honest": {NB1: solved}})
+    out = tmp_path / "out"
+    page, autograded = out / "feedback" / "ana" / f"{STEM1}.html", out / ".nbgrader" / "autograded" / "ana" / "ch03"
+    assert grade_cli(source, out) == 0
+    assert float(rows_of(out)[("ana", STEM1)]["score"]) == full_marks() == gradebook_score(out, "ana")
+    assert page.exists() and (autograded / NB1).exists()
+
+    (source / "ana" / "ch03" / NB1).write_bytes(MALFORMED["nested-100000-deep"][0])
+    assert grade_cli(source, out) == 0
+    row = rows_of(out)[("ana", STEM1)]
+    assert (row["status"], row["score"]) == (say("unreadable-notebook"), "0")
+    assert gradebook_score(out, "ana") == 0 and not page.exists() and not (autograded / NB1).exists()
+
+    (source / "ana" / "ch03" / NB1).write_text(solved + "\n", encoding="utf-8")  # graded again: it changed
+    assert grade_cli(source, out) == 0 and gradebook_score(out, "ana") == full_marks()
+
+    def cannot_run(self, request):
+        raise RuntimeError("the grading machinery failed")
+
+    monkeypatch.setattr(LocalRunner, "submit", cannot_run)
+    (source / "ana" / "ch03" / NB1).write_text(solved + "\n\n", encoding="utf-8")
+    assert grade_cli(source, out) == 1  # not graded: the command says so and exits 1
+    rows = rows_of(out)
+    assert (rows[("ana", STEM1)]["status"], rows[("ana", STEM1)]["score"]) == (say("not-graded"), "0")
+    assert gradebook_score(out, "ana") == 0 and not page.exists()
+    honest = rows[("zz-honest", STEM1)]
+    assert (honest["status"], float(honest["score"])) == ("ok", full_marks()) == ("ok", gradebook_score(out, "zz-honest"))
+
+
+def test_a_writer_failing_half_way_leaves_the_previous_files_whole(tmp_path, monkeypatch):
+    """As a run killed mid-write: grades.csv and the LMS import file keep their previous
+    content, and no temporary file is left beside them."""
+    from autograde.grading import lms_export, report
+    from autograde.grading.grader import Row
+    from autograde.grading.submissions import Handin
+    from autograde.grading import lms
+
+    rows = [Row(f"s{i}", STEM1, 1.0, 2.0, "ok") for i in range(50)]
+    handins = [Handin(f"s{i}", owner=lms.Owner("moodle", str(100 + i), f"s{i}", NB1)) for i in range(50)]
+    report.write_csv(rows, tmp_path / "grades.csv")
+    lms_export.write("moodle", rows, handins, tmp_path, "ch03")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert set(before) == {"grades.csv", "grades-moodle.csv"}
+
+    calls = {"n": 0}
+    real_cell = report.cell
+
+    def failing_cell(text):
+        calls["n"] += 1
+        if calls["n"] == 60:  # well into the rows: the file has been half written
+            raise KeyboardInterrupt("killed")
+        return real_cell(text)
+
+    for write in (lambda: report.write_csv(rows, tmp_path / "grades.csv"),
+                  lambda: lms_export.write("moodle", rows, handins, tmp_path, "ch03")):
+        calls["n"] = 0
+        monkeypatch.setattr(report, "cell", failing_cell)
+        monkeypatch.setattr(lms_export, "cell", failing_cell)
+        with pytest.raises(KeyboardInterrupt):
+            write()
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
