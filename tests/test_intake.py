@@ -324,3 +324,45 @@ def test_a_students_backup_file_changes_nothing_for_the_class(tmp_path):
     backup = NB1.replace(".ipynb", "_2024_11_25.ipynb")
     handin = others_unchanged(tmp_path, honest, {f"amy/ch03/{backup}": "old"}, "amy")
     assert sorted(handin.files) == [NB1, backup] and handin.problems == {}
+
+
+def zip_bytes(files: dict[str, str]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("layout", ["canvas-export", "zip-per-student"])
+def test_a_zip_bomb_of_small_entries_cannot_crowd_out_the_class(tmp_path, monkeypatch, layout):
+    """A class-wide cap on listed files: the attacker (whose name sorts first) hands in zips of
+    many tiny entries, each under the per-zip cap; they get the budget last, so only they lose
+    files, with a status, and every honest student's hand-in is read whole."""
+    from autograde.grading import archive
+
+    monkeypatch.setattr(archive, "MAX_CLASS_ENTRIES", 1_000)
+    honest = {f"student{i:02d}": {f"ch03/{NB1}": f"one {i}", f"ch03/{NB2}": f"two {i}"} for i in range(30)}
+    bombs = {f"bomb{k}.zip": zip_bytes({f"x/{j}.txt": "" for j in range(950)}) for k in range(2)}
+    if layout == "canvas-export":
+        tree = lx.canvas([{"name": "Aaa, Attacker", "user_id": 1, "files": {NB1: "mine", **bombs}}] +
+                         [{"name": f"Doe, {s}", "user_id": 100 + i, "files": {"mine.zip": zip_bytes(files)}}
+                          for i, (s, files) in enumerate(honest.items())])
+        source = lx.write(tree, tmp_path / "export", zipped=True)
+        attacker, ids, refused = "aaaattacker", {f"doe{s}": s for s in honest}, list(bombs)
+    else:
+        source = tmp_path / "zips"
+        source.mkdir()
+        (source / "aaa.zip").write_bytes(zip_bytes({NB1: "mine", **{f"bomb/{j}.txt": "" for j in range(1_200)}}))
+        for s, files in honest.items():
+            (source / f"{s}.zip").write_bytes(zip_bytes(files))
+        attacker, ids, refused = "aaa", {s: s for s in honest}, ["aaa.zip"]
+    intake = collect(source)
+    found = {h.student_id: h for h in intake}
+    for student_id, s in ids.items():
+        handed_in = {name.removeprefix("ch03/"): content.encode() for name, content in honest[s].items()}
+        assert {name: found[student_id].files[name] for name in found[student_id].files} == handed_in
+        assert found[student_id].problems == {}
+    assert found[attacker].problems == dict.fromkeys(refused, say("class-too-many", limit=1_000))

@@ -5,6 +5,12 @@ root (through zips, one level of zip inside a zip included), a declared size, an
 read at most N bytes later. Nothing is extracted, so a zip's `../` paths cannot write
 anywhere; nothing is decompressed until grading asks for that one file; symbolic links are
 listed as problems and never followed.
+
+The whole class lists at most MAX_CLASS_ENTRIES files, whatever its archives nest: a zip is
+charged what its directory declares before that directory is parsed. Zips side by side (in one
+folder, or handed in inside one export) get that budget smallest first, so a bomb of many small
+entries comes last: only it, and any zip bigger still, is refused with a status, and nobody
+else loses a file.
 """
 from __future__ import annotations
 
@@ -24,6 +30,20 @@ from ..verdict.statuses import Message, say
 # entries than any class could hand in, before parsing it.
 MAX_ZIP_ENTRIES = 100_000
 MAX_NESTED_ZIP_BYTES = 64 * 2**20  # a zip handed in inside an LMS export zip
+MAX_CLASS_ENTRIES = 200_000  # files listed in all, across every archive of one source
+
+
+class _Budget:
+    """How many more entries the walk of one source may list."""
+
+    def __init__(self, left: int):
+        self.left = left
+
+    def take(self, count: int) -> bool:
+        if count > self.left:
+            return False
+        self.left -= count
+        return True
 
 
 class UnreadableEntry(Exception):
@@ -55,37 +75,73 @@ class Entry:
 
 def walk(source: Path) -> Iterator[Entry]:
     """Every file under `source` (a folder, a zip or one file), in a stable order."""
+    budget = _Budget(MAX_CLASS_ENTRIES)
     if source.is_symlink():
         yield Entry((source.name,), 0, "", problem=say("symlink"))
+    elif source.is_file() and source.suffix.lower() == ".zip":
+        archive = _OnDisk(source)
+        yield from _zip_if_granted(archive, (source.name,), False, budget, _grant({source.name: archive}, budget))
     elif source.is_file():
-        yield from _file(source, (source.name,))
+        yield from _file(source, (source.name,), budget)
     else:
-        yield from _folder(source, ())
+        yield from _folder(source, (), budget)
 
 
-def _folder(folder: Path, parts: tuple[str, ...]) -> Iterator[Entry]:
+def _grant(archives: dict[str, object], budget: _Budget) -> dict[str, int | None]:
+    """Zips side by side (name -> archive): name -> the entries it declares (what it was charged),
+    or None when it is refused; the budget goes to the smallest first."""
+    declared = {}
+    for name, archive in archives.items():
+        try:
+            declared[name] = _declared_entries(archive)
+        except Exception:  # hostile bytes: whatever zipfile or zlib raise, it is said to be a bad zip when opened
+            declared[name] = 0
+    granted: dict[str, int | None] = dict.fromkeys(archives)
+    for name in sorted(declared, key=lambda n: (declared[n], n)):
+        if declared[name] > MAX_ZIP_ENTRIES or budget.take(declared[name]):
+            granted[name] = declared[name]  # one too big for any zip is refused by _zip, and costs nothing
+    return granted
+
+
+def _zip_if_granted(archive, parts: tuple[str, ...], nested: bool, budget: _Budget,
+                    granted: dict[str, int | None]) -> Iterator[Entry]:
+    if granted[parts[-1]] is None:
+        yield Entry(parts, 0, "", problem=say("class-too-many", limit=MAX_CLASS_ENTRIES))
+    else:
+        yield from _zip(archive, parts, nested, budget, granted[parts[-1]])
+
+
+def _folder(folder: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[Entry]:
     try:
         children = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
         yield Entry(parts or (folder.name,), 0, "", problem=say("unreadable-folder", reason=_reason(exc)))
         return
+    children = [c for c in children if not c.name.startswith(".") and c.name != "__MACOSX"]
+    zips = {c.name: _OnDisk(Path(c.path)) for c in children
+            if c.name.lower().endswith(".zip") and c.is_file(follow_symlinks=False)}
+    granted = _grant(zips, budget)
     for child in children:
-        if child.name.startswith(".") or child.name == "__MACOSX":
-            continue
         here = (*parts, child.name)
         if child.is_symlink():
             yield Entry(here, 0, "", problem=say("symlink"))
+        elif child.name in zips:
+            yield from _zip_if_granted(zips[child.name], here, False, budget, granted)
         elif child.is_dir(follow_symlinks=False):
-            yield from _folder(Path(child.path), here)
+            yield from _folder(Path(child.path), here, budget)
         elif child.is_file(follow_symlinks=False):
-            yield from _file(Path(child.path), here)
+            yield from _file(Path(child.path), here, budget)
 
 
-def _file(path: Path, parts: tuple[str, ...]) -> Iterator[Entry]:
-    if path.suffix.lower() == ".zip":
-        yield from _zip(_OnDisk(path), parts, nested=False)
+def _file(path: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[Entry]:
+    if not budget.take(1):
+        yield Entry(parts, 0, "", problem=say("class-too-many", limit=MAX_CLASS_ENTRIES))
         return
-    info = path.stat()
+    try:
+        info = path.stat()
+    except OSError as exc:
+        yield Entry(parts, 0, "", problem=say("unreadable-file", reason=_reason(exc)))
+        return
 
     def read(limit: int) -> bytes:
         try:
@@ -135,16 +191,25 @@ class _Nested:
         return zipfile.ZipFile(self.file())
 
 
-def _zip(archive, parts: tuple[str, ...], nested: bool) -> Iterator[Entry]:
+def _zip(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, entries: int) -> Iterator[Entry]:
+    """The entries of a zip that declares `entries` (already charged to the budget)."""
     try:
-        entries = _declared_entries(archive)
         if entries > MAX_ZIP_ENTRIES:
             yield Entry(parts, 0, "", problem=say("zip-too-many", count=entries, limit=MAX_ZIP_ENTRIES))
             return
         infos = archive.open().infolist()
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except Exception:  # damaged, encrypted, an unknown compression: hostile bytes are a status, never the run's end
         yield Entry(parts, 0, "", problem=say("bad-zip"))
         return
+    if len(infos) > entries and not budget.take(len(infos) - entries):  # its end record under-declared
+        yield Entry(parts, 0, "", problem=say("class-too-many", limit=MAX_CLASS_ENTRIES))
+        return
+    inner_zips = {}
+    if not nested:  # zips handed in inside this one: granted the budget smallest first, as in a folder
+        inner_zips = {info.filename: _Nested(archive, info.filename) for info in infos
+                      if not info.is_dir() and _member_name(info).lower().endswith(".zip")
+                      and info.file_size <= MAX_NESTED_ZIP_BYTES and not stat.S_ISLNK(info.external_attr >> 16)}
+    granted = _grant(inner_zips, budget)
     for info in infos:
         if info.is_dir():
             continue
@@ -159,8 +224,11 @@ def _zip(archive, parts: tuple[str, ...], nested: bool) -> Iterator[Entry]:
             continue
         elif stat.S_ISLNK(info.external_attr >> 16):
             yield Entry(here, 0, "", problem=say("zip-symlink"))
-        elif not nested and inner[-1].lower().endswith(".zip") and info.file_size <= MAX_NESTED_ZIP_BYTES:
-            yield from _zip(_Nested(archive, info.filename), here, nested=True)
+        elif info.filename in inner_zips:
+            if granted[info.filename] is None:
+                yield Entry(here, 0, "", problem=say("class-too-many", limit=MAX_CLASS_ENTRIES))
+            else:
+                yield from _zip(inner_zips[info.filename], here, True, budget, granted[info.filename])
         else:
             yield Entry(here, info.file_size, f"{info.CRC}:{info.file_size}", _member_reader(archive, info.filename))
 

@@ -54,6 +54,10 @@ STATUSES: dict[str, tuple[str, str]] = {
     "zip-symlink": ("symbolic link in zip, not followed", "zip 中的符号链接，未读取其指向的文件"),
     "unsafe-zip-path": ("unsafe path in zip, skipped", "zip 中的路径不安全，已跳过"),
     "zip-too-many": ("zip lists {count} files, more than the {limit} allowed", "zip 列出了 {count} 个文件，超过允许的 {limit} 个"),
+    "class-too-many": ("not opened: the class's hand-ins list more than {limit} files in all, and this zip is among "
+                       "the largest, so it was left for last and did not fit: hand in only the notebooks",
+                       "未打开：全班提交的文件总数超过 {limit} 个，而这个 zip 是最大的之一，被排在最后，没有余量了，"
+                       "请只提交笔记本文件"),
     "bad-zip": ("not a readable zip (damaged, or not a zip at all)", "无法读取的 zip（已损坏，或根本不是 zip 文件）"),
     "unreadable-in-zip": ("unreadable in zip (damaged, encrypted or compressed in an unsupported way)",
                           "zip 中的文件无法读取（已损坏、已加密或压缩方式不受支持）"),
