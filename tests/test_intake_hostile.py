@@ -150,3 +150,31 @@ def test_a_writer_failing_half_way_leaves_the_previous_files_whole(tmp_path, mon
         with pytest.raises(KeyboardInterrupt):
             write()
         assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.grading
+def test_a_file_named_for_another_student_is_graded_as_its_uploaders(tmp_path):
+    """Moodle: Jane hands in, inside her folder, a folder named like Bob's and a flat-style file
+    name holding Bob's prefix, both with a solved notebook; Bob (graded after her, same worker)
+    keeps his own hand-in, full marks and `ok`; Jane's two files are rows of hers that say so."""
+    import lms_exports as lx
+
+    solved = ex.text(ex.solved(NB1))
+    tree = lx.moodle([{"name": "Jane Doe", "participant": 1234, "files": {
+                           NB1: ex.text(ex.blank(NB1)),
+                           f"Bob Roe_5512_assignsubmission_file_/{NB1}": solved,
+                           f"x_5512_assignsubmission_file_{NB1}": solved}},
+                      {"name": "Bob Roe", "participant": 5512, "files": {NB1: solved}}])
+    source = lx.write(tree, tmp_path / "export", zipped=True)
+    out = tmp_path / "out"
+    assert grade_cli(source, out, "--format", "moodle") == 0
+    rows = rows_of(out)
+    claim = say("claims-other", owner=say("owner-moodle", key="5512"))
+    assert rows[("Jane_Doe", f"Bob Roe_5512_assignsubmission_file_/{NB1}")]["status"] == claim
+    assert rows[("Jane_Doe", f"x_5512_assignsubmission_file_{NB1}")]["status"] == claim
+    assert rows[("Jane_Doe", STEM1)]["score"] == "0"
+    bob = rows[("Bob_Roe", STEM1)]
+    assert (bob["status"], float(bob["score"])) == ("ok", full_marks())
+    with (out / "grades-moodle.csv").open(encoding="utf-8") as f:
+        grades = {r["Identifier"]: r["Grade"] for r in csv.DictReader(f)}
+    assert float(grades["Participant 5512"]) == full_marks() and grades["Participant 1234"] == "0"

@@ -134,7 +134,8 @@ def claimed(names: tuple[str, ...], owner: Owner, keys: set[str]) -> Owner | Non
 def blackboard_receipt(file: str, text: str) -> tuple[str, str] | None:
     """(attempt, username) from a Blackboard receipt `{attempt}.txt`, whose first line is
     `Name: Jane Doe (jdoe)`: the username may hold underscores that file names cannot tell apart."""
-    if not file.lower().endswith(".txt") or not BLACKBOARD.match(file[:-4]):
+    attempt = BLACKBOARD.match(file[:-4]) if file.lower().endswith(".txt") else None
+    if attempt is None or attempt["file_id"]:  # `{attempt}_{name}.txt` is a file the student handed in
         return None
     name = re.search(r"^Name:.*\(([^()\n]+)\)\s*$", text, re.M)
     return (file[:-4], name.group(1).strip()) if name else None
