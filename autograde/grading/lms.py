@@ -103,8 +103,9 @@ def students_part(parts: tuple[str, ...], at: int, owner: Owner) -> tuple[str, .
     (e.g. what follows Canvas's `{name}_{id}_{attachment}_`) and any folders under it."""
     if at == len(parts) - 1:
         return (owner.file,) if owner.file else ()
-    first = locate(parts[at:at + 1], "") if at < len(parts) else None
-    head = (first[1].file,) if first and first[1].file and first[1].file != parts[at] else ()
+    # a folder an LMS named is all the LMS's; a file (a zip handed in) ends with the student's name
+    named = locate(parts[at:at + 1], "")
+    head = (named[1].file,) if named and named[1].file and named[1].file != parts[at] else ()
     return (*head, *parts[at + 1:])
 
 

@@ -105,24 +105,11 @@ def collect(source: Path, assignment: str | None = None, roster: roster_module.R
     names = course.notebook_names(assignment)
     entries = list(walk(source))
     receipts = dict(filter(None, (_receipt(e) for e in entries)))
-    located = [lms.locate(e.parts, assignment, receipts) for e in entries]
-    # nbgrader's submitted/STUDENT/ASSIGNMENT/ is a layout of folders: what students name the
-    # files inside is never read as an LMS's naming
-    with_assignment = {e.parts[0] for e, found in zip(entries, located)
-                       if len(e.parts) >= 3 and e.parts[1] == assignment and not (found and found[0] == 0)}
-    for i, entry in enumerate(entries):
-        if entry.parts[0] in with_assignment:
-            located[i] = None
-    # The layout is the source's as a whole: an LMS download (or nbgrader's exchange) when most of
-    # its files carry an LMS's names, so that one odd file (a backup `..._2024_11_25.ipynb`, an
-    # instructor's notes) cannot switch it. There, other folders (outbound/, feedback/) are not students.
-    lms_layout = 2 * sum(1 for found in located if found) > len(located)
-    if not lms_layout:
-        located = [None] * len(entries)
+    located, with_assignment = _layout(entries, assignment, receipts)
+    lms_layout = any(located)
     groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]] = {}
     unrecognised, used = [], set()
-    claims: list[tuple[int, lms.Owner]] = []
-    for i, (entry, found) in enumerate(zip(entries, located)):
+    for entry, found in zip(entries, located):
         owner = found[1] if found else _by_layout(entry, source, assignment, None if lms_layout else with_assignment)
         if owner is None:
             unrecognised.append("/".join(entry.parts))
@@ -130,21 +117,7 @@ def collect(source: Path, assignment: str | None = None, roster: roster_module.R
         if owner.key and owner.file and not (owner.lms in ("nbgrader", "folder") and owner.file in lms.NBGRADER_FILES):
             used.add(entry.parts[0])
             groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
-            if found:
-                claims.append((i, owner))
-    # a file whose own name holds another student's LMS name stays its uploader's, ungraded, and says so
-    keys: dict[str, set[str]] = {}
-    for kind, key in groups:
-        keys.setdefault(kind, set()).add(key)
-    for i, owner in claims:
-        entry, at = entries[i], located[i][0]
-        own = lms.students_part(entry.parts, at, owner)
-        other = lms.claimed(own, owner, keys.get(owner.lms, set()))
-        if other is not None:
-            group = groups[(owner.lms, owner.key)]
-            index = next(j for j, (_, e) in enumerate(group) if e is entry)
-            group[index] = (dataclasses.replace(owner, file="/".join(own)),
-                            Entry(entry.parts, 0, entry.stamp, problem=say("claims-other", owner=other.describe())))
+    _refuse_claims(groups, {id(e): found[0] for e, found in zip(entries, located) if found})
     handins = [_handin(files, names) for files in groups.values()]
     for folder in _empty_student_folders(source, assignment, used) if not lms_layout else []:
         handins.append(Handin(folder, problems={assignment: say("no-assignment-folder", folder=assignment)},
@@ -153,6 +126,39 @@ def collect(source: Path, assignment: str | None = None, roster: roster_module.R
         raise UsageError(f"{source} holds no hand-ins: expected an LMS download (Canvas, Moodle, Blackboard), "
                          f"student folders ({{student}}/{assignment}/*.ipynb), .zip files or a notebook")
     return Intake(_name(handins, roster), unrecognised)
+
+
+def _layout(entries: list[Entry], assignment: str, receipts: dict[str, str]) -> tuple[list, set[str]]:
+    """Per entry, (index of the part an LMS named, its owner) or None, and the student folders of
+    nbgrader's `submitted/STUDENT/ASSIGNMENT/` layout. The layout is the source's as a whole: an
+    LMS download (or nbgrader's exchange) when most of its files carry an LMS's names, so that one
+    odd file (a backup `..._2024_11_25.ipynb`, an instructor's notes) cannot switch it; otherwise
+    no entry is read as LMS-named."""
+    located = [lms.locate(e.parts, assignment, receipts) for e in entries]
+    # in submitted/STUDENT/ASSIGNMENT/, what students name their files is never an LMS's naming
+    with_assignment = {e.parts[0] for e, found in zip(entries, located)
+                       if len(e.parts) >= 3 and e.parts[1] == assignment and not (found and found[0] == 0)}
+    located = [None if e.parts[0] in with_assignment else found for e, found in zip(entries, located)]
+    if 2 * sum(1 for found in located if found) <= len(located):
+        located = [None] * len(entries)
+    return located, with_assignment
+
+
+def _refuse_claims(groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]], named_at: dict[int, int]) -> None:
+    """A file whose own name (the student's part, below the part an LMS named: `named_at` by
+    id of entry) holds another student's LMS key stays its uploader's, is never read, and says so."""
+    keys: dict[str, set[str]] = {}
+    for kind, key in groups:
+        keys.setdefault(kind, set()).add(key)
+    for files in groups.values():
+        for index, (owner, entry) in enumerate(files):
+            if id(entry) not in named_at:
+                continue
+            own = lms.students_part(entry.parts, named_at[id(entry)], owner)
+            other = lms.claimed(own, owner, keys[owner.lms])
+            if other is not None:
+                files[index] = (dataclasses.replace(owner, file="/".join(own)),
+                                Entry(entry.parts, 0, entry.stamp, problem=say("claims-other", owner=other.describe())))
 
 
 def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set[str] | None) -> lms.Owner | None:
