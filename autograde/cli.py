@@ -118,10 +118,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
                      on_student=progress.advance, on_start=progress.start, stages=stages)
     seconds = time.monotonic() - started
     if args.profile:
-        Path(args.profile).write_text(json.dumps({**stages.as_dict(sum(1 for r in rows if r.max_score > 0)),
-                                                  "grading_seconds": round(seconds, 3),
-                                                  "graded_monotonic": time.monotonic(),
-                                                  "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
+        from .grading import atomic
+
+        atomic.write_text(Path(args.profile), json.dumps({**stages.as_dict(sum(1 for r in rows if r.max_score > 0)),
+                                                          "grading_seconds": round(seconds, 3),
+                                                          "graded_monotonic": time.monotonic(),
+                                                          "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
     from .grading import class_report, lms_export
 
     files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
