@@ -256,6 +256,20 @@ def test_a_zip_listing_too_many_files_is_not_parsed(tmp_path, monkeypatch):
     assert summary(collect(tmp_path))["amy"] == ([], {"amy.zip": "zip lists 4 files, more than the 3 allowed"}, [])
 
 
+def test_a_zip_that_under_declares_its_entries_is_counted_by_its_directory(tmp_path, monkeypatch):
+    """The end record says 1 entry, the central directory lists 4: zipfile would parse all of
+    them, so the cap counts the directory's records before it does."""
+    import struct
+
+    from autograde.grading import archive
+
+    monkeypatch.setattr(archive, "MAX_ZIP_ENTRIES", 3)
+    data = zip_bytes({f"{i}.txt": "x" for i in range(4)})
+    end = data.rfind(b"PK\x05\x06")
+    (tmp_path / "amy.zip").write_bytes(data[:end + 8] + struct.pack("<HH", 1, 1) + data[end + 12:])
+    assert summary(collect(tmp_path))["amy"] == ([], {"amy.zip": "zip lists 4 files, more than the 3 allowed"}, [])
+
+
 def test_a_folder_holding_several_downloads(tmp_path):
     lx.write(lx.canvas([{"name": "Doe, Jane", "user_id": 12345, "files": {NB1: "canvas"}}]), tmp_path / "canvas", zipped=True)
     lx.write(lx.moodle([{"name": "Bo Li", "participant": 77, "files": {NB1: "moodle"}}]), tmp_path / "moodle", zipped=False)

@@ -18,6 +18,7 @@ import errno
 import io
 import os
 import stat
+import struct
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -255,9 +256,33 @@ def _member_name(info: zipfile.ZipInfo) -> str:
 
 
 def _declared_entries(archive) -> int:
-    """The number of entries the zip's end record declares, read without parsing the directory."""
+    """How many entries the zip holds: the larger of what its end record declares and what its
+    central directory lists, counted record by record without parsing it (so a directory that
+    declares 1 entry and lists a million is seen before zipfile builds a million ZipInfos);
+    the count stops past MAX_ZIP_ENTRIES."""
     with archive.path.open("rb") if isinstance(archive, _OnDisk) else archive.file() as f:
         end = zipfile._EndRecData(f)  # the stdlib's own reader of the end record (zip64 included)
-    if not end:
-        raise zipfile.BadZipFile("File is not a zip file")
-    return int(end[zipfile._ECD_ENTRIES_TOTAL])
+        if not end:
+            raise zipfile.BadZipFile("File is not a zip file")
+        declared = int(end[zipfile._ECD_ENTRIES_TOTAL])
+        return declared if declared > MAX_ZIP_ENTRIES else max(declared, _listed_entries(f, end, MAX_ZIP_ENTRIES + 1))
+
+
+def _listed_entries(f, end, limit: int) -> int:
+    """The central directory's records, walked as zipfile walks them (header, then the name,
+    extra and comment lengths it gives), up to `limit`."""
+    size, offset = end[zipfile._ECD_SIZE], end[zipfile._ECD_OFFSET]
+    start = end[zipfile._ECD_LOCATION] - size  # where zipfile reads it from, data prepended to the zip included
+    if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+        start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+    f.seek(start)
+    count, read = 0, 0
+    while read < size and count < limit:
+        header = f.read(zipfile.sizeCentralDir)
+        if len(header) < zipfile.sizeCentralDir or header[:4] != zipfile.stringCentralDir:
+            break  # zipfile will say it is a bad zip
+        name, extra, comment = struct.unpack_from("<3H", header, 28)
+        f.seek(name + extra + comment, os.SEEK_CUR)
+        read += zipfile.sizeCentralDir + name + extra + comment
+        count += 1
+    return count
