@@ -310,6 +310,9 @@ class Grader:
             results = self.recorder.record(student, replies)
         except Exception:  # the gradebook refused the student: nothing of theirs was saved
             log.warning("%s: nbgrader's autograde steps failed", student, exc_info=True)
+            if replies:  # nor does an earlier run's score stay as if it were this run's
+                with contextlib.suppress(Exception):
+                    self._forget(student)
             return [zero_row(student, f"{stem}.ipynb", say("nbgrader-failed")) for stem in replies]
         target = self.out / "feedback" / student
         if target.exists():
