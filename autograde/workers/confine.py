@@ -11,7 +11,8 @@ new mount namespace, and forks the notebook's first process into them (pid 1 the
 - Run as root (bubblewrap as root keeps CAP_SETUID for this), the notebook then drops to a uid of
   its own, so it shares nothing with the worker; otherwise a user namespace lets an
   unprivileged worker do the same, and the worker, marked non-dumpable, stays out of reach of
-  ptrace and /proc/PID/fd. That user namespace may make no further one.
+  ptrace and /proc/PID/fd. Either way the notebook ends up in a user namespace of its own that
+  may make no further one.
 - Either way the notebook keeps no capability (none effective, permitted or in its bounding
   set) and runs with no_new_privs, before its first cell: it cannot unmount its /tmp, mount
   anything or gain a capability back. A step that fails is a ConfineError: the notebook does
@@ -62,13 +63,7 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
     else:
         _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID), "unshare")
-        set_dumpable(True)  # a non-dumpable process may not write its own uid_map
-        # no user namespace below this one: in one, a notebook would hold every capability again
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1"),
-                           ("sys/user/max_user_namespaces", "0")):
-            path = f"/proc/{name}" if name.startswith("sys/") else f"/proc/self/{name}"
-            with open(path, "w") as f:
-                f.write(text)
+        _map_own_ids(uid, gid)
         set_dumpable(False)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here shows outside
     # held open across the new mount on /tmp, to bind them back inside it (opened in this
@@ -99,15 +94,28 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
               resource.RLIMIT_NPROC: max_processes}
     for kind, value in limits.items():
         resource.setrlimit(kind, (value, value))
-    if isolated:  # needs CAP_SETPCAP, which a process without namespaces of its own never had
-        _drop_bounding_set()
     if notebook_uid is not None and os.getuid() == 0:
         os.chown(WORK, notebook_uid, notebook_uid)
         os.setgroups([])
         os.setresgid(notebook_uid, notebook_uid, notebook_uid)
         os.setresuid(notebook_uid, notebook_uid, notebook_uid)
+        if isolated:  # as the worker's notebooks are when it is not root: in a user namespace that makes none below it
+            _check(_libc.unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
+            _map_own_ids(notebook_uid, notebook_uid)
+    if isolated:  # needs CAP_SETPCAP, which a process without namespaces of its own never had
+        _drop_bounding_set()
     _drop_capabilities()
     set_dumpable(True)  # its own /proc files stay readable to itself
+
+
+def _map_own_ids(uid: int, gid: int) -> None:
+    """In a user namespace just made: the caller's own uid and gid (as they were outside it), and
+    no user namespace below it (in one, a notebook would hold every capability again)."""
+    set_dumpable(True)  # a non-dumpable process may not write its own uid_map
+    for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
+                       ("/proc/self/gid_map", f"{gid} {gid} 1"), ("/proc/sys/user/max_user_namespaces", "0")):
+        with open(path, "w") as f:
+            f.write(text)
 
 
 def _drop_bounding_set() -> None:
