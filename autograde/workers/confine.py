@@ -102,7 +102,7 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
         if isolated:  # as the worker's notebooks are when it is not root: in a user namespace that makes none below it
             _check(_libc.unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
             _map_own_ids(notebook_uid, notebook_uid)
-    if isolated:  # needs CAP_SETPCAP, which a process without namespaces of its own never had
+    if isolated:  # needs CAP_SETPCAP, held in its own user namespace (a process without namespaces never had it)
         _drop_bounding_set()
     _drop_capabilities()
     set_dumpable(True)  # its own /proc files stay readable to itself
