@@ -136,6 +136,31 @@ for fd in os.listdir('/proc/self/fd'):
         pass
 print('pipes written:', written)
 """),
+    Attack("privileges", "reads its capabilities, writes to /, /dev and the hidden references' empty folder, mounts a "
+           "tmpfs, unmounts its /tmp and makes a user namespace", """
+import ctypes, glob, os
+libc = ctypes.CDLL(None, use_errno=True)
+status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
+said = [f"caps={max(int(status[k], 16) for k in ('CapEff', 'CapPrm', 'CapBnd')):x}", f"nnp={status['NoNewPrivs'].strip()}"]
+def writable(folder):
+    path = os.path.join(folder, 'autograde-attack-probe')
+    try:
+        open(path, 'x').close()
+    except OSError:
+        return 'ro'
+    os.unlink(path)
+    return 'rw'
+hidden = glob.glob(os.path.join(os.environ.get('AUTOGRADE_COURSE', '/nonexistent'), 'reference', '*', 'hidden'))
+said += [f"/={writable('/')}", f"/dev={writable('/dev')}", f"hidden={writable(hidden[0]) if hidden else '-'}"]
+if os.getuid() != 0:  # never as root unconfined (stock nbgrader): it would unmount the machine's /tmp
+    said.append('mount=' + ('yes' if libc.mount(b'tmpfs', os.getcwd().encode(), b'tmpfs', 0, None) == 0 else 'no'))
+    said.append('umount=' + ('yes' if libc.umount2(b'/tmp', 2) == 0 else 'no'))
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if libc.unshare(0x10000000) == 0 else 1)  # CLONE_NEWUSER: every capability, in a namespace of its own
+said.append('userns=' + ('yes' if os.waitpid(pid, 0)[1] == 0 else 'no'))
+print(' '.join(said))
+"""),
     Attack("channel-flood", "writes 200 MiB straight into its own output pipes, past the output cap", """
 import os
 for fd in os.listdir('/proc/self/fd'):
@@ -149,4 +174,5 @@ for fd in os.listdir('/proc/self/fd'):
 ]
 
 # Files the attacks leave on an unconfined machine, removed after a stock run.
-LEFTOVERS = ["/tmp/autograde-attack-fill", "/dev/shm/autograde-attack-fill"]
+LEFTOVERS = ["/tmp/autograde-attack-fill", "/dev/shm/autograde-attack-fill", "/autograde-attack-probe",
+             "/dev/autograde-attack-probe"]

@@ -79,6 +79,7 @@ def test_the_attacked_run_ends_in_bounded_time(attacked):
     ("memory-split", say("cell-memory", cell=9)),
     ("channel-flood", say("output-limit", cell=9)),
     ("forged-cell", say("output-tampered", cell=9)),  # stopped where it forged: no cell takes its outputs
+    ("privileges", "ok"),
 ])
 def test_an_attacker_gets_what_its_own_code_earned(attacked, name, status):
     row = attacker(attacked, name)

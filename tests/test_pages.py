@@ -38,10 +38,15 @@ def graded_notebook() -> tuple[str, dict]:
     return nb, ex
 
 
+def shown_errors(ex: dict) -> int:
+    """The checks whose error message is shown: the visible ones (a hidden check names the type only)."""
+    return sum(not check["hidden"] for check in ex["checks"])
+
+
 def test_the_grader_s_view_of_a_test_cell_escapes_the_error_text():
     nb, ex = graded_notebook()
     shown = nb.cells[0].outputs[0]["data"]["text/html"]
-    assert_escaped(shown, times=2 * len(ex["checks"]))  # each check's line, in English and in Chinese
+    assert_escaped(shown, times=2 * shown_errors(ex))  # each visible check's line, in English and in Chinese
     assert EVIL in nb.cells[0].outputs[0]["data"]["text/plain"]  # plain text stays as it was
 
 
@@ -50,8 +55,8 @@ def test_the_feedback_page_escapes_ids_names_statuses_and_errors(lang):
     nb, ex = graded_notebook()
     page = feedback.page(nb, f"student {EVIL}", f"notebook {EVIL}", 0, 2, f"status {EVIL}", lang, f"状态 {EVIL}")
     # the title and heading name the notebook, the title and a line the student, the note the status,
-    # and every check's verdict the error
-    assert_escaped(page, times=2 + 2 + 1 + len(ex["checks"]))
+    # and every visible check's verdict the error
+    assert_escaped(page, times=2 + 2 + 1 + shown_errors(ex))
     assert page.startswith("<!doctype html>") and f"<html lang='{feedback.HTML_LANG[lang]}'>" in page
 
 

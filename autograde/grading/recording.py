@@ -236,9 +236,14 @@ class Recorder:
         folder.mkdir(parents=True)
         for name, result in results.items():
             path = folder / f"{name}.ipynb"
-            # what nbformat.write produces, without the copy of the notebook it makes first
-            atomic.write_text(path, json.dumps(result.notebook, sort_keys=True, indent=1, ensure_ascii=False) + "\n",
-                              permissions=0o444)
+            atomic.write_text(path, notebook_json(result.notebook), permissions=0o444)
+
+
+def notebook_json(nb: NotebookNode) -> str:
+    """The notebook as nbformat reads it, compact: nbformat.write's indent=1 would add a line and
+    its depth in spaces for every item of an output, so a capped output nested a few hundred
+    levels deep would take a hundred times its size on disk."""
+    return json.dumps(nb, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _copy(orm_object, *names: str) -> SimpleNamespace:

@@ -10,7 +10,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..verdict.compare import Verdict, compare
-from ..verdict.diagnose import explain_error
+from ..verdict.failures import code_failed
 from ..kernel.exercise import CHECK_MIME
 from ..verdict.references import MissingReference, References, references
 from ..verdict.values import decode
@@ -42,7 +42,7 @@ class CompareWithReference(NbGraderPreprocessor):
         if exercise is None:  # not one of ours: leave it to nbgrader's default (no points)
             cell.outputs = [new_output("error", ename="UnknownExercise", evalue=grade_id, traceback=[])]
             return
-        verdicts = [(check, self._verdict(check, handed.get(check["name"], []))) for check in exercise["checks"]]
+        verdicts = [(check, self._verdict(check, handed.get(check["name"], []), cell.source)) for check in exercise["checks"]]
         earned = sum((check["points"] for check, v in verdicts if v.passed), 0.0)
         # the verdicts, structured, for the feedback pages, `autograde check`, the class report and other readers
         checks = [{**check, "passed": v.passed, "en": v.en, "zh": v.zh, "mistake": v.mistake} for check, v in verdicts]
@@ -50,7 +50,7 @@ class CompareWithReference(NbGraderPreprocessor):
         cell.outputs = [_feedback(exercise, checks, earned), new_output(
             "execute_result", data={"text/plain": repr(round(earned, 6))}, execution_count=cell.get("execution_count"))]
 
-    def _verdict(self, check: dict, payloads: list[dict]) -> Verdict:
+    def _verdict(self, check: dict, payloads: list[dict], source: str) -> Verdict:
         name = check["name"]
         if not payloads:
             return Verdict(False, "not run: the code before it failed or the check never ran",
@@ -59,12 +59,8 @@ class CompareWithReference(NbGraderPreprocessor):
             return Verdict(False, "handed in more than once: only one value per check counts",
                            "同一检查提交了多个值：每项检查只能有一个值", "handed-in-twice")
         payload = payloads[0]
-        if "error" in payload:
-            en, zh = f"your code failed: {str(payload['error'])[:300]}", f"你的代码出错：{str(payload['error'])[:300]}"
-            known = explain_error(str(payload["error"]), self.refs.notebook_of_check(name))
-            if known:  # a catalogued mistake that crashes: say which, and count it as that mistake
-                return Verdict(False, f"{en}: {known.en}", f"{zh}：{known.zh}", known.mistake)
-            return Verdict(False, en, zh, "code-failed")
+        if "error" in payload:  # for a hidden check, its type only: the message may carry the hidden test
+            return code_failed(str(payload["error"]), self.refs.notebook_of_check(name), check["hidden"], source)
         try:
             actual = decode(payload["value"])["value"]
         except Exception:

@@ -119,16 +119,24 @@ class Exercise:
         return True
 
     def _failed_to_run(self, name: str, exc: Exception, mode: str) -> bool:
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        en = f"your code raised {type(exc).__name__}: {exc} (line {where.lineno})"
-        if mode == "emit":
-            _display(f"[{name}: {en}]", extra={CHECK_MIME: {"name": name, "error": f"{type(exc).__name__}: {exc}"}})
+        error = f"{type(exc).__name__}: {exc}"
+        if mode == "emit":  # the grader words the verdict (for a hidden check, without the message)
+            _display(f"[{name}: your code raised {type(exc).__name__}]", extra={CHECK_MIME: {"name": name, "error": error}})
             return False
         from ..verdict.diagnose import explain_error
+        from ..verdict.failures import code_failed
         from ..verdict.references import references
 
+        refs = references()
+        if refs.is_hidden(name):  # under stock nbgrader, this output is what its feedback shows a student
+            verdict = code_failed(error, refs.notebook_of_check(name), hidden=True)
+            self.failed = True
+            _show(name, False, verdict.en, verdict.zh)
+            return False
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        en = f"your code raised {type(exc).__name__}: {exc} (line {where.lineno})"
         zh = f"你的代码抛出了 {type(exc).__name__}：{exc}（第 {where.lineno} 行）"
-        known = explain_error(f"{type(exc).__name__}: {exc}", references().notebook_of_check(name))
+        known = explain_error(error, refs.notebook_of_check(name))
         if known:
             en, zh = f"{en}: {known.en}", f"{zh}：{known.zh}"
         self.failed = True

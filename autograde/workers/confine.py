@@ -11,7 +11,12 @@ new mount namespace, and forks the notebook's first process into them (pid 1 the
 - Run as root (bubblewrap as root keeps CAP_SETUID for this), the notebook then drops to a uid of
   its own, so it shares nothing with the worker; otherwise a user namespace lets an
   unprivileged worker do the same, and the worker, marked non-dumpable, stays out of reach of
-  ptrace and /proc/PID/fd.
+  ptrace and /proc/PID/fd. Either way the notebook ends up in a user namespace of its own that
+  may make no further one.
+- Either way the notebook keeps no capability (none effective, permitted or in its bounding
+  set) and runs with no_new_privs, before its first cell: it cannot unmount its /tmp, mount
+  anything or gain a capability back. A step that fails is a ConfineError: the notebook does
+  not start, and grading calls that the machinery's failure, never the notebook's.
 """
 from __future__ import annotations
 
@@ -21,7 +26,9 @@ import resource
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
-PR_SET_DUMPABLE = 4
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
 WORK = "/tmp/work"
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -56,10 +63,7 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
     else:
         _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID), "unshare")
-        set_dumpable(True)  # a non-dumpable process may not write its own uid_map
-        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
-            with open(f"/proc/self/{name}", "w") as f:
-                f.write(text)
+        _map_own_ids(uid, gid)
         set_dumpable(False)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here shows outside
     # held open across the new mount on /tmp, to bind them back inside it (opened in this
@@ -79,13 +83,13 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
         _mount("/tmp/.shm", "/dev/shm", None, MS_BIND)
 
 
-def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes: int, disk_bytes: int) -> None:
-    """In the notebook's first process, before any student code: its own /proc, its limits,
-    and (where the worker is root) its own uid with no capabilities."""
-    try:
+def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes: int, disk_bytes: int,
+                      isolated: bool = True) -> None:
+    """In the notebook's first process, before any student code: its own /proc (where it has
+    its own namespaces), its limits, (where the worker is root) its own uid, and no capability.
+    Raises ConfineError (or OSError) if any of it fails."""
+    if isolated:  # its own PID namespace: a fresh /proc lists its processes only
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    except ConfineError:
-        pass  # a user namespace may not mount proc under bubblewrap's; the worker is non-dumpable either way
     limits = {resource.RLIMIT_AS: memory_bytes, resource.RLIMIT_CORE: 0, resource.RLIMIT_FSIZE: disk_bytes,
               resource.RLIMIT_NPROC: max_processes}
     for kind, value in limits.items():
@@ -94,8 +98,49 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
         os.chown(WORK, notebook_uid, notebook_uid)
         os.setgroups([])
         os.setresgid(notebook_uid, notebook_uid, notebook_uid)
-        os.setresuid(notebook_uid, notebook_uid, notebook_uid)  # drops every capability
+        os.setresuid(notebook_uid, notebook_uid, notebook_uid)
+        if isolated:  # as the worker's notebooks are when it is not root: in a user namespace that makes none below it
+            _check(_libc.unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
+            _map_own_ids(notebook_uid, notebook_uid)
+    if isolated:  # needs CAP_SETPCAP, held in its own user namespace (a process without namespaces never had it)
+        _drop_bounding_set()
+    _drop_capabilities()
     set_dumpable(True)  # its own /proc files stay readable to itself
+
+
+def _map_own_ids(uid: int, gid: int) -> None:
+    """In a user namespace just made: the caller's own uid and gid (as they were outside it), and
+    no user namespace below it (in one, a notebook would hold every capability again)."""
+    set_dumpable(True)  # a non-dumpable process may not write its own uid_map
+    for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
+                       ("/proc/self/gid_map", f"{gid} {gid} 1"), ("/proc/sys/user/max_user_namespaces", "0")):
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def _drop_bounding_set() -> None:
+    """Every capability out of the bounding set: none can come back, by exec or otherwise."""
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            if ctypes.get_errno() == 22 and cap > 0:  # EINVAL: past the last capability this kernel has
+                return
+            _check(-1, f"prctl(PR_CAPBSET_DROP, {cap})")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities() -> None:
+    """No effective, permitted, inheritable or ambient capability, and no_new_privs."""
+    _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)")
+    header, data = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
 
 
 def stat_fields(pid: int) -> list[bytes] | None:

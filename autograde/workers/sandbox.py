@@ -9,8 +9,10 @@ mount namespaces, its own /tmp, and, where the grader runs as root, its own uid.
 As root, bubblewrap runs without a user namespace and the worker keeps six capabilities
 (SETUID, SETGID, CHOWN: to hand each notebook a uid of its own; SYS_ADMIN: to make its
 namespaces; SYS_PTRACE and KILL: to measure and end a notebook that runs as another uid);
-every notebook drops them all before its first cell. As another user,
-bubblewrap makes a user namespace and the worker confines notebooks from inside a nested one.
+every notebook drops them all before its first cell, and runs in a user namespace of its own.
+As another user, bubblewrap makes a user namespace and the worker confines notebooks from
+inside a nested one, where they drop every capability the same way. Either way the root, /dev
+and the empty hidden/ folders are read-only, so a worker's notebooks share no writable place.
 """
 from __future__ import annotations
 
@@ -37,14 +39,19 @@ _TRIAL = """
 import os, sys
 from autograde.workers import confine
 from autograde.workers.sandbox import readable_roots
+from autograde.workers.sandbox import notebook_uid
+uid = notebook_uid()
 pid = os.fork()
 if pid == 0:
     try:
         confine.new_namespaces(1 << 20, [str(root) for root in readable_roots()])
         child = os.fork()
         if child == 0:
-            import autograde.workers.protocol
-            os._exit(0)
+            try:
+                confine.enter_as_notebook(uid, 64, 2 << 30, 1 << 20)  # a notebook's own entry: /proc, uid, no capability
+                import autograde.workers.protocol
+            finally:
+                os._exit(0 if "autograde.workers.protocol" in sys.modules else 1)
         os._exit(os.waitpid(child, 0)[1] != 0)
     except BaseException:
         os._exit(1)
@@ -114,8 +121,11 @@ def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[s
     for root in roots:
         args += ["--ro-bind", str(root), str(root)]
     for hidden in sorted(REFERENCE_DIR.glob("*/hidden")):
-        args += ["--tmpfs", str(hidden.resolve())]
+        args += ["--tmpfs", str(hidden.resolve()), "--remount-ro", str(hidden.resolve())]
     args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+    # last, once every mount point exists: as another user, bubblewrap's root and /dev are its own
+    # writable tmpfs, which every notebook of the worker would share
+    args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args.append("--clearenv")  # the grader's environment may hold secrets: none of it goes in
     for key, value in env.items():
         args += ["--setenv", key, value]

@@ -136,14 +136,17 @@ def _is_check(output: dict) -> bool:
     return CHECK_MIME in output.get("data", {})
 
 
-def _notebook(request: dict, reply_fd: int, shell, Capture, Stream) -> None:
+def _notebook(request: dict, reply_fd: int, entered_fd: int, shell, Capture, Stream) -> None:
     """The notebook's first process (pid 1 of its namespace): runs the cells, one frame per
-    cell, saying only its position (the worker, which checks it, attaches the cell's id)."""
+    cell, saying only its position (the worker, which checks it, attaches the cell's id).
+    It tells `entered_fd` once it is confined, before any student code."""
     import torch
 
     os.setsid()  # kill(0, ...) now reaches only the notebook's own processes
     confine.enter_as_notebook(request.get("notebook_uid"), int(request["max_processes"]),
-                              int(request["memory_bytes"]), int(request["disk_bytes"]))
+                              int(request["memory_bytes"]), int(request["disk_bytes"]), request["isolated"])
+    os.write(entered_fd, b"1")
+    os.close(entered_fd)
     work = request["work"]
     os.chdir(work)
     os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
@@ -184,22 +187,31 @@ def _middle(request: dict, reply_fd: int, pid_fd: int, warm) -> None:
     os.closerange(keep[1] + 1, 65536)
     try:
         confine.new_namespaces(int(request["disk_bytes"]), request["keep"])
-        request = {**request, "work": confine.WORK}
-        isolated = True
+        request = {**request, "work": confine.WORK, "isolated": True}
     except (confine.ConfineError, OSError):
         if request.get("require_isolation"):
             os._exit(71)
         os.mkdir(request["fallback_work"], 0o700)
-        request, isolated = {**request, "work": request["fallback_work"], "notebook_uid": None}, False
+        request = {**request, "work": request["fallback_work"], "notebook_uid": None, "isolated": False}
+    entered_r, entered_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(pid_fd)
-            _notebook(request, reply_fd, *warm)
+            os.close(entered_r)
+            _notebook(request, reply_fd, entered_w, *warm)
         finally:
             os._exit(0)
     os.close(reply_fd)
-    os.write(pid_fd, f"{pid} {int(isolated)}".encode())
+    os.close(entered_w)
+    # Its pid goes to the worker only once it is confined: a notebook that could not be (no /proc
+    # of its own, a limit or uid refused) did not start, which is the machinery's failure, not a grade.
+    entered = os.read(entered_r, 1) == b"1"
+    os.close(entered_r)
+    if not entered:
+        os.waitpid(pid, 0)
+        os._exit(71)
+    os.write(pid_fd, f"{pid} {int(request['isolated'])}".encode())
     os.close(pid_fd)
     os.waitpid(pid, 0)
     os._exit(0)
