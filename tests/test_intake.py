@@ -302,8 +302,8 @@ def others_unchanged(tmp_path, honest: dict, attack: dict, attacker: str):
 HOSTILE_NAMES = {
     "moodle-flat": (moodle_flat([{"name": "Jane Doe", "participant": 1234, "files": {NB1: "jane's"}},
                                  {"name": "Bob Roe", "participant": 5512, "files": {NB1: "bob's"}}]),
-                    {f"Jane Doe_1234_assignsubmission_file_x_5512_assignsubmission_file_{NB1}": "forged"},
-                    "Jane_Doe", f"x_5512_assignsubmission_file_{NB1}", "Moodle participant 5512"),
+                    {f"Jane Doe_1234_assignsubmission_file_x_5512_assignsubmission_file_{NB2}": "forged"},
+                    "Jane_Doe", f"x_5512_assignsubmission_file_{NB2}", "Moodle participant 5512"),
     "moodle-folders": (lx.moodle([{"name": "Jane Doe", "participant": 1234, "files": {NB1: "jane's"}},
                                   {"name": "Bob Roe", "participant": 5512, "files": {NB1: "bob's"}}]),
                        {f"Jane Doe_1234_assignsubmission_file_/Bob Roe_5512_assignsubmission_file_/{NB2}": "forged"},
@@ -316,10 +316,10 @@ HOSTILE_NAMES = {
     "blackboard-attempt": (lx.blackboard("Chapter3", [
         {"name": "Jane Doe", "username": "jdoe", "when": "2026-11-25-10-30-00", "files": {NB1: "jane's"}},
         {"name": "Bob Roe", "username": "bob_roe", "when": "2026-11-25-11-00-00", "files": {NB1: "bob's"}}]),
-        {f"Chapter3_jdoe_attempt_2026-11-25-10-30-00_Chapter3_bob_roe_attempt_2099-01-01-00-00-00_{NB1}": "forged",
+        {f"Chapter3_jdoe_attempt_2026-11-25-10-30-00_Chapter3_bob_roe_attempt_2099-01-01-00-00-00_{NB2}": "forged",
          "Chapter3_jdoe_attempt_2026-11-25-10-30-00_Chapter3_bob_roe_attempt_2099-01-01-00-00-00.txt":
              "Name: Bob Roe (bob_roe)\n"},
-        "jdoe", f"Chapter3_bob_roe_attempt_2099-01-01-00-00-00_{NB1}", "Blackboard user bob_roe"),
+        "jdoe", f"Chapter3_bob_roe_attempt_2099-01-01-00-00-00_{NB2}", "Blackboard user bob_roe"),
 }
 
 
@@ -327,8 +327,9 @@ HOSTILE_NAMES = {
 def test_a_file_name_cannot_take_another_students_handin(tmp_path, case):
     honest, attack, attacker, file, victim = HOSTILE_NAMES[case]
     handin = others_unchanged(tmp_path, honest, attack, attacker)
-    assert handin.problems[file] == say("claims-other", owner=victim)
-    assert file not in handin.files and handin.files[NB1] == b"jane's"
+    # the file is the uploader's, graded as the notebook its name ends with, and their rows say so
+    assert say("claims-other", file=file, owner=victim) in handin.notes
+    assert handin.files[NB2] == b"forged" and handin.files[NB1] == b"jane's" and file not in handin.files
 
 
 def test_a_students_backup_file_changes_nothing_for_the_class(tmp_path):

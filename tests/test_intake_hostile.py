@@ -3,6 +3,7 @@ give that notebook a status and the run writes every file; reruns show no stale 
 kill mid-write leaves the previous files whole. An honest student graded after the attackers
 on the same (only) worker keeps exactly full marks and `ok`."""
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,7 @@ from autograde.verdict.statuses import say
 from autograde.workers.sandbox import bubblewrap
 import example_class as ex
 
-NB1 = ex.NB1
+NB1, NB2 = ex.NB1, ex.NB2
 STEM1 = NB1[:-6]
 VERSION = b'"metadata": {}, "nbformat": 4, "nbformat_minor": 5'
 
@@ -154,30 +155,32 @@ def test_a_writer_failing_half_way_leaves_the_previous_files_whole(tmp_path, mon
 
 @pytest.mark.grading
 def test_a_file_named_for_another_student_is_graded_as_its_uploaders(tmp_path):
-    """Moodle: Jane hands in, inside her folder, a folder named like Bob's and a flat-style file
-    name holding Bob's prefix, both with a solved notebook; Bob (graded after her, same worker)
-    keeps his own hand-in, full marks and `ok`; Jane's two files are rows of hers that say so."""
+    """Moodle: Jane hands in, inside her folder, a folder named like Bob's holding a blank
+    notebook, and a file whose name holds Bob's prefix holding a solved one. Bob (graded after
+    her, same worker) keeps his own hand-in, full marks and `ok`; Jane's two files are graded as
+    hers, under the names they end with, and her rows say so."""
     import lms_exports as lx
 
     solved = ex.text(ex.solved(NB1))
-    tree = lx.moodle([{"name": "Jane Doe", "participant": 1234, "files": {
-                           NB1: ex.text(ex.blank(NB1)),
-                           f"Bob Roe_5512_assignsubmission_file_/{NB1}": solved,
-                           f"x_5512_assignsubmission_file_{NB1}": solved}},
+    folder, flat = f"Bob Roe_5512_assignsubmission_file_/{NB2}", f"x_5512_assignsubmission_file_{NB1}"
+    tree = lx.moodle([{"name": "Jane Doe", "participant": 1234, "files": {folder: ex.text(ex.blank(NB2)), flat: solved}},
                       {"name": "Bob Roe", "participant": 5512, "files": {NB1: solved}}])
     source = lx.write(tree, tmp_path / "export", zipped=True)
     out = tmp_path / "out"
     assert grade_cli(source, out, "--format", "moodle") == 0
     rows = rows_of(out)
-    claim = say("claims-other", owner=say("owner-moodle", key="5512"))
-    assert rows[("Jane_Doe", f"Bob Roe_5512_assignsubmission_file_/{NB1}")]["status"] == claim
-    assert rows[("Jane_Doe", f"x_5512_assignsubmission_file_{NB1}")]["status"] == claim
-    assert rows[("Jane_Doe", STEM1)]["score"] == "0"
+    bob_named = say("owner-moodle", key="5512")
+    claims = [say("claims-other", file=folder, owner=bob_named), say("claims-other", file=flat, owner=bob_named)]
+    jane1, jane2 = rows[("Jane_Doe", STEM1)], rows[("Jane_Doe", Path(NB2).stem)]
+    for row in (jane1, jane2):
+        assert all(claim.en in row["status"] for claim in claims), row
+    assert float(jane1["score"]) == full_marks() and float(jane2["score"]) == 0
+    assert not any("assignsubmission" in notebook for _, notebook in rows)  # no row for a file under its forged name
     bob = rows[("Bob_Roe", STEM1)]
     assert (bob["status"], float(bob["score"])) == ("ok", full_marks())
     with (out / "grades-moodle.csv").open(encoding="utf-8") as f:
         grades = {r["Identifier"]: r["Grade"] for r in csv.DictReader(f)}
-    assert float(grades["Participant 5512"]) == full_marks() and grades["Participant 1234"] == "0"
+    assert float(grades["Participant 5512"]) == full_marks() and float(grades["Participant 1234"]) == full_marks()
 
 
 @pytest.mark.grading

@@ -109,6 +109,16 @@ def students_part(parts: tuple[str, ...], at: int, owner: Owner) -> tuple[str, .
     return (*head, *parts[at + 1:])
 
 
+def innermost_file(names: tuple[str, ...]) -> str:
+    """The file a student's own part of a path ends with, once every LMS-like name in it is
+    read off: `("x_5512_assignsubmission_file_01.ipynb",)` is `01.ipynb`."""
+    file = "/".join(names)
+    while (found := locate(names, "")) and found[1].file and found[1].file != file:
+        file = found[1].file  # shorter each time: the loop ends
+        names = (file,)
+    return file
+
+
 # where, in a name an LMS writes, the student's key ends: what follows it
 KEY_ENDS = {"moodle": re.compile(r"_assign(?:submission|feedback)_"), "canvas": re.compile(r"(?=_\d+_)"),
             "blackboard": re.compile(r"_attempt_\d{4}(?:-\d{2}){5}")}

@@ -117,8 +117,8 @@ def collect(source: Path, assignment: str | None = None, roster: roster_module.R
         if owner.key and owner.file and not (owner.lms in ("nbgrader", "folder") and owner.file in lms.NBGRADER_FILES):
             used.add(entry.parts[0])
             groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
-    _refuse_claims(groups, {id(e): found[0] for e, found in zip(entries, located) if found})
-    handins = [_handin(files, names) for files in groups.values()]
+    claims = _own_claims(groups, {id(e): found[0] for e, found in zip(entries, located) if found})
+    handins = [_handin(files, names, claims.get(group, [])) for group, files in groups.items()]
     for folder in _empty_student_folders(source, assignment, used) if not lms_layout else []:
         handins.append(Handin(folder, problems={assignment: say("no-assignment-folder", folder=assignment)},
                               owner=lms.Owner("folder", folder, folder, "")))
@@ -144,21 +144,26 @@ def _layout(entries: list[Entry], assignment: str, receipts: dict[str, str]) -> 
     return located, with_assignment
 
 
-def _refuse_claims(groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]], named_at: dict[int, int]) -> None:
-    """A file whose own name (the student's part, below the part an LMS named: `named_at` by
-    id of entry) holds another student's LMS key stays its uploader's, is never read, and says so."""
+def _own_claims(groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]],
+                named_at: dict[int, int]) -> dict[tuple[str, str], list[Message]]:
+    """A file whose own name (the student's part, below the part an LMS named: `named_at` by id
+    of entry) holds another student's LMS key stays its uploader's: it is graded as the file
+    that name ends with (`x_5512_assignsubmission_file_01_….ipynb` as `01_….ipynb`), and the
+    uploader's rows say so (returned by group)."""
     keys: dict[str, set[str]] = {}
     for kind, key in groups:
         keys.setdefault(kind, set()).add(key)
-    for files in groups.values():
+    notes: dict[tuple[str, str], list[Message]] = {}
+    for group, files in groups.items():
         for index, (owner, entry) in enumerate(files):
             if id(entry) not in named_at:
                 continue
             own = lms.students_part(entry.parts, named_at[id(entry)], owner)
             other = lms.claimed(own, owner, keys[owner.lms])
             if other is not None:
-                files[index] = (dataclasses.replace(owner, file="/".join(own)),
-                                Entry(entry.parts, 0, entry.stamp, problem=say("claims-other", owner=other.describe())))
+                files[index] = (dataclasses.replace(owner, file=lms.innermost_file(own)), entry)
+                notes.setdefault(group, []).append(say("claims-other", file="/".join(own), owner=other.describe()))
+    return notes
 
 
 def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set[str] | None) -> lms.Owner | None:
@@ -199,9 +204,10 @@ def _receipt(entry: Entry) -> tuple[str, str] | None:
         return None
 
 
-def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str]) -> Handin:
-    """One student's files: the latest attempt, LMS renames undone, caps applied."""
-    notes = []
+def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str], notes: list[Message] = ()) -> Handin:
+    """One student's files: the latest attempt, LMS renames undone, caps applied; `notes` are
+    said on each of its rows."""
+    notes = list(notes)
     attempts = sorted({owner.attempt for owner, _ in files})
     if len(attempts) > 1:
         notes.append(say("attempts", count=len(attempts), attempt=attempts[-1]))

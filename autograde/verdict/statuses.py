@@ -45,10 +45,10 @@ STATUSES: dict[str, tuple[str, str]] = {
                  "不是笔记本（没有单元格）：请提交 Jupyter 保存的 .ipynb 文件"),
     "unreadable-notebook": ("not a readable notebook (its structure is not a Jupyter notebook's)",
                             "无法读取的笔记本（结构不符合 Jupyter 笔记本格式）"),
-    "claims-other": ("not graded: this file's name holds another student's name as the LMS writes it ({owner}), "
-                     "so it counts as your own file, never theirs: hand your notebook in under its own name",
-                     "未评分：这个文件的名字里含有 LMS 为另一名学生写的名字（{owner}），因此它只算作你自己的文件，"
-                     "绝不算作那名学生的：请用笔记本原来的名字提交"),
+    "claims-other": ("{file}: this file's name holds another student's name as the LMS writes it ({owner}), "
+                     "so it was graded as your own file, never theirs",
+                     "{file}：这个文件的名字里含有 LMS 为另一名学生写的名字（{owner}），因此它按你自己的文件评分，"
+                     "绝不算作那名学生的"),
     "converted": ("converted from nbformat {version}", "已从 nbformat {version} 格式转换"),
     "symlink": ("symbolic link, not followed", "符号链接，未读取其指向的文件"),
     "zip-symlink": ("symbolic link in zip, not followed", "zip 中的符号链接，未读取其指向的文件"),
