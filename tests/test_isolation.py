@@ -79,12 +79,21 @@ def test_the_attacked_run_ends_in_bounded_time(attacked):
     ("memory-split", say("cell-memory", cell=9)),
     ("channel-flood", say("output-limit", cell=9)),
     ("forged-cell", say("output-tampered", cell=9)),  # stopped where it forged: no cell takes its outputs
+    ("answers-ahead", say("output-tampered", cell=9)),  # its results for later cells answer nothing it was handed
 ])
 def test_an_attacker_gets_what_its_own_code_earned(attacked, name, status):
     row = attacker(attacked, name)
     assert row.status == status, row
     if status == "ok":
         assert row.score == full_marks()
+
+
+def test_cells_that_never_ran_earn_nothing(attacked):
+    """The notebook answered ahead for the cells after the attack (the test cells of exercises 2
+    and 3 among them) and exited: none of them ran, so they score nothing. Exercise 1's test
+    cell ran before the attack and keeps its points."""
+    row = attacker(attacked, "answers-ahead")
+    assert row.exercises == {"ex1-dot-scores": 2.0, "ex2-softmax-naive": 0.0, "ex3-context-vector": 0.0}, row
 
 
 def test_attackers_get_statuses_from_the_catalogue(attacked):

@@ -122,8 +122,10 @@ class Zygote:
         try:
             fd = self.proc.stdin.fileno()
             self.first_sent = self.first_sent or time.monotonic()
-            protocol.send(fd, dict(request))
+            # the limits first: the worker forks the notebook's process before it reads the nonce and the cells
+            protocol.send(fd, protocol.limits_of(request))
             protocol.send(fd, protocol.Nonce(nonce=nonce))
+            protocol.send(fd, protocol.Cells(cells=request["cells"]))
             self.reader.max_bytes = self.reader.total + MAX_REPLY_BYTES
             reply = protocol.reply_of(self.reader.read(deadline), request, nonce)
         except protocol.TimedOut:
