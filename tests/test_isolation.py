@@ -20,6 +20,7 @@ from autograde.workers.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, 
 from catalogued import assert_catalogued
 
 import wire
+import hostile
 from hostile import ATTACKS
 
 NB1 = ex.NB1
@@ -35,28 +36,50 @@ def full_marks() -> float:
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
-    """Attackers and honest students in turn, graded with one worker."""
+    """Attackers and honest students in turn, graded with one worker: one run for each
+    --memory-gb the attacks ask for. The rows by student, the seconds of all runs, and the
+    folder each student was graded into."""
     if not bubblewrap():
         pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
     tmp = tmp_path_factory.mktemp("attacked")
-    students = {"00-honest": {NB1: ex.text(ex.solved(NB1))}}
+    groups: dict = {}
     for i, attack in enumerate(ATTACKS, start=1):
-        students[f"{i:02d}a-{attack.name}"] = {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", attack.source)}
-        students[f"{i:02d}b-honest"] = {NB1: ex.text(ex.solved(NB1))}
-    source = ex.write_class(tmp / "class", students)
-    started = time.monotonic()
-    rows = grade(source, tmp / "out", settings=Settings(timeout=5, workers=1))
-    seconds = time.monotonic() - started
-    return {r.student_id: r for r in rows if r.notebook == STEM1}, seconds
+        groups.setdefault(attack.memory_gb, []).append((i, attack))
+    rows, outs, seconds = {}, {}, 0.0
+    for run, (memory_gb, attacks) in enumerate(groups.items()):
+        students = {"00-honest": {NB1: ex.text(ex.solved(NB1))}}
+        for i, attack in attacks:
+            students[f"{i:02d}a-{attack.name}"] = {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", attack.source)}
+            students[f"{i:02d}b-honest"] = {NB1: ex.text(ex.solved(NB1))}
+        source = ex.write_class(tmp / f"class-{run}", students)
+        limits = {"memory_bytes": int(memory_gb * 2**30)} if memory_gb else {}
+        started = time.monotonic()
+        graded = grade(source, tmp / f"out-{run}", settings=Settings(timeout=5, workers=1, **limits))
+        seconds += time.monotonic() - started
+        for r in graded:
+            if r.notebook == STEM1:
+                rows[r.student_id], outs[r.student_id] = r, tmp / f"out-{run}"
+    return rows, seconds, outs
 
 
 def attacker(attacked, name):
-    rows, _ = attacked
+    rows, _, _ = attacked
     return next(row for student, row in rows.items() if student.endswith(f"a-{name}"))
 
 
+def printed(attacked, name) -> str:
+    """What the attack cell printed, as kept in the attacker's autograded notebook."""
+    import nbformat
+
+    _, _, outs = attacked
+    student = attacker(attacked, name).student_id
+    cells = nbformat.read(outs[student] / ".nbgrader" / "autograded" / student / "ch03" / NB1, as_version=4).cells
+    index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-dot-scores")
+    return "".join(o.get("text", "") for o in cells[index + 1].get("outputs", []) if o.get("output_type") == "stream")
+
+
 def honest_after(attacked, name):
-    rows, _ = attacked
+    rows, _, _ = attacked
     index = next(i for i, a in enumerate(ATTACKS, start=1) if a.name == name)
     return rows[f"{index:02d}b-honest"]
 
@@ -68,7 +91,7 @@ def test_an_honest_student_after_an_attack_keeps_full_marks(attacked, name):
 
 
 def test_the_attacked_run_ends_in_bounded_time(attacked):
-    rows, seconds = attacked
+    rows, seconds, _ = attacked
     assert seconds < BOUND and len(rows) == 2 * len(ATTACKS) + 1
 
 
@@ -80,6 +103,9 @@ def test_the_attacked_run_ends_in_bounded_time(attacked):
     ("channel-flood", say("output-limit", cell=9)),
     ("forged-cell", say("output-tampered", cell=9)),  # stopped where it forged: no cell takes its outputs
     ("answers-ahead", say("output-tampered", cell=9)),  # its results for later cells answer nothing it was handed
+    ("memfd-hold", say("cell-memory", cell=9)),  # memfds count toward its memory (--memory-gb 1)
+    ("chatty-channel", say("cell-memory", cell=9)),  # the watchdog keeps its own clock (--memory-gb 1)
+    ("sysv-hold", "ok"),  # capped in its own IPC namespace (below), and gone with it
 ])
 def test_an_attacker_gets_what_its_own_code_earned(attacked, name, status):
     row = attacker(attacked, name)
@@ -94,6 +120,11 @@ def test_cells_that_never_ran_earn_nothing(attacked):
     cell ran before the attack and keeps its points."""
     row = attacker(attacked, "answers-ahead")
     assert row.exercises == {"ex1-dot-scores": 2.0, "ex2-softmax-naive": 0.0, "ex3-context-vector": 0.0}, row
+
+
+def test_sysv_shared_memory_is_capped(attacked):
+    """Segments nobody maps are in no process's memory: their own IPC namespace caps them."""
+    assert printed(attacked, "sysv-hold") == f"MiB held: {confine.SYSV_SHM_BYTES >> 20}\n"
 
 
 def test_attackers_get_statuses_from_the_catalogue(attacked):
@@ -218,3 +249,24 @@ def test_with_no_sandbox_every_row_says_so(tmp_path, monkeypatch):
     rows = grade(source, tmp_path / "out", settings=Settings(timeout=10, workers=1, sandbox=False))
     assert rows and all(r.status.endswith(NO_SANDBOX) for r in rows)
     assert next(r for r in rows if r.notebook == STEM1).score == full_marks()
+
+
+def test_shared_memory_dies_with_its_notebook(tmp_path):
+    """SysV segments and POSIX shared memory a notebook leaves are gone for the next one on the
+    same worker; POSIX shared memory (/dev/shm) is written into its own capped /tmp."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    leave = ("import ctypes, os, _posixshmem\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+             f"print('segment', libc.shmget({hostile.SYSV_KEYS.start}, 1 << 20, 0o1000 | 0o600) >= 0)\n"
+             "fd = _posixshmem.shm_open('/autograde-left', os.O_CREAT | os.O_RDWR, 0o600)\nwritten = 0\n"
+             "try:\n    for _ in range(512):\n        os.write(fd, b'\\1' * 2**20)\n        written += 1\n"
+             "except OSError:\n    pass\nprint('shm MiB', written)")
+    look = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            f"print('segment', libc.shmget({hostile.SYSV_KEYS.start}, 0, 0) >= 0, 'shm', os.listdir('/dev/shm'))")
+    settings = Settings(timeout=10)
+    with WarmPool(1, tmp_path) as pool:
+        left = pool.run(settings.request(wire.cells(leave)))
+        seen = pool.run(settings.request(wire.cells(look)))
+    text = wire.outputs(left["cells"])[0][0]["text"]
+    assert text.startswith("segment True\nshm MiB ") and int(text.split()[-1]) <= settings.disk_bytes >> 20
+    assert wire.outputs(seen["cells"])[0][0]["text"] == "segment False shm []\n"

@@ -8,6 +8,8 @@ new mount namespace, and forks the notebook's first process into them (pid 1 the
   notebook's own /proc lists only its own processes.
 - /tmp is a fresh tmpfs of `disk_bytes` (its work folder and /dev/shm live in it), freed with
   the namespace.
+- Its own IPC namespace: SysV shared memory, semaphores and POSIX message queues it makes die
+  with it, and its SysV segments are capped at SYSV_SHM_BYTES in all.
 - Run as root (bubblewrap as root keeps CAP_SETUID for this), the notebook then drops to a uid of
   its own, so it shares nothing with the worker; otherwise a user namespace lets an
   unprivileged worker do the same, and the worker, marked non-dumpable, stays out of reach of
@@ -19,10 +21,14 @@ import ctypes
 import os
 import resource
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
 PR_SET_DUMPABLE = 4
 WORK = "/tmp/work"
+# SysV shared memory a notebook may hold, in its own IPC namespace. Nothing of the course uses it,
+# and a segment nobody maps is in no process's memory, so the watchdog could not see it: capped.
+SYSV_SHM_BYTES = 32 * 2**20
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -47,15 +53,15 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 
 def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
-    """In the middle process: new PID and mount namespaces for the notebook's processes (its
+    """In the middle process: new PID, mount and IPC namespaces for the notebook's processes (its
     next child is their pid 1), with a fresh /tmp in which the folders of `keep` that live
     under /tmp (Python, the course) stay visible, read-only. Raises ConfineError where the
     machine does not allow it."""
     uid, gid = os.getuid(), os.getgid()
     if uid == 0:
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     else:
-        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID), "unshare")
+        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
         set_dumpable(True)  # a non-dumpable process may not write its own uid_map
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
@@ -79,13 +85,17 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
         _mount("/tmp/.shm", "/dev/shm", None, MS_BIND)
 
 
-def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes: int, disk_bytes: int) -> None:
+def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes: int, disk_bytes: int,
+                      namespaces: bool = True) -> None:
     """In the notebook's first process, before any student code: its own /proc, its limits,
-    and (where the worker is root) its own uid with no capabilities."""
+    and (where the worker is root) its own uid with no capabilities. `namespaces`: whether it
+    runs in those new_namespaces made (False only for --no-sandbox where the machine allows none)."""
     try:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except ConfineError:
         pass  # a user namespace may not mount proc under bubblewrap's; the worker is non-dumpable either way
+    if namespaces:  # never the machine's own IPC limits
+        _cap_sysv_shm()
     limits = {resource.RLIMIT_AS: memory_bytes, resource.RLIMIT_CORE: 0, resource.RLIMIT_FSIZE: disk_bytes,
               resource.RLIMIT_NPROC: max_processes}
     for kind, value in limits.items():
@@ -96,6 +106,50 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
         os.setresgid(notebook_uid, notebook_uid, notebook_uid)
         os.setresuid(notebook_uid, notebook_uid, notebook_uid)  # drops every capability
     set_dumpable(True)  # its own /proc files stay readable to itself
+
+
+def _cap_sysv_shm() -> None:
+    """Cap the SysV shared memory of the notebook's IPC namespace (the limits are its own), as
+    its root before it drops to its uid. Where /proc/sys is read-only (bubblewrap's, when the
+    notebook could not mount its own /proc: grading as another user), the namespace's segments
+    still die with it, but are not capped."""
+    limits = {"shmmax": SYSV_SHM_BYTES, "shmall": SYSV_SHM_BYTES // PAGE, "shmmni": 64}
+    try:
+        for name, value in limits.items():
+            with open(f"/proc/sys/kernel/{name}", "w") as f:
+                f.write(str(value))
+    except OSError as exc:
+        if os.getuid() == 0:  # as root the notebook mounted its own /proc: a failure is the machine's
+            raise ConfineError(exc.errno or 0, f"capping SysV shared memory: {exc}") from exc
+
+
+def memfd_bytes(pid: int) -> dict[tuple[int, int], int]:
+    """The memfd files a process holds open, each (device, inode) with the bytes it has
+    allocated: their pages are in no process's resident memory unless mapped."""
+    found = {}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return found
+    for fd in fds:
+        path = f"/proc/{pid}/fd/{fd}"
+        try:
+            if os.readlink(path).startswith("/memfd:"):
+                st = os.stat(path)
+                found[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+        except OSError:
+            continue  # closed meanwhile
+    return found
+
+
+def status_bytes(pid: int, *fields: str) -> int | None:
+    """Fields of /proc/PID/status (RssAnon, RssShmem, ...) added up, in bytes, or None if the
+    process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return sum(int(line.split()[1]) * 1024 for line in f if line.split(":", 1)[0] in fields)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def stat_fields(pid: int) -> list[bytes] | None:
@@ -109,12 +163,13 @@ def stat_fields(pid: int) -> list[bytes] | None:
     return stat[stat.rindex(b")") + 2:].split()
 
 
-def smaps_bytes(pid: int, field: str = "Pss") -> int | None:
-    """One field of /proc/PID/smaps_rollup (Pss, Pss_Anon, ...) in bytes, or None if the
-    process is gone."""
+def smaps_bytes(pid: int, *fields: str) -> int | None:
+    """Fields of /proc/PID/smaps_rollup (Pss, Pss_Anon, ...; Pss if none is named) added up, in
+    bytes, or None if the process is gone."""
+    fields = fields or ("Pss",)
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
-            return sum(int(line.split()[1]) * 1024 for line in f if line.startswith(f"{field}:"))
+            return sum(int(line.split()[1]) * 1024 for line in f if line.split(":", 1)[0] in fields)
     except (OSError, IndexError, ValueError):
         return None
 

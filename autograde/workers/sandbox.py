@@ -6,9 +6,10 @@ even loopback to the grader) and no other processes; it talks to the grader over
 and stdout only. Inside it, each notebook is confined further (confine.py): its own PID and
 mount namespaces, its own /tmp, and, where the grader runs as root, its own uid.
 
-As root, bubblewrap runs without a user namespace and the worker keeps six capabilities
+As root, bubblewrap runs without a user namespace and the worker keeps seven capabilities
 (SETUID, SETGID, CHOWN: to hand each notebook a uid of its own; SYS_ADMIN: to make its
-namespaces; SYS_PTRACE and KILL: to measure and end a notebook that runs as another uid);
+namespaces; SYS_PTRACE, DAC_READ_SEARCH and KILL: to measure (its memory, the memfds it holds
+open) and end a notebook that runs as another uid);
 every notebook drops them all before its first cell. As another user,
 bubblewrap makes a user namespace and the worker confines notebooks from inside a nested one.
 """
@@ -89,7 +90,8 @@ def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[s
     if os.geteuid() == 0:
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                  "--cap-drop", "ALL"]
-        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_KILL"):
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH",
+                    "CAP_KILL"):
             args += ["--cap-add", cap]
     else:
         args.append("--unshare-all")

@@ -25,7 +25,6 @@ from . import confine, protocol
 
 GRACE = 3.0  # seconds a timed-out cell gets to stop after its interrupt, before the child is killed
 CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send beyond its output cap
-PAGE = os.sysconf("SC_PAGE_SIZE")
 NICENESS = 5
 START_SECONDS = 60.0  # for a notebook's process to be confined and say so (no student code runs before)
 
@@ -146,7 +145,7 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
 
     os.setsid()  # kill(0, ...) now reaches only the notebook's own processes
     confine.enter_as_notebook(request.get("notebook_uid"), int(request["max_processes"]),
-                              int(request["memory_bytes"]), int(request["disk_bytes"]))
+                              int(request["memory_bytes"]), int(request["disk_bytes"]), request["isolated"])
     work = request["work"]
     os.chdir(work)
     os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
@@ -195,13 +194,13 @@ def _middle(request: dict, cell_fd: int, reply_fd: int, pid_fd: int, warm) -> No
     os.closerange(keep[-1] + 1, 65536)
     try:
         confine.new_namespaces(int(request["disk_bytes"]), request["keep"])
-        request = {**request, "work": confine.WORK}
+        request = {**request, "work": confine.WORK, "isolated": True}
         isolated = True
     except (confine.ConfineError, OSError):
         if request.get("require_isolation"):
             os._exit(71)
         os.mkdir(request["fallback_work"], 0o700)
-        request, isolated = {**request, "work": request["fallback_work"], "notebook_uid": None}, False
+        request, isolated = {**request, "work": request["fallback_work"], "notebook_uid": None, "isolated": False}, False
     pid = os.fork()
     if pid == 0:
         try:
@@ -222,21 +221,26 @@ class MemoryLimit(Exception):
 
 
 def _memory_bytes(pids: list[int]) -> int:
-    """The anonymous memory of a notebook's processes. One process: its resident pages that are
-    not file-backed (cheap, read every tick). Several: their proportional shares (PSS), since
-    forked processes share their pages copy-on-write and plain sums would count them again."""
+    """All the memory a notebook's processes hold: anonymous and shared pages they have resident
+    (shared: SysV segments, memfds and /dev/shm files they map), and the memfd files they hold
+    open, by the bytes allocated to each (written with write(), those are in no process's
+    resident memory), each file once. One process: its resident pages (cheap, read every tick).
+    Several: their proportional shares (PSS), since forked processes share their pages
+    copy-on-write and plain sums would count them again.
+
+    Not a memory cgroup: one is not to be had inside bubblewrap as another user, and not
+    everywhere as root (a machine with only a v1 hierarchy, or one the grader does not own).
+    What these counts leave out is capped elsewhere: files in its /tmp and /dev/shm by their
+    tmpfs (--disk-mb), SysV segments nobody maps by its IPC namespace (confine.SYSV_SHM_BYTES)."""
     total = 0
+    memfds: dict[tuple[int, int], int] = {}
     for pid in pids:
-        try:
-            if len(pids) == 1:
-                with open(f"/proc/{pid}/statm") as f:
-                    fields = f.read().split()
-                total += (int(fields[1]) - int(fields[2])) * PAGE
-            else:
-                total += confine.smaps_bytes(pid, "Pss_Anon") or 0
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-    return total
+        if len(pids) == 1:
+            total += confine.status_bytes(pid, "RssAnon", "RssShmem") or 0
+        else:
+            total += confine.smaps_bytes(pid, "Pss_Anon", "Pss_Shmem") or 0
+        memfds.update(confine.memfd_bytes(pid))
+    return total + sum(memfds.values())
 
 
 def run(limits: dict, warm, commands: protocol.FrameReader) -> protocol.Reply:
