@@ -4,12 +4,14 @@ Then the grader's own defences: deadlines from outside, workers replaced, machin
 that are not grades, and no silent run without a sandbox."""
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from autograde import cli
+from autograde import cli, course
 from autograde.workers import confine
 import example_class as ex
 from autograde.grading.grader import NO_SANDBOX, NOT_GRADED, Settings, grade, load_state
@@ -270,3 +272,57 @@ def test_shared_memory_dies_with_its_notebook(tmp_path):
     text = wire.outputs(left["cells"])[0][0]["text"]
     assert text.startswith("segment True\nshm MiB ") and int(text.split()[-1]) <= settings.disk_bytes >> 20
     assert wire.outputs(seen["cells"])[0][0]["text"] == "segment False shm []\n"
+
+
+# A machine that allows each user at most this many processes (its hard limit), where grading
+# asks for more: a notebook's entry (setrlimit) fails there before its first cell, whoever wrote it.
+TIGHT = """
+import resource, sys
+soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+resource.setrlimit(resource.RLIMIT_NPROC, (4000 if soft == resource.RLIM_INFINITY else min(soft, 4000), 4000))
+"""
+
+
+def on_a_tight_machine(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", TIGHT + code], capture_output=True, text=True, timeout=600,
+                          cwd=course.ROOT)
+
+
+@needs_sandbox
+def test_the_sandbox_trial_runs_a_notebooks_real_entry_with_the_runs_limits(tmp_path):
+    """The trial confines a process as a notebook's first one is (namespaces, its /proc, setrlimit,
+    its uid) with the run's limits: one this machine refuses fails it, and grading refuses to start."""
+    source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
+    run = on_a_tight_machine(f"""
+from autograde import cli
+from autograde.workers import sandbox
+from autograde.workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MEMORY_BYTES
+bwrap = sandbox.bubblewrap()
+print("64:", sandbox.trial(bwrap, 64, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES))
+print("5000:", sandbox.trial(bwrap, 5000, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES))
+sys.stdout.flush()
+cli.main(["grade", {str(source)!r}, "--out", {str(tmp_path / "out")!r}, "--max-processes", "5000"])
+""")
+    said = dict(line.split(": ", 1) for line in run.stdout.splitlines() if line.startswith(("64: ", "5000: ")))
+    assert said["64"] == "None" and "not allowed to raise maximum limit" in said["5000"], run
+    assert run.returncode == 2 and "cannot confine a notebook with these limits" in run.stderr, run
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+@needs_sandbox
+def test_a_worker_whose_notebooks_never_reach_a_cell_stops_the_run(tmp_path):
+    """With a trial that does not run a notebook's entry (as before), every notebook would die
+    before its first cell and be stored as "kernel died": instead the run stops with a plain
+    message after the first few, and nobody gets a grade from it."""
+    students = {name: {NB1: ex.text(ex.solved(NB1))} for name in ("ana", "bo", "cy", "di")}
+    source = ex.write_class(tmp_path / "class", students)
+    out = tmp_path / "out"
+    run = on_a_tight_machine(f"""
+from autograde import cli
+from autograde.workers import sandbox
+sandbox.trial = lambda *args: None  # a trial that skips the notebook's own entry
+sys.exit(cli.main(["grade", {str(source)!r}, "--out", {str(out)!r}, "--workers", "1", "--max-processes", "5000"]))
+""")
+    assert run.returncode == 1 and "grading stopped: the first 3 notebooks" in run.stderr, run
+    assert "kernel died" not in run.stdout + run.stderr
+    assert load_state(out) == {} and not (out / "grades.csv").exists()
