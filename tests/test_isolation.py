@@ -326,3 +326,19 @@ sys.exit(cli.main(["grade", {str(source)!r}, "--out", {str(out)!r}, "--workers",
     assert run.returncode == 1 and "grading stopped: the first 3 notebooks" in run.stderr, run
     assert "kernel died" not in run.stdout + run.stderr
     assert load_state(out) == {} and not (out / "grades.csv").exists()
+
+
+def test_a_notebook_finds_nothing_of_the_one_before_in_its_memory(tmp_path):
+    """A worker's notebooks are forked from one warm process, and freed memory is not cleared:
+    the cells, nonce and outputs of a notebook pass only through a process forked for it, so
+    the next one, reading its own memory, finds no trace of another student's code or values."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    scan = hostile.memory_scan("MARK-([0-9]+)")
+    with WarmPool(1, tmp_path) as pool:
+        before = pool.run(Settings(timeout=10).request(wire.cells("print('MARK-' + str(6 * 7))", "code = 'MARK-1234'")))
+        after = pool.run(Settings(timeout=10).request(wire.cells(scan)))
+        itself = pool.run(Settings(timeout=10).request(wire.cells("mine = 'MARK-' + str(5 * 5)", scan)))
+    assert wire.outputs(before["cells"])[0][0]["text"] == "MARK-42\n"
+    assert wire.outputs(after["cells"])[0][0]["text"] == "[]\n"
+    assert wire.outputs(itself["cells"])[1][0]["text"] == "['25']\n"  # the scan finds what is there

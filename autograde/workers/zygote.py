@@ -419,7 +419,19 @@ def main() -> None:
             return
         limits.update(keep=keep, notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
                       require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
-        protocol.send(out, run(limits, warm, commands))
+        # Everything of one notebook (its nonce, its cells, its outputs) passes through a process
+        # forked for it alone: this process's memory, which every later notebook inherits
+        # (freed memory is not cleared), never holds another student's code or check values.
+        handler = os.fork()
+        if handler == 0:
+            status = 1
+            try:
+                protocol.send(out, run(limits, warm, commands))
+                status = 0
+            finally:
+                os._exit(status)
+        if os.waitpid(handler, 0)[1] != 0:
+            return  # the grader sees the worker end, and replaces it
 
 
 if __name__ == "__main__":
