@@ -69,6 +69,8 @@ def _printed(autograded: Path) -> str:
     cells = nbformat.read(path, as_version=4).cells
     index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-dot-scores")
     text = " ".join(o.get("text", "").strip() for o in cells[index + 1].get("outputs", []) if o.get("output_type") == "stream")
+    # bytes an attack wrote into a stream (a frame's length, say) show as escapes, not as control characters
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
     if len(text) > 60:
         text = f"{text[:20]}… ({len(text.encode()) / 2**20:.0f} MiB kept in the graded notebook)"
     return f"attack printed `{text}`; " if text else ""
