@@ -342,3 +342,21 @@ def test_a_notebook_finds_nothing_of_the_one_before_in_its_memory(tmp_path):
     assert wire.outputs(before["cells"])[0][0]["text"] == "MARK-42\n"
     assert wire.outputs(after["cells"])[0][0]["text"] == "[]\n"
     assert wire.outputs(itself["cells"])[1][0]["text"] == "['25']\n"  # the scan finds what is there
+
+
+def test_a_notebook_can_hold_memory_nowhere_else(tmp_path):
+    """Outside its capped /tmp nothing is writable, and it cannot mount a tmpfs of its own: it has
+    no capabilities, and cannot get them back in a user namespace of its own (in which it could
+    mount one). Memory it could hold beyond the watchdog's sight would need one of these."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    probe = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nos.makedirs('/tmp/mnt', exist_ok=True)\n"
+             "print('mounted', libc.mount(b'tmpfs', b'/tmp/mnt', b'tmpfs', 0, b'size=1g') == 0)\n"
+             "print('own user namespace', libc.unshare(0x10000000 | 0x00020000) == 0)\n"
+             "print('mounted', libc.mount(b'tmpfs', b'/tmp/mnt', b'tmpfs', 0, b'size=1g') == 0)\nwritable = []\n"
+             "for folder in ('/', '/dev', '/var/tmp', '/run', '/etc', '/usr', os.path.dirname(os.__file__)):\n"
+             "    try:\n        open(os.path.join(folder, 'autograde-probe'), 'w').close()\n        writable.append(folder)\n"
+             "    except OSError:\n        pass\nprint('writable', writable)")
+    with WarmPool(1, tmp_path) as pool:
+        reply = pool.run(Settings(timeout=10).request(wire.cells(probe)))
+    assert wire.outputs(reply["cells"])[0][0]["text"] == "mounted False\nown user namespace False\nmounted False\nwritable []\n"

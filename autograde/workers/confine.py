@@ -10,6 +10,8 @@ new mount namespace, and forks the notebook's first process into them (pid 1 the
   the namespace.
 - Its own IPC namespace: SysV shared memory, semaphores and POSIX message queues it makes die
   with it, and its SysV segments are capped at SYSV_SHM_BYTES in all.
+- No user namespace of its own (a seccomp filter): in one it would get capabilities back and
+  could mount a tmpfs, memory the worker's watchdog would not see.
 - Run as root (bubblewrap as root keeps CAP_SETUID for this), the notebook then drops to a uid of
   its own, so it shares nothing with the worker; otherwise a user namespace lets an
   unprivileged worker do the same, and the worker, marked non-dumpable, stays out of reach of
@@ -105,7 +107,47 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
         os.setgroups([])
         os.setresgid(notebook_uid, notebook_uid, notebook_uid)
         os.setresuid(notebook_uid, notebook_uid, notebook_uid)  # drops every capability
+    _forbid_user_namespaces()
     set_dumpable(True)  # its own /proc files stay readable to itself
+
+
+# (audit arch, unshare, clone, clone3) per machine; see seccomp(2) and the kernel's syscall tables
+_SYSCALLS = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}
+_PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 38, 22, 2
+_RET_ALLOW, _RET_ERRNO = 0x7FFF0000, 0x00050000
+
+
+class _Filter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint)]
+
+
+class _Program(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_Filter))]
+
+
+def _forbid_user_namespaces() -> None:
+    """No new user namespace for the notebook's processes (a seccomp filter they inherit and
+    cannot lift). In one, a process without capabilities gets them back, and could mount a
+    tmpfs of its own: memory no limit of ours would see. unshare and clone with CLONE_NEWUSER
+    fail with EPERM; clone3, whose flags a filter cannot read, fails with ENOSYS, so the C
+    library falls back to clone; the other system-call ABIs (x32, 32-bit) fail outright."""
+    machine = os.uname().machine
+    if machine not in _SYSCALLS:
+        return  # no table for this machine: its user namespaces stay as the kernel allows
+    arch, unshare, clone, clone3 = _SYSCALLS[machine]
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE, JSET, BPF_RET|K
+    program = [
+        (ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, _RET_ERRNO | 1),  # another ABI: EPERM
+        (ld, 0, 0, 0), (jge, 0, 1, 0x40000000), (ret, 0, 0, _RET_ERRNO | 1),  # x32's numbers
+        (jeq, 0, 1, clone3), (ret, 0, 0, _RET_ERRNO | 38),  # ENOSYS
+        (jeq, 1, 0, unshare), (jeq, 0, 3, clone),
+        (ld, 0, 0, 16), (jset, 0, 1, CLONE_NEWUSER), (ret, 0, 0, _RET_ERRNO | 1),
+        (ret, 0, 0, _RET_ALLOW),
+    ]
+    filters = (_Filter * len(program))(*[_Filter(*f) for f in program])
+    _check(_libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    _check(_libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(_Program(len(program), filters)), 0, 0),
+           "prctl(PR_SET_SECCOMP)")
 
 
 def _cap_sysv_shm() -> None:
