@@ -113,9 +113,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
               "(other hand-ins, the gradebook); every row's status says so", file=sys.stderr)
     started = time.monotonic()
     stages = Stages()
-    with Progress(console) as progress:
-        rows = grade(handins, Path(args.out), args.assignment, args.db, settings,
-                     on_student=progress.advance, on_start=progress.start, stages=stages)
+    from .workers.warm import WorkersBroken
+
+    try:
+        with Progress(console) as progress:
+            rows = grade(handins, Path(args.out), args.assignment, args.db, settings,
+                         on_student=progress.advance, on_start=progress.start, stages=stages)
+    except WorkersBroken as exc:  # the machine's fault: said plainly, and no grade is kept for anyone it touched
+        print(f"autograde: {exc}", file=sys.stderr)
+        return 1
     seconds = time.monotonic() - started
     if args.profile:
         from .grading import atomic

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from bench import stock  # noqa: E402
-from hostile import ATTACKS, LEFTOVERS  # noqa: E402
+from hostile import ATTACKS, LEFTOVERS, remove_sysv_leftovers  # noqa: E402
 
 import example_class as ex  # noqa: E402
 from autograde.grading.grader import Settings, grade  # noqa: E402
@@ -39,14 +39,18 @@ def one(attack, timeout: float, work: Path) -> tuple[str, str]:
     seconds, scores = stock(work / "class", work / "stock", timeout)
     for leftover in LEFTOVERS:
         Path(leftover).unlink(missing_ok=True)
+    left_segments = remove_sysv_leftovers()
     honest = scores.get(("b-honest", STEM))
     printed = _printed(work / "stock" / "autograded")
     if seconds >= timeout:
         stock_says = f"run did not end (killed after {timeout:.0f} s); honest: {_score(honest, full)}"
     else:
         stock_says = f"{printed}honest: {_score(honest, full)} ({seconds:.0f} s)"
+    if left_segments:
+        stock_says += f"; {left_segments} SysV segments left on the machine after the run"
+    limits = {"memory_bytes": int(attack.memory_gb * 2**30)} if attack.memory_gb else {}
     started = time.monotonic()
-    rows = {r.student_id: r for r in grade(work / "class", work / "ours", settings=Settings(timeout=10, workers=1))
+    rows = {r.student_id: r for r in grade(work / "class", work / "ours", settings=Settings(timeout=10, workers=1, **limits))
             if r.notebook == STEM}
     seconds = time.monotonic() - started
     ours = (f"{_printed(work / 'ours' / '.nbgrader' / 'autograded')}"
@@ -65,6 +69,8 @@ def _printed(autograded: Path) -> str:
     cells = nbformat.read(path, as_version=4).cells
     index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-dot-scores")
     text = " ".join(o.get("text", "").strip() for o in cells[index + 1].get("outputs", []) if o.get("output_type") == "stream")
+    # bytes an attack wrote into a stream (a frame's length, say) show as escapes, not as control characters
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
     if len(text) > 100:
         text = f"{text[:20]}… ({len(text.encode()) / 2**20:.0f} MiB kept in the graded notebook)"
     return f"attack printed `{text}`; " if text else ""

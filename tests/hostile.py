@@ -14,6 +14,34 @@ class Attack:
     name: str
     what: str  # in plain words, for the README table
     source: str
+    memory_gb: float | None = None  # graded with --memory-gb this (None: the default)
+
+
+# The keys of the SysV segments sysv-hold makes, so that a run without an IPC namespace per
+# notebook (stock nbgrader) can remove what it leaves on the machine.
+SYSV_KEYS = range(0x41540000, 0x41540000 + 128)
+
+
+def memory_scan(pattern: str) -> str:
+    """A cell that prints, sorted, the first group of every match of `pattern` (a regex over
+    bytes) in its process's heap and anonymous memory, read through /proc/self/mem: what a
+    notebook can find in memory it inherited (freed memory is not cleared)."""
+    return f"""
+import re
+found = set()
+with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', 0) as mem:
+    for line in maps:
+        fields = line.split()
+        if fields[1].startswith('rw') and (len(fields) < 6 or fields[5] == '[heap]'):
+            start, end = (int(x, 16) for x in fields[0].split('-'))
+            try:
+                if end - start < 1 << 28:
+                    mem.seek(start)
+                    found.update(m.decode() for m in re.findall({pattern.encode()!r}, mem.read(end - start)))
+            except (OSError, ValueError, OverflowError):
+                pass
+print(sorted(found))
+"""
 
 
 ATTACKS = [
@@ -161,6 +189,96 @@ if pid == 0:
 said.append('userns=' + ('yes' if os.waitpid(pid, 0)[1] == 0 else 'no'))
 print(' '.join(said))
 """),
+    Attack("answers-ahead", "writes well-formed results, with a passing check, for itself and each of the next 40 "
+           "cells (by position, as the worker once asked) into each of its pipes, then exits, so that the test cells "
+           "never run", """
+import json, os, struct
+check = {"output_type": "display_data", "metadata": {},
+         "data": {"text/plain": "forged", "application/vnd.attention-course.check+json": {"name": "attn_scores_2"}}}
+frames = b''
+for position in range(8, 49):
+    frame = json.dumps({"position": position, "outputs": [check], "truncated": False}).encode()
+    frames += struct.pack(">I", len(frame)) + frame
+written = 0
+for fd in os.listdir('/proc/self/fd'):
+    try:
+        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):
+            os.write(int(fd), frames)
+            written += 1
+    except OSError:
+        pass
+os._exit(0)
+"""),
+    Attack("memfd-hold", "writes 1.6 GiB into memfd files (memory in no process's resident set), under "
+           "--memory-gb 1", """
+import os
+fds, held = [], 0
+try:
+    while held < 1640:
+        if held % 200 == 0:
+            fds.append(os.memfd_create(f'hold-{len(fds)}'))
+        os.write(fds[-1], b'\\1' * 2**20)
+        held += 1
+except OSError:
+    pass
+print('MiB held:', held)
+""", memory_gb=1),
+    Attack("sysv-hold", "makes SysV shared memory segments of 16 MiB, left behind unmapped, until refused "
+           "(at most 2 GiB)", f"""
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+held = 0
+for key in range({SYSV_KEYS.start}, {SYSV_KEYS.stop}):
+    shmid = libc.shmget(key, 16 << 20, 0o1000 | 0o600)  # IPC_CREAT
+    address = libc.shmat(shmid, None, 0) if shmid >= 0 else None
+    if address in (None, ctypes.c_void_p(-1).value):
+        break
+    ctypes.memset(address, 1, 16 << 20)
+    libc.shmdt(ctypes.c_void_p(address))  # no process maps it any more; it stays
+    held += 16
+print('MiB held:', held)
+"""),
+    Attack("chatty-channel", "sends a byte every 5 ms into its own pipes, never a whole frame, while eight processes "
+           "take 200 MB each (1.6 GB together), under --memory-gb 1", """
+import os, time, torch
+pipes = []
+for fd in os.listdir('/proc/self/fd'):
+    try:
+        if os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:'):
+            pipes.append(int(fd))
+    except OSError:
+        pass
+children = []
+if os.fork() == 0:  # the chatterer: a process of its own, so that nothing in the notebook's holds it up
+    try:
+        for fd in pipes:
+            try:
+                os.write(fd, (2**20).to_bytes(4, 'big'))  # a frame of 1 MiB is coming...
+            except OSError:
+                pass
+        end = time.time() + 20
+        while time.time() < end:  # ...a byte at a time
+            for fd in pipes:
+                try:
+                    os.write(fd, b'x')
+                except OSError:
+                    pass
+            time.sleep(0.005)
+    finally:
+        os._exit(0)
+for _ in range(8):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            block = torch.ones(5 * 10**7)  # 200 MB, touched
+            time.sleep(20)
+        finally:
+            os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+""", memory_gb=1),
     Attack("channel-flood", "writes 200 MiB straight into its own output pipes, past the output cap", """
 import os
 for fd in os.listdir('/proc/self/fd'):
@@ -176,3 +294,16 @@ for fd in os.listdir('/proc/self/fd'):
 # Files the attacks leave on an unconfined machine, removed after a stock run.
 LEFTOVERS = ["/tmp/autograde-attack-fill", "/dev/shm/autograde-attack-fill", "/autograde-attack-probe",
              "/dev/autograde-attack-probe"]
+
+
+def remove_sysv_leftovers() -> int:
+    """Remove the SysV segments sysv-hold left on this machine (a stock run); how many there were."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    removed = 0
+    for key in SYSV_KEYS:
+        shmid = libc.shmget(key, 0, 0)
+        if shmid >= 0 and libc.shmctl(shmid, 0, None) == 0:  # IPC_RMID
+            removed += 1
+    return removed

@@ -4,12 +4,14 @@ Then the grader's own defences: deadlines from outside, workers replaced, machin
 that are not grades, and no silent run without a sandbox."""
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from autograde import cli
+from autograde import cli, course
 from autograde.workers import confine
 import example_class as ex
 from autograde.grading.grader import NO_SANDBOX, NOT_GRADED, Settings, grade, load_state
@@ -20,6 +22,7 @@ from autograde.workers.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, 
 from catalogued import assert_catalogued
 
 import wire
+import hostile
 from hostile import ATTACKS
 
 NB1 = ex.NB1
@@ -35,28 +38,50 @@ def full_marks() -> float:
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory):
-    """Attackers and honest students in turn, graded with one worker."""
+    """Attackers and honest students in turn, graded with one worker: one run for each
+    --memory-gb the attacks ask for. The rows by student, the seconds of all runs, and the
+    folder each student was graded into."""
     if not bubblewrap():
         pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
     tmp = tmp_path_factory.mktemp("attacked")
-    students = {"00-honest": {NB1: ex.text(ex.solved(NB1))}}
+    groups: dict = {}
     for i, attack in enumerate(ATTACKS, start=1):
-        students[f"{i:02d}a-{attack.name}"] = {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", attack.source)}
-        students[f"{i:02d}b-honest"] = {NB1: ex.text(ex.solved(NB1))}
-    source = ex.write_class(tmp / "class", students)
-    started = time.monotonic()
-    rows = grade(source, tmp / "out", settings=Settings(timeout=5, workers=1))
-    seconds = time.monotonic() - started
-    return {r.student_id: r for r in rows if r.notebook == STEM1}, seconds
+        groups.setdefault(attack.memory_gb, []).append((i, attack))
+    rows, outs, seconds = {}, {}, 0.0
+    for run, (memory_gb, attacks) in enumerate(groups.items()):
+        students = {"00-honest": {NB1: ex.text(ex.solved(NB1))}}
+        for i, attack in attacks:
+            students[f"{i:02d}a-{attack.name}"] = {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", attack.source)}
+            students[f"{i:02d}b-honest"] = {NB1: ex.text(ex.solved(NB1))}
+        source = ex.write_class(tmp / f"class-{run}", students)
+        limits = {"memory_bytes": int(memory_gb * 2**30)} if memory_gb else {}
+        started = time.monotonic()
+        graded = grade(source, tmp / f"out-{run}", settings=Settings(timeout=5, workers=1, **limits))
+        seconds += time.monotonic() - started
+        for r in graded:
+            if r.notebook == STEM1:
+                rows[r.student_id], outs[r.student_id] = r, tmp / f"out-{run}"
+    return rows, seconds, outs
 
 
 def attacker(attacked, name):
-    rows, _ = attacked
+    rows, _, _ = attacked
     return next(row for student, row in rows.items() if student.endswith(f"a-{name}"))
 
 
+def printed(attacked, name) -> str:
+    """What the attack cell printed, as kept in the attacker's autograded notebook."""
+    import nbformat
+
+    _, _, outs = attacked
+    student = attacker(attacked, name).student_id
+    cells = nbformat.read(outs[student] / ".nbgrader" / "autograded" / student / "ch03" / NB1, as_version=4).cells
+    index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-dot-scores")
+    return "".join(o.get("text", "") for o in cells[index + 1].get("outputs", []) if o.get("output_type") == "stream")
+
+
 def honest_after(attacked, name):
-    rows, _ = attacked
+    rows, _, _ = attacked
     index = next(i for i, a in enumerate(ATTACKS, start=1) if a.name == name)
     return rows[f"{index:02d}b-honest"]
 
@@ -68,7 +93,7 @@ def test_an_honest_student_after_an_attack_keeps_full_marks(attacked, name):
 
 
 def test_the_attacked_run_ends_in_bounded_time(attacked):
-    rows, seconds = attacked
+    rows, seconds, _ = attacked
     assert seconds < BOUND and len(rows) == 2 * len(ATTACKS) + 1
 
 
@@ -80,12 +105,29 @@ def test_the_attacked_run_ends_in_bounded_time(attacked):
     ("channel-flood", say("output-limit", cell=9)),
     ("forged-cell", say("output-tampered", cell=9)),  # stopped where it forged: no cell takes its outputs
     ("privileges", "ok"),
+    ("answers-ahead", say("output-tampered", cell=9)),  # its results for later cells answer nothing it was handed
+    ("memfd-hold", say("cell-memory", cell=9)),  # memfds count toward its memory (--memory-gb 1)
+    ("chatty-channel", say("cell-memory", cell=9)),  # the watchdog keeps its own clock (--memory-gb 1)
+    ("sysv-hold", "ok"),  # capped in its own IPC namespace (below), and gone with it
 ])
 def test_an_attacker_gets_what_its_own_code_earned(attacked, name, status):
     row = attacker(attacked, name)
     assert row.status == status, row
     if status == "ok":
         assert row.score == full_marks()
+
+
+def test_cells_that_never_ran_earn_nothing(attacked):
+    """The notebook answered ahead for the cells after the attack (the test cells of exercises 2
+    and 3 among them) and exited: none of them ran, so they score nothing. Exercise 1's test
+    cell ran before the attack and keeps its points."""
+    row = attacker(attacked, "answers-ahead")
+    assert row.exercises == {"ex1-dot-scores": 2.0, "ex2-softmax-naive": 0.0, "ex3-context-vector": 0.0}, row
+
+
+def test_sysv_shared_memory_is_capped(attacked):
+    """Segments nobody maps are in no process's memory: their own IPC namespace caps them."""
+    assert printed(attacked, "sysv-hold") == f"MiB held: {confine.SYSV_SHM_BYTES >> 20}\n"
 
 
 def test_attackers_get_statuses_from_the_catalogue(attacked):
@@ -210,3 +252,112 @@ def test_with_no_sandbox_every_row_says_so(tmp_path, monkeypatch):
     rows = grade(source, tmp_path / "out", settings=Settings(timeout=10, workers=1, sandbox=False))
     assert rows and all(r.status.endswith(NO_SANDBOX) for r in rows)
     assert next(r for r in rows if r.notebook == STEM1).score == full_marks()
+
+
+def test_shared_memory_dies_with_its_notebook(tmp_path):
+    """SysV segments and POSIX shared memory a notebook leaves are gone for the next one on the
+    same worker; POSIX shared memory (/dev/shm) is written into its own capped /tmp."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    leave = ("import ctypes, os, _posixshmem\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+             f"print('segment', libc.shmget({hostile.SYSV_KEYS.start}, 1 << 20, 0o1000 | 0o600) >= 0)\n"
+             "fd = _posixshmem.shm_open('/autograde-left', os.O_CREAT | os.O_RDWR, 0o600)\nwritten = 0\n"
+             "try:\n    for _ in range(512):\n        os.write(fd, b'\\1' * 2**20)\n        written += 1\n"
+             "except OSError:\n    pass\nprint('shm MiB', written)")
+    look = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            f"print('segment', libc.shmget({hostile.SYSV_KEYS.start}, 0, 0) >= 0, 'shm', os.listdir('/dev/shm'))")
+    settings = Settings(timeout=10)
+    with WarmPool(1, tmp_path) as pool:
+        left = pool.run(settings.request(wire.cells(leave)))
+        seen = pool.run(settings.request(wire.cells(look)))
+    text = wire.outputs(left["cells"])[0][0]["text"]
+    assert text.startswith("segment True\nshm MiB ") and int(text.split()[-1]) <= settings.disk_bytes >> 20
+    assert wire.outputs(seen["cells"])[0][0]["text"] == "segment False shm []\n"
+
+
+# A machine that allows each user at most this many processes (its hard limit), where grading
+# asks for more: a notebook's entry (setrlimit) fails there before its first cell, whoever wrote it.
+TIGHT = """
+import resource, sys
+soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+resource.setrlimit(resource.RLIMIT_NPROC, (4000 if soft == resource.RLIM_INFINITY else min(soft, 4000), 4000))
+"""
+
+
+def on_a_tight_machine(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", TIGHT + code], capture_output=True, text=True, timeout=600,
+                          cwd=course.ROOT)
+
+
+@needs_sandbox
+def test_the_sandbox_trial_runs_a_notebooks_real_entry_with_the_runs_limits(tmp_path):
+    """The trial confines a process as a notebook's first one is (namespaces, its /proc, setrlimit,
+    its uid) with the run's limits: one this machine refuses fails it, and grading refuses to start."""
+    source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
+    run = on_a_tight_machine(f"""
+from autograde import cli
+from autograde.workers import sandbox
+from autograde.workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MEMORY_BYTES
+bwrap = sandbox.bubblewrap()
+print("64:", sandbox.trial(bwrap, 64, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES))
+print("5000:", sandbox.trial(bwrap, 5000, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES))
+sys.stdout.flush()
+cli.main(["grade", {str(source)!r}, "--out", {str(tmp_path / "out")!r}, "--max-processes", "5000"])
+""")
+    said = dict(line.split(": ", 1) for line in run.stdout.splitlines() if line.startswith(("64: ", "5000: ")))
+    assert said["64"] == "None" and "not allowed to raise maximum limit" in said["5000"], run
+    assert run.returncode == 2 and "cannot confine a notebook with these limits" in run.stderr, run
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+@needs_sandbox
+def test_a_worker_whose_notebooks_never_reach_a_cell_stops_the_run(tmp_path):
+    """With a trial that does not run a notebook's entry (as before), every notebook would die
+    before its first cell and be stored as "kernel died": instead the run stops with a plain
+    message after the first few, and nobody gets a grade from it."""
+    students = {name: {NB1: ex.text(ex.solved(NB1))} for name in ("ana", "bo", "cy", "di")}
+    source = ex.write_class(tmp_path / "class", students)
+    out = tmp_path / "out"
+    run = on_a_tight_machine(f"""
+from autograde import cli
+from autograde.workers import sandbox
+sandbox.trial = lambda *args: None  # a trial that skips the notebook's own entry
+sys.exit(cli.main(["grade", {str(source)!r}, "--out", {str(out)!r}, "--workers", "1", "--max-processes", "5000"]))
+""")
+    assert run.returncode == 1 and "grading stopped: the first 3 notebooks" in run.stderr, run
+    assert "kernel died" not in run.stdout + run.stderr
+    assert load_state(out) == {} and not (out / "grades.csv").exists()
+
+
+def test_a_notebook_finds_nothing_of_the_one_before_in_its_memory(tmp_path):
+    """A worker's notebooks are forked from one warm process, and freed memory is not cleared:
+    the cells, nonce and outputs of a notebook pass only through a process forked for it, so
+    the next one, reading its own memory, finds no trace of another student's code or values."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    scan = hostile.memory_scan("MARK-([0-9]+)")
+    with WarmPool(1, tmp_path) as pool:
+        before = pool.run(Settings(timeout=10).request(wire.cells("print('MARK-' + str(6 * 7))", "code = 'MARK-1234'")))
+        after = pool.run(Settings(timeout=10).request(wire.cells(scan)))
+        itself = pool.run(Settings(timeout=10).request(wire.cells("mine = 'MARK-' + str(5 * 5)", scan)))
+    assert wire.outputs(before["cells"])[0][0]["text"] == "MARK-42\n"
+    assert wire.outputs(after["cells"])[0][0]["text"] == "[]\n"
+    assert wire.outputs(itself["cells"])[1][0]["text"] == "['25']\n"  # the scan finds what is there
+
+
+def test_a_notebook_can_hold_memory_nowhere_else(tmp_path):
+    """Outside its capped /tmp nothing is writable, and it cannot mount a tmpfs of its own: it has
+    no capabilities, and cannot get them back in a user namespace of its own (in which it could
+    mount one). Memory it could hold beyond the watchdog's sight would need one of these."""
+    if not bubblewrap():
+        pytest.skip("bubblewrap is not installed")
+    probe = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nos.makedirs('/tmp/mnt', exist_ok=True)\n"
+             "print('mounted', libc.mount(b'tmpfs', b'/tmp/mnt', b'tmpfs', 0, b'size=1g') == 0)\n"
+             "print('own user namespace', libc.unshare(0x10000000 | 0x00020000) == 0)\n"
+             "print('mounted', libc.mount(b'tmpfs', b'/tmp/mnt', b'tmpfs', 0, b'size=1g') == 0)\nwritable = []\n"
+             "for folder in ('/', '/dev', '/var/tmp', '/run', '/etc', '/usr', os.path.dirname(os.__file__)):\n"
+             "    try:\n        open(os.path.join(folder, 'autograde-probe'), 'w').close()\n        writable.append(folder)\n"
+             "    except OSError:\n        pass\nprint('writable', writable)")
+    with WarmPool(1, tmp_path) as pool:
+        reply = pool.run(Settings(timeout=10).request(wire.cells(probe)))
+    assert wire.outputs(reply["cells"])[0][0]["text"] == "mounted False\nown user namespace False\nmounted False\nwritable []\n"

@@ -105,10 +105,15 @@ def grade(
     assignment = course.known(assignment)
     settings = settings or Settings()
     if settings.sandbox and not settings.scheduler:  # a cluster's workers check their own
-        from ..workers.sandbox import INSTALL_HINT, bubblewrap
+        from ..workers.sandbox import INSTALL_HINT, bubblewrap, trial
 
         if not bubblewrap():
             raise UsageError(f"no working sandbox to run student code in: {INSTALL_HINT}")
+        refused = trial(bubblewrap(), settings.max_processes, settings.memory_bytes, settings.disk_bytes)
+        if refused:  # the machine's refusal, not any notebook's doing: no grade can come of it
+            raise UsageError(f"this machine cannot confine a notebook with these limits (--max-processes "
+                             f"{settings.max_processes}, --memory-gb {settings.memory_bytes / 2**30:g}, --disk-mb "
+                             f"{settings.disk_bytes / 2**20:g}): {refused}")
     unsandboxed = [] if settings.sandbox else [NO_SANDBOX]  # said on every row, last
     names = course.notebook_names(assignment)
     handins = submissions if isinstance(submissions, Intake) else collect(submissions, assignment)
@@ -228,9 +233,14 @@ class Grader:
             return Prepared(handin.student_id, not_graded(handin, names), {}, {}, {})
 
     def finish(self, prepared: Prepared, handin: Handin, names: list[str]) -> list[Row]:
-        """Never raises, as `prepare`."""
+        """Never raises, as `prepare`, but for WorkersBroken: no notebook can run here, and the
+        run stops rather than charge every student."""
+        from ..workers.warm import WorkersBroken
+
         try:
             return self._finish(prepared)
+        except WorkersBroken:
+            raise
         except Exception:
             log.warning("%s: not graded", prepared.student, exc_info=True)
             with contextlib.suppress(Exception):  # at least no earlier run's scores stay as if current
@@ -274,7 +284,7 @@ class Grader:
         return prepared
 
     def _finish(self, prepared: Prepared) -> list[Row]:
-        from ..workers.warm import NotebookBrokeWorker
+        from ..workers.warm import NotebookBrokeWorker, WorkersBroken
 
         rows = list(prepared.rows)
         replies = {}
@@ -284,6 +294,8 @@ class Grader:
             except NotebookBrokeWorker as exc:  # its own doing: a grade of zero, with what it did
                 rows.append(zero_row(prepared.student, name, exc.status))
                 continue
+            except WorkersBroken:  # no notebook can run here: stop, rather than charge every student
+                raise
             except Exception:  # a worker that could not start, or any other failure of the machinery: never a grade
                 log.warning("%s/%s: not graded", prepared.student, name, exc_info=True)
                 rows.append(zero_row(prepared.student, name, NOT_GRADED, graded=False))

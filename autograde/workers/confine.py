@@ -8,11 +8,14 @@ new mount namespace, and forks the notebook's first process into them (pid 1 the
   notebook's own /proc lists only its own processes.
 - /tmp is a fresh tmpfs of `disk_bytes` (its work folder and /dev/shm live in it), freed with
   the namespace.
+- Its own IPC namespace: SysV shared memory, semaphores and POSIX message queues it makes die
+  with it, and (grading as root) its SysV segments are capped at SYSV_SHM_BYTES in all.
 - Run as root (bubblewrap as root keeps CAP_SETUID for this), the notebook then drops to a uid of
   its own, so it shares nothing with the worker; otherwise a user namespace lets an
   unprivileged worker do the same, and the worker, marked non-dumpable, stays out of reach of
   ptrace and /proc/PID/fd. Either way the notebook ends up in a user namespace of its own that
-  may make no further one.
+  may make no further one: in a new one it would get capabilities back and could mount a
+  tmpfs, memory the worker's watchdog would not see.
 - Either way the notebook keeps no capability (none effective, permitted or in its bounding
   set) and runs with no_new_privs, before its first cell: it cannot unmount its /tmp, mount
   anything or gain a capability back. A step that fails is a ConfineError: the notebook does
@@ -24,12 +27,16 @@ import ctypes
 import os
 import resource
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
 WORK = "/tmp/work"
+# SysV shared memory a notebook may hold, in its own IPC namespace. Nothing of the course uses it,
+# and a segment nobody maps is in no process's memory, so the watchdog could not see it: capped.
+SYSV_SHM_BYTES = 32 * 2**20
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -54,15 +61,15 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
 
 
 def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
-    """In the middle process: new PID and mount namespaces for the notebook's processes (its
+    """In the middle process: new PID, mount and IPC namespaces for the notebook's processes (its
     next child is their pid 1), with a fresh /tmp in which the folders of `keep` that live
     under /tmp (Python, the course) stay visible, read-only. Raises ConfineError where the
     machine does not allow it."""
     uid, gid = os.getuid(), os.getgid()
     if uid == 0:
-        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
+        _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     else:
-        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID), "unshare")
+        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
         _map_own_ids(uid, gid)
         set_dumpable(False)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here shows outside
@@ -90,6 +97,7 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
     Raises ConfineError (or OSError) if any of it fails."""
     if isolated:  # its own PID namespace: a fresh /proc lists its processes only
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _cap_sysv_shm()  # never the machine's own IPC limits
     limits = {resource.RLIMIT_AS: memory_bytes, resource.RLIMIT_CORE: 0, resource.RLIMIT_FSIZE: disk_bytes,
               resource.RLIMIT_NPROC: max_processes}
     for kind, value in limits.items():
@@ -143,6 +151,50 @@ def _drop_capabilities() -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
 
 
+def _cap_sysv_shm() -> None:
+    """Cap the SysV shared memory of the notebook's IPC namespace (the limits are its own), as
+    its root before it drops to its uid. Where /proc/sys is read-only (bubblewrap's, when the
+    notebook could not mount its own /proc: grading as another user), the namespace's segments
+    still die with it, but are not capped."""
+    limits = {"shmmax": SYSV_SHM_BYTES, "shmall": SYSV_SHM_BYTES // PAGE, "shmmni": 64}
+    try:
+        for name, value in limits.items():
+            with open(f"/proc/sys/kernel/{name}", "w") as f:
+                f.write(str(value))
+    except OSError as exc:
+        if os.getuid() == 0:  # as root the notebook mounted its own /proc: a failure is the machine's
+            raise ConfineError(exc.errno or 0, f"capping SysV shared memory: {exc}") from exc
+
+
+def memfd_bytes(pid: int) -> dict[tuple[int, int], int]:
+    """The memfd files a process holds open, each (device, inode) with the bytes it has
+    allocated: their pages are in no process's resident memory unless mapped."""
+    found = {}
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return found
+    for fd in fds:
+        path = f"/proc/{pid}/fd/{fd}"
+        try:
+            if os.readlink(path).startswith("/memfd:"):
+                st = os.stat(path)
+                found[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+        except OSError:
+            continue  # closed meanwhile
+    return found
+
+
+def status_bytes(pid: int, *fields: str) -> int | None:
+    """Fields of /proc/PID/status (RssAnon, RssShmem, ...) added up, in bytes, or None if the
+    process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return sum(int(line.split()[1]) * 1024 for line in f if line.split(":", 1)[0] in fields)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def stat_fields(pid: int) -> list[bytes] | None:
     """The fields of /proc/PID/stat after the command name (state, ppid, ...; see proc(5)),
     or None if the process is gone."""
@@ -154,12 +206,13 @@ def stat_fields(pid: int) -> list[bytes] | None:
     return stat[stat.rindex(b")") + 2:].split()
 
 
-def smaps_bytes(pid: int, field: str = "Pss") -> int | None:
-    """One field of /proc/PID/smaps_rollup (Pss, Pss_Anon, ...) in bytes, or None if the
-    process is gone."""
+def smaps_bytes(pid: int, *fields: str) -> int | None:
+    """Fields of /proc/PID/smaps_rollup (Pss, Pss_Anon, ...; Pss if none is named) added up, in
+    bytes, or None if the process is gone."""
+    fields = fields or ("Pss",)
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
-            return sum(int(line.split()[1]) * 1024 for line in f if line.startswith(f"{field}:"))
+            return sum(int(line.split()[1]) * 1024 for line in f if line.split(":", 1)[0] in fields)
     except (OSError, IndexError, ValueError):
         return None
 

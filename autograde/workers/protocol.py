@@ -1,21 +1,26 @@
 """The wire between the grader, its warm workers (zygote.py) and each notebook's process.
 
 Every message is one frame: a 4-byte big-endian length, then that many bytes of UTF-8 JSON.
-Frames are read exactly (never a byte past the frame), so a worker can read a request, fork
-the notebook's process, and only then read the request's nonce: the nonce is never in the
-memory of a process that runs student code.
+Frames are read exactly (never a byte past the frame), so a worker can read a request's
+limits, fork the notebook's process, and only then read the request's nonce and its cells:
+neither is ever in the memory of a process that runs student code.
 
-  grader -> worker   Request, then Nonce
-  worker -> grader   Ready once, then one Reply per Request, carrying its nonce
-  notebook -> worker one CellResult per cell that ran
+  grader -> worker    Limits (the Request without its cells), then Nonce, then Cells
+  worker -> grader    Ready once, then one Reply per Request, carrying its nonce
+  notebook -> worker  Ready once its process is confined, before any student code runs
+  worker -> notebook  one Handed cell at a time (its source and a fresh token), then end of pipe
+  notebook -> worker  one CellResult for the cell it was handed, carrying that cell's token
 
 Cells are named by their nbformat cell id. A Request carries each code cell's id and source,
 in the notebook's order; the Reply gives back each cell that ran as its id and outputs, in
 the same order, and says by id where the notebook stopped. The notebook's process never
-names a cell: the worker attaches the ids as it reads each CellResult, and that carries only
-the position it answers, which the worker checks (a frame a notebook writes into its own
-pipe is one answer too many: a position answers twice or out of turn, and the notebook is
-stopped there as corrupt output). The grader
+holds a cell before it is handed, nor names one: the worker hands it one cell's source with a
+token drawn for that hand-off, and takes exactly one result carrying that token, only after
+handing it; it attaches the cell's id itself. A result written before the hand-off cannot
+carry its token, so no notebook answers for a cell that has not started. Anything else is
+corrupt output, and the notebook is stopped there: a frame without the token, a second frame
+for a cell (the token of an earlier hand-off, or bytes waiting when the next cell is to be
+handed), or a process that ends without taking the cell it was handed. The grader
 (`match_cells`, for preprocessors.PrecomputedExecute) takes a reply's outputs only if its
 cells are the request's, in order: all of them or, for a notebook that stopped, those before
 the cell it stopped in. Anything else (an id that was not sent, one twice, cells out of
@@ -23,15 +28,17 @@ order) is a Mismatch, never outputs put in another cell.
 
 The messages are plain dicts typed here (TypedDicts): JSON frames on the workers' pipes,
 pickled on a Dask cluster. Only this module spells their keys. `is_ready`, `nonce_of`,
-`cell_result_of` and `reply_of` read what came from the other side, raising ProtocolError for
-anything that is not a message of this protocol.
+`cells_of`, `handed_of`, `cell_result_of` and `reply_of` read what came from the other side,
+raising ProtocolError for anything that is not a message of this protocol.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
 import struct
+import termios
 import time
 from collections.abc import Callable
 from typing import TypedDict
@@ -58,6 +65,20 @@ class Request(TypedDict):
     disk_bytes: int  # written to /tmp, /dev/shm and its folder, together
 
 
+def limits_of(request: Request) -> dict:
+    """What the worker reads before it forks a notebook's process: the Request without its cells."""
+    return {key: value for key, value in request.items() if key != "cells"}
+
+
+class Cells(TypedDict):
+    cells: list[Cell]  # sent after the nonce, once the notebook's process is forked
+
+
+class Handed(TypedDict):
+    token: str  # hex, fresh for every hand-off: its result must carry it
+    source: str
+
+
 class Nonce(TypedDict):
     nonce: str  # hex, fresh for every request
 
@@ -67,7 +88,7 @@ class Ready(TypedDict):
 
 
 class CellResult(TypedDict):
-    position: int  # which of the request's cells this answers (0 for the first); the worker checks it
+    token: str  # the token of the hand-off it answers; the worker checks it
     outputs: list[dict]  # its nbformat outputs
     truncated: bool  # some output was dropped, over the notebook's output cap
 
@@ -149,17 +170,21 @@ class FrameReader:
 
     def _exactly(self, n: int, deadline: float | None) -> bytes:
         parts, left = [], n
+        # the tick keeps its own clock: a writer that sends a byte now and then must not starve it
+        next_tick = time.monotonic() + self.tick_seconds
         while left:
-            wait = self.tick_seconds if self.tick else None
+            now = time.monotonic()
+            if self.tick and now >= next_tick:
+                self.tick()
+                next_tick = now + self.tick_seconds
+            wait = next_tick - now if self.tick else None
             if deadline is not None:
-                remaining = deadline - time.monotonic()
+                remaining = deadline - now
                 if remaining <= 0:
                     raise TimedOut(f"no frame within the deadline ({n - left} of {n} bytes)")
                 wait = remaining if wait is None else min(wait, remaining)
-            ready, _, _ = select.select([self.fd], [], [], wait)
+            ready, _, _ = select.select([self.fd], [], [], max(wait, 0) if wait is not None else None)
             if not ready:
-                if self.tick:
-                    self.tick()
                 continue
             chunk = os.read(self.fd, min(left, 1 << 20))
             if not chunk:
@@ -168,6 +193,26 @@ class FrameReader:
             parts.append(chunk)
             left -= len(chunk)
         return b"".join(parts)
+
+
+def waiting(fd: int) -> int:
+    """Bytes written into the pipe `fd` (either end) and not read yet."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
+def send_by(fd: int, message: dict, deadline: float) -> None:
+    """`send` into a non-blocking `fd`, giving up with TimedOut if the reader takes no more by `deadline`."""
+    data = memoryview(encode(message))
+    while data:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimedOut("the other side took no more by the deadline")
+        _, ready, _ = select.select([], [fd], [], remaining)
+        if ready:
+            try:
+                data = data[os.write(fd, data):]
+            except BlockingIOError:
+                continue
 
 
 def code_cells(nb) -> list[Cell]:
@@ -187,13 +232,27 @@ def nonce_of(message: dict) -> str:
     return nonce
 
 
-def cell_result_of(message: dict, position: int) -> CellResult:
-    """`message` as the result of the request's cell at `position`; ProtocolError if it is not
-    that (a frame a notebook wrote into its own pipe answers no position it was asked)."""
+def cells_of(message: dict) -> list[Cell]:
+    cells = message.get("cells")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("id"), str)
+                                              and isinstance(c.get("source"), str) for c in cells):
+        raise ProtocolError("not the cells of a request")
+    return [Cell(id=c["id"], source=c["source"]) for c in cells]
+
+
+def handed_of(message: dict) -> Handed:
+    if not isinstance(message.get("token"), str) or not isinstance(message.get("source"), str):
+        raise ProtocolError("not a handed cell")
+    return Handed(token=message["token"], source=message["source"])
+
+
+def cell_result_of(message: dict, token: str) -> CellResult:
+    """`message` as the result of the cell handed with `token`; ProtocolError if it is not that
+    (a frame written before the hand-off cannot carry its token)."""
     outputs = message.get("outputs")
-    if message.get("position") != position or not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
-        raise ProtocolError(f"not the outputs of cell {position}")
-    return CellResult(position=position, outputs=outputs, truncated=bool(message.get("truncated")))
+    if message.get("token") != token or not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+        raise ProtocolError("not the outputs of the cell handed")
+    return CellResult(token=token, outputs=outputs, truncated=bool(message.get("truncated")))
 
 
 def reply_of(message: dict, request: Request, nonce: str) -> Reply:
@@ -219,20 +278,21 @@ def reply_of(message: dict, request: Request, nonce: str) -> Reply:
 
 def match_cells(sent: list[Cell], reply: Reply) -> list[RanCell]:
     """The reply's cells, checked against the cells that were sent: the same ids in the same
-    order, all of them, or those before the cell the notebook stopped in. Mismatch otherwise."""
-    ids = [cell["id"] for cell in sent]
-    if len(set(ids)) != len(ids):
+    order, all of them, or those before the cell the notebook stopped in. Mismatch otherwise.
+    Linear in the number of cells (a notebook of 150,000 empty cells is matched at once)."""
+    positions = {cell["id"]: position for position, cell in enumerate(sent)}
+    if len(positions) != len(sent):
         raise ValueError("the cells sent must have distinct ids")
-    ran, seen = reply["cells"], set()
+    ran = reply["cells"]
     for position, cell in enumerate(ran):
-        if cell["id"] not in ids:
+        at = positions.get(cell["id"])
+        if at is None:
             raise Mismatch(f"outputs for cell {cell['id']!r}, which was not sent")
-        if cell["id"] in seen:
+        if at < position:
             raise Mismatch(f"outputs twice for cell {cell['id']!r}")
-        if cell["id"] != ids[position]:
-            raise Mismatch(f"outputs out of order: cell {cell['id']!r} where cell {ids[position]!r} belongs")
-        seen.add(cell["id"])
-    first_without = ids[len(ran)] if len(ran) < len(ids) else None
+        if at != position:
+            raise Mismatch(f"outputs out of order: cell {cell['id']!r} where cell {sent[position]['id']!r} belongs")
+    first_without = sent[len(ran)]["id"] if len(ran) < len(sent) else None
     stopped = reply["stopped"]
     if stopped is None and first_without is not None:
         raise Mismatch(f"no outputs from cell {first_without!r} on, and no word of the notebook stopping")

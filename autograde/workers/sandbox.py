@@ -6,13 +6,14 @@ even loopback to the grader) and no other processes; it talks to the grader over
 and stdout only. Inside it, each notebook is confined further (confine.py): its own PID and
 mount namespaces, its own /tmp, and, where the grader runs as root, its own uid.
 
-As root, bubblewrap runs without a user namespace and the worker keeps six capabilities
+As root, bubblewrap runs without a user namespace and the worker keeps seven capabilities
 (SETUID, SETGID, CHOWN: to hand each notebook a uid of its own; SYS_ADMIN: to make its
-namespaces; SYS_PTRACE and KILL: to measure and end a notebook that runs as another uid);
-every notebook drops them all before its first cell, and runs in a user namespace of its own.
-As another user, bubblewrap makes a user namespace and the worker confines notebooks from
-inside a nested one, where they drop every capability the same way. Either way the root, /dev
-and the empty hidden/ folders are read-only, so a worker's notebooks share no writable place.
+namespaces; SYS_PTRACE, DAC_READ_SEARCH and KILL: to measure (its memory, the memfds it holds
+open) and end a notebook that runs as another uid); every notebook drops them all before its
+first cell, and runs in a user namespace of its own. As another user, bubblewrap makes a user
+namespace and the worker confines notebooks from inside a nested one, where they drop every
+capability the same way. Either way the root, /dev and the empty hidden/ folders are
+read-only, so a worker's notebooks share no writable place.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import sys
 from pathlib import Path
 
 from ..course import REFERENCE_DIR
+from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
 
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), "
                 "or pass --no-sandbox to grade without one (student code then runs as you)")
@@ -34,26 +36,32 @@ WORKER_TMP_BYTES = 64 * 2**20  # the worker's own /tmp; each notebook gets a fre
 # process limit or signal is shared between workers or with the grader.
 NOTEBOOK_UIDS = range(2_900_000_000, 3_000_000_000)
 
-# Confines a process as grading will, and imports through the folders a notebook keeps.
+# A notebook's real entry, as grading runs it: the middle process's namespaces
+# (confine.new_namespaces), then the notebook's first process confined with the run's limits
+# (confine.enter_as_notebook: its /proc, setrlimit, its own uid), importing through the
+# folders a notebook keeps. argv: max_processes memory_bytes disk_bytes notebook_uid|-
 _TRIAL = """
-import os, sys
+import os, sys, traceback
 from autograde.workers import confine
 from autograde.workers.sandbox import readable_roots
-from autograde.workers.sandbox import notebook_uid
-uid = notebook_uid()
+max_processes, memory_bytes, disk_bytes = (int(arg) for arg in sys.argv[1:4])
+uid = None if sys.argv[4] == "-" else int(sys.argv[4])
 pid = os.fork()
 if pid == 0:
     try:
-        confine.new_namespaces(1 << 20, [str(root) for root in readable_roots()])
+        confine.new_namespaces(disk_bytes, [str(root) for root in readable_roots()])
         child = os.fork()
         if child == 0:
             try:
-                confine.enter_as_notebook(uid, 64, 2 << 30, 1 << 20)  # a notebook's own entry: /proc, uid, no capability
+                confine.enter_as_notebook(uid, max_processes, memory_bytes, disk_bytes)
                 import autograde.workers.protocol
-            finally:
-                os._exit(0 if "autograde.workers.protocol" in sys.modules else 1)
+            except BaseException:
+                traceback.print_exc()
+                os._exit(1)
+            os._exit(0)
         os._exit(os.waitpid(child, 0)[1] != 0)
     except BaseException:
+        traceback.print_exc()
         os._exit(1)
 sys.exit(os.waitpid(pid, 0)[1] != 0)
 """
@@ -62,16 +70,29 @@ sys.exit(os.waitpid(pid, 0)[1] != 0)
 @functools.lru_cache(maxsize=1)
 def bubblewrap() -> str | None:
     """The bwrap binary, if it is installed and the sandbox works here: a trial run confines
-    a process exactly as grading will."""
+    a process exactly as grading will, with the default limits."""
     bwrap = shutil.which("bwrap")
-    if not bwrap:
+    if not bwrap or trial(bwrap, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) is not None:
         return None
-    command = bwrap_command(bwrap, [sys.executable, "-c", _TRIAL], {"PATH": "/usr/bin:/bin"})
+    return bwrap
+
+
+@functools.lru_cache(maxsize=8)
+def trial(bwrap: str, max_processes: int, memory_bytes: int, disk_bytes: int) -> str | None:
+    """Why a notebook could not be confined here with these limits (the last line the trial
+    printed), or None if it can: run before grading, so that a machine that refuses a limit
+    stops the run instead of every notebook "dying" in its first cell."""
+    uid = notebook_uid()
+    command = bwrap_command(bwrap, [sys.executable, "-c", _TRIAL, str(max_processes), str(memory_bytes), str(disk_bytes),
+                                    "-" if uid is None else str(uid)], {"PATH": "/usr/bin:/bin"})
     try:
-        trial = subprocess.run(command, capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
+        run = subprocess.run(command, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if run.returncode == 0:
         return None
-    return bwrap if trial.returncode == 0 else None
+    said = run.stderr.decode(errors="replace").strip().splitlines()
+    return said[-1] if said else f"exit status {run.returncode}"
 
 
 def notebook_uid() -> int | None:
@@ -96,7 +117,8 @@ def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[s
     if os.geteuid() == 0:
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
                  "--cap-drop", "ALL"]
-        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_KILL"):
+        for cap in ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN", "CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH",
+                    "CAP_KILL"):
             args += ["--cap-add", cap]
     else:
         args.append("--unshare-all")

@@ -34,6 +34,14 @@ class SandboxUnavailable(WorkerFailed):
     pass
 
 
+class WorkersBroken(WorkerFailed):
+    """A worker none of whose notebooks ever reached its first cell, STARTS_BEFORE_STOP in a
+    row: the machine refuses what confining a notebook needs, and the run stops."""
+
+
+STARTS_BEFORE_STOP = 3  # notebooks in a row that die before their first cell, none ever having reached one
+
+
 class NotebookBrokeWorker(RuntimeError):
     """The notebook stopped, killed or tampered with the worker running it: `status` says which."""
 
@@ -49,6 +57,8 @@ class Zygote:
         self.reader: protocol.FrameReader | None = None
         self.warming = False  # spawned, and its "ready" not read yet
         self.first_sent: float | None = None  # time.monotonic() when its first notebook started running
+        self.reached_a_cell = False  # some notebook of this worker got to its first cell
+        self.could_not_start = 0  # notebooks in a row that did not
 
     def start(self) -> None:
         self.spawn()
@@ -122,8 +132,10 @@ class Zygote:
         try:
             fd = self.proc.stdin.fileno()
             self.first_sent = self.first_sent or time.monotonic()
-            protocol.send(fd, dict(request))
+            # the limits first: the worker forks the notebook's process before it reads the nonce and the cells
+            protocol.send(fd, protocol.limits_of(request))
             protocol.send(fd, protocol.Nonce(nonce=nonce))
+            protocol.send(fd, protocol.Cells(cells=request["cells"]))
             self.reader.max_bytes = self.reader.total + MAX_REPLY_BYTES
             reply = protocol.reply_of(self.reader.read(deadline), request, nonce)
         except protocol.TimedOut:
@@ -137,7 +149,15 @@ class Zygote:
             self.close()
             raise NotebookBrokeWorker(say("worker-tampered")) from None
         if reply["stopped"] is not None and reply["stopped"]["why"] == protocol.COULD_NOT_START:
+            self.could_not_start += 1
+            if not self.reached_a_cell and self.could_not_start >= STARTS_BEFORE_STOP:
+                raise WorkersBroken(
+                    f"grading stopped: the first {self.could_not_start} notebooks a grading worker started all ended "
+                    "before their first cell, so this machine refuses what confining a notebook needs (a limit "
+                    "such as --max-processes or --memory-gb that it does not allow?); no grade was recorded for "
+                    "them. Fix the machine or the limits and run the same command again.")
             raise WorkerFailed("a grading worker could not confine the notebook")
+        self.reached_a_cell, self.could_not_start = True, 0
         return reply
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ import gc
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import sys
@@ -24,8 +25,8 @@ from . import confine, protocol
 
 GRACE = 3.0  # seconds a timed-out cell gets to stop after its interrupt, before the child is killed
 CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send beyond its output cap
-PAGE = os.sysconf("SC_PAGE_SIZE")
 NICENESS = 5
+START_SECONDS = 60.0  # for a notebook's process to be confined and say so (no student code runs before)
 
 
 class CellTimeout(BaseException):
@@ -136,35 +137,40 @@ def _is_check(output: dict) -> bool:
     return CHECK_MIME in output.get("data", {})
 
 
-def _notebook(request: dict, reply_fd: int, entered_fd: int, shell, Capture, Stream) -> None:
-    """The notebook's first process (pid 1 of its namespace): runs the cells, one frame per
-    cell, saying only its position (the worker, which checks it, attaches the cell's id).
-    It tells `entered_fd` once it is confined, before any student code."""
+def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream) -> None:
+    """The notebook's first process (pid 1 of its namespace): says it is ready once confined,
+    then runs each cell it is handed, one frame per cell carrying that hand-off's token (the
+    worker, which checks it, attaches the cell's id). It never holds a cell before it is handed."""
     import torch
 
     os.setsid()  # kill(0, ...) now reaches only the notebook's own processes
     confine.enter_as_notebook(request.get("notebook_uid"), int(request["max_processes"]),
                               int(request["memory_bytes"]), int(request["disk_bytes"]), request["isolated"])
-    os.write(entered_fd, b"1")
-    os.close(entered_fd)
     work = request["work"]
     os.chdir(work)
     os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     torch.seed()  # a fresh kernel's generator starts from a random seed too
     Capture.limit = int(request["max_output_bytes"])
+    timeout = float(request["timeout"])
 
     def on_alarm(signum, frame):
-        raise CellTimeout(f"cell timed out after {request['timeout']} s")
+        raise CellTimeout(f"cell timed out after {timeout} s")
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    cells: list[protocol.Cell] = request["cells"]
-    for position, cell in enumerate(cells):
-        Capture.outputs = []
-        signal.setitimer(signal.ITIMER_REAL, float(request["timeout"]))
+    cells = protocol.FrameReader(cell_fd, max_bytes=1 << 62)
+    del request
+    protocol.send(reply_fd, protocol.Ready(ready=True))  # confined: what dies from here on is the notebook's
+    while True:
         try:
-            shell.run_cell(cell["source"], store_history=True)
+            handed = protocol.handed_of(cells.read())
+        except protocol.Closed:  # every cell was handed
+            return
+        Capture.outputs = []
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            shell.run_cell(handed["source"], store_history=True)
         except CellTimeout as exc:  # raised outside the cell's own try (e.g. during display)
             Capture.add({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc), "traceback": []})
         finally:
@@ -172,19 +178,20 @@ def _notebook(request: dict, reply_fd: int, entered_fd: int, shell, Capture, Str
         for output in Capture.outputs:
             if output["output_type"] == "stream":
                 output["text"] = "".join(output["text"])
-        protocol.send(reply_fd, protocol.CellResult(position=position, outputs=Capture.outputs, truncated=Capture.truncated))
+        protocol.send(reply_fd, protocol.CellResult(token=handed["token"], outputs=Capture.outputs, truncated=Capture.truncated))
 
 
-def _middle(request: dict, reply_fd: int, pid_fd: int, warm) -> None:
+def _middle(request: dict, cell_fd: int, reply_fd: int, pid_fd: int, warm) -> None:
     """Between the worker and the notebook: makes the notebook's namespaces, forks its first
     process into them, reports that process's pid and waits for it."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # the worker's protocol must stay out of a student's reach
         os.dup2(devnull, fd)
-    keep = sorted({reply_fd, pid_fd})
+    keep = sorted({cell_fd, reply_fd, pid_fd})
     os.closerange(3, keep[0])
-    os.closerange(keep[0] + 1, keep[1])
-    os.closerange(keep[1] + 1, 65536)
+    for low, high in zip(keep, keep[1:]):
+        os.closerange(low + 1, high)
+    os.closerange(keep[-1] + 1, 65536)
     try:
         confine.new_namespaces(int(request["disk_bytes"]), request["keep"])
         request = {**request, "work": confine.WORK, "isolated": True}
@@ -193,24 +200,15 @@ def _middle(request: dict, reply_fd: int, pid_fd: int, warm) -> None:
             os._exit(71)
         os.mkdir(request["fallback_work"], 0o700)
         request = {**request, "work": request["fallback_work"], "notebook_uid": None, "isolated": False}
-    entered_r, entered_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(pid_fd)
-            os.close(entered_r)
-            _notebook(request, reply_fd, entered_w, *warm)
+            _notebook(request, cell_fd, reply_fd, *warm)
         finally:
             os._exit(0)
+    os.close(cell_fd)
     os.close(reply_fd)
-    os.close(entered_w)
-    # Its pid goes to the worker only once it is confined: a notebook that could not be (no /proc
-    # of its own, a limit or uid refused) did not start, which is the machinery's failure, not a grade.
-    entered = os.read(entered_r, 1) == b"1"
-    os.close(entered_r)
-    if not entered:
-        os.waitpid(pid, 0)
-        os._exit(71)
     os.write(pid_fd, f"{pid} {int(request['isolated'])}".encode())
     os.close(pid_fd)
     os.waitpid(pid, 0)
@@ -222,70 +220,139 @@ class MemoryLimit(Exception):
 
 
 def _memory_bytes(pids: list[int]) -> int:
-    """The anonymous memory of a notebook's processes. One process: its resident pages that are
-    not file-backed (cheap, read every tick). Several: their proportional shares (PSS), since
-    forked processes share their pages copy-on-write and plain sums would count them again."""
+    """All the memory a notebook's processes hold: anonymous and shared pages they have resident
+    (shared: SysV segments, memfds and /dev/shm files they map), and the memfd files they hold
+    open, by the bytes allocated to each (written with write(), those are in no process's
+    resident memory), each file once. One process: its resident pages (cheap, read every tick).
+    Several: their proportional shares (PSS), since forked processes share their pages
+    copy-on-write and plain sums would count them again.
+
+    Not a memory cgroup: one is not to be had inside bubblewrap as another user, and not
+    everywhere as root (a machine with only a v1 hierarchy, or one the grader does not own).
+    What these counts leave out is capped elsewhere: files in its /tmp and /dev/shm by their
+    tmpfs (--disk-mb), SysV segments nobody maps by its IPC namespace (confine.SYSV_SHM_BYTES)."""
     total = 0
+    memfds: dict[tuple[int, int], int] = {}
     for pid in pids:
-        try:
-            if len(pids) == 1:
-                with open(f"/proc/{pid}/statm") as f:
-                    fields = f.read().split()
-                total += (int(fields[1]) - int(fields[2])) * PAGE
-            else:
-                total += confine.smaps_bytes(pid, "Pss_Anon") or 0
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-    return total
+        if len(pids) == 1:
+            total += confine.status_bytes(pid, "RssAnon", "RssShmem") or 0
+        else:
+            total += confine.smaps_bytes(pid, "Pss_Anon", "Pss_Shmem") or 0
+        memfds.update(confine.memfd_bytes(pid))
+    return total + sum(memfds.values())
 
 
-def run(request: dict, warm, commands: protocol.FrameReader) -> protocol.Reply:
-    """Run one notebook in a fresh, confined fork and collect its cells' outputs, each under
-    the id of the request's cell it answers."""
+def run(limits: dict, warm, commands: protocol.FrameReader) -> protocol.Reply:
+    """Run one notebook in a fresh, confined fork, handing it its cells one at a time, and
+    collect their outputs, each under the id of the cell it answers. Its nonce and cells are
+    read from the grader only after the fork: the notebook's process never holds them."""
     started = time.monotonic()
     # made by the middle process only where the machine allows no namespaces (--no-sandbox without them)
-    fallback_work = os.path.join(request["fallback_root"], f"nb-{secrets.token_hex(8)}")
-    request = {**request, "fallback_work": fallback_work}
+    fallback_work = os.path.join(limits["fallback_root"], f"nb-{secrets.token_hex(8)}")
+    limits = {**limits, "fallback_work": fallback_work}
+    cell_r, cell_w = os.pipe()
     reply_r, reply_w = os.pipe()
     pid_r, pid_w = os.pipe()
     middle = os.fork()
     if middle == 0:  # never returns
         try:
-            os.close(reply_r)
-            os.close(pid_r)
-            _middle(request, reply_w, pid_w, warm)
+            for fd in (cell_w, reply_r, pid_r):
+                os.close(fd)
+            _middle(limits, cell_r, reply_w, pid_w, warm)
         finally:
             os._exit(70)
-    os.close(reply_w)
-    os.close(pid_w)
+    for fd in (cell_r, reply_w, pid_w):
+        os.close(fd)
+    os.set_blocking(cell_w, False)  # a notebook that takes no cell must not block the worker
     nonce = protocol.nonce_of(commands.read(time.monotonic() + 30))  # read only now: the notebook never held it
+    cells = protocol.cells_of(commands.read(time.monotonic() + 30))
     with os.fdopen(pid_r, "rb") as f:
         told = f.read().split()  # written at once by the middle process, or empty if it failed
-    cells: list[protocol.Cell] = request["cells"]
-    ran: list[protocol.RanCell] = []
-    stopped, truncated = None, False
-    if len(told) != 2:
-        os.waitpid(middle, 0)
-        os.close(reply_r)
-        shutil.rmtree(fallback_work, ignore_errors=True)
-        return protocol.Reply(nonce=nonce, cells=[], truncated=False, seconds=time.monotonic() - started,
-                              stopped=protocol.Stopped(id=cells[0]["id"] if cells else None, why=protocol.COULD_NOT_START))
-    first, isolated = int(told[0]), told[1] == b"1"
-    limit = int(request["memory_bytes"])
+    first, isolated = (int(told[0]), told[1] == b"1") if len(told) == 2 else (None, False)
+    limit = int(limits["memory_bytes"])
 
     def watchdog() -> None:
         if _memory_bytes(confine.processes_under(first)) > limit:
             raise MemoryLimit
 
-    deadline = started + float(request["notebook_timeout"])
-    reader = protocol.FrameReader(reply_r, int(request["max_output_bytes"]) + CHANNEL_SLACK, tick=watchdog)
+    deadline = started + float(limits["notebook_timeout"])
+    reader = protocol.FrameReader(reply_r, int(limits["max_output_bytes"]) + CHANNEL_SLACK, tick=watchdog)
+    ran: list[protocol.RanCell] = []
+    stopped, truncated = None, False
+    try:
+        if first is None or not _confined(reader, min(deadline, time.monotonic() + START_SECONDS)):
+            stopped = protocol.Stopped(id=cells[0]["id"] if cells else None, why=protocol.COULD_NOT_START)
+        else:
+            ran, stopped, truncated = _hand_cells(cells, limits, reader, cell_w, deadline)
+            if stopped is None:  # every cell was handed: the pipe closes, and its process must end quietly
+                os.close(cell_w)
+                cell_w = None
+                if cells and not _ends_quietly(reader, time.monotonic() + GRACE):
+                    ran, stopped = ran[:-1], protocol.Stopped(id=cells[-1]["id"], why="corrupt output")
+    finally:
+        if cell_w is not None:
+            os.close(cell_w)
+        os.close(reply_r)
+        if first is not None:
+            _end(middle, first, isolated)
+        else:
+            os.waitpid(middle, 0)
+        shutil.rmtree(fallback_work, ignore_errors=True)
+    return protocol.Reply(nonce=nonce, cells=ran, stopped=stopped, truncated=truncated,
+                          seconds=time.monotonic() - started)
+
+
+def _confined(reader: protocol.FrameReader, deadline: float) -> bool:
+    """Whether the notebook's process said it is ready, confined, before any student code ran:
+    if it did not, the machinery failed (a limit this machine refuses, say), not the notebook."""
+    try:
+        return protocol.is_ready(reader.read(deadline))
+    except (protocol.ProtocolError, MemoryLimit):
+        return False
+
+
+def _hand_cells(cells: list[protocol.Cell], limits: dict, reader: protocol.FrameReader, cell_w: int,
+                deadline: float) -> tuple[list[protocol.RanCell], protocol.Stopped | None, bool]:
+    """Hand the notebook's process one cell at a time and take exactly one result for it,
+    carrying that hand-off's token: the cells that ran, where it stopped and why, and whether
+    output was truncated."""
+    ran: list[protocol.RanCell] = []
+    truncated = False
+    handed: dict[str, int] = {}  # every token handed out -> the position of its cell
+    reply_r = reader.fd
+
+    def corrupt(position: int):  # the cells from `position` on did not run as handed
+        del ran[position:]
+        return ran, protocol.Stopped(id=cells[position]["id"], why="corrupt output"), truncated
+
+    def ended_early(position: int):  # nothing may come between a cell's result and the next hand-off
+        if position and protocol.waiting(reply_r):
+            return corrupt(position - 1)  # a second frame from the cell before
+        if position == 0:  # no student code had run yet: the machinery's failure
+            return ran, protocol.Stopped(id=cells[0]["id"], why=protocol.COULD_NOT_START), truncated
+        return corrupt(position)  # its process ended without taking this cell
+
     for position, cell in enumerate(cells):
-        cell_deadline = min(deadline, time.monotonic() + float(request["timeout"]) + GRACE)
+        if position and select.select([reply_r], [], [], 0)[0]:
+            return ended_early(position)
+        token = secrets.token_hex(8)
+        handed[token] = position
+        cell_deadline = min(deadline, time.monotonic() + float(limits["timeout"]) + GRACE)
+        why = None
         try:
-            result = protocol.cell_result_of(reader.read(cell_deadline), position)
+            protocol.send_by(cell_w, protocol.Handed(token=token, source=cell["source"]), cell_deadline)
+            message = reader.read(cell_deadline)
+            answered = message.get("token")
+            if answered != token and isinstance(answered, str) and answered in handed:
+                return corrupt(handed[answered])  # an earlier cell answered twice
+            result = protocol.cell_result_of(message, token)
+        except BrokenPipeError:
+            return ended_early(position)
         except protocol.TimedOut:
             why = "time limit" if cell_deadline >= deadline else "timeout"
         except protocol.Closed:
+            if protocol.waiting(cell_w):  # it never took the cell: it ended between cells
+                return ended_early(position)
             why = "died"
         except MemoryLimit:
             why = "memory limit"
@@ -293,17 +360,25 @@ def run(request: dict, warm, commands: protocol.FrameReader) -> protocol.Reply:
             why = "output limit"
         except protocol.ProtocolError:
             why = "corrupt output"
-        else:
-            ran.append(protocol.RanCell(id=cell["id"], outputs=result["outputs"]))
-            truncated = truncated or result["truncated"]
-            continue
-        stopped = protocol.Stopped(id=cell["id"], why=why)
-        break
-    os.close(reply_r)
-    _end(middle, first, isolated)
-    shutil.rmtree(fallback_work, ignore_errors=True)
-    return protocol.Reply(nonce=nonce, cells=ran, stopped=stopped, truncated=truncated,
-                          seconds=time.monotonic() - started)
+        if why is not None:
+            return ran, protocol.Stopped(id=cell["id"], why=why), truncated
+        ran.append(protocol.RanCell(id=cell["id"], outputs=result["outputs"]))
+        truncated = truncated or result["truncated"]
+    return ran, None, truncated
+
+
+def _ends_quietly(reader: protocol.FrameReader, deadline: float) -> bool:
+    """After the last result: whether the notebook's process, told there are no more cells (its
+    pipe closed), ends without sending another byte (a second frame from the last cell). One
+    that lingers is killed anyway."""
+    before = reader.total
+    try:
+        reader.read(deadline)
+    except (protocol.Closed, protocol.TimedOut, MemoryLimit):
+        return reader.total == before
+    except protocol.ProtocolError:
+        pass
+    return False
 
 
 def _end(middle: int, first: int, isolated: bool) -> None:
@@ -338,12 +413,24 @@ def main() -> None:
     keep = [str(root) for root in readable_roots()]  # Python and the course, wherever they live
     while True:
         try:
-            request = commands.read()
+            limits = commands.read()  # the request without its cells: they come after the fork
         except protocol.Closed:
             return
-        request.update(keep=keep, notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
-                       require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
-        protocol.send(out, run(request, warm, commands))
+        limits.update(keep=keep, notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
+                      require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
+        # Everything of one notebook (its nonce, its cells, its outputs) passes through a process
+        # forked for it alone: this process's memory, which every later notebook inherits
+        # (freed memory is not cleared), never holds another student's code or check values.
+        handler = os.fork()
+        if handler == 0:
+            status = 1
+            try:
+                protocol.send(out, run(limits, warm, commands))
+                status = 0
+            finally:
+                os._exit(status)
+        if os.waitpid(handler, 0)[1] != 0:
+            return  # the grader sees the worker end, and replaces it
 
 
 if __name__ == "__main__":
