@@ -57,12 +57,14 @@ def test_a_notebook_whose_proc_cannot_be_mounted_did_not_start(tmp_path, monkeyp
         return mount(source, target, fstype, flags, data)
 
     monkeypatch.setattr(confine, "_mount", no_proc)
-    request = {**Settings(timeout=5).request(wire.cells("print('ran')")), "keep": [], "notebook_uid": None,
-               "require_isolation": True, "fallback_root": str(tmp_path)}
+    request = Settings(timeout=5).request(wire.cells("print('ran')"))
+    limits = {**protocol.limits_of(request), "keep": [], "notebook_uid": None, "require_isolation": True,
+              "fallback_root": str(tmp_path)}
     read, write = os.pipe()
-    protocol.send(write, protocol.Nonce(nonce="0" * 32))
+    protocol.send(write, protocol.Nonce(nonce="0" * 32))  # as the grader sends them: the nonce, then the cells
+    protocol.send(write, protocol.Cells(cells=request["cells"]))
     try:
-        reply = zygote.run(request, (None, None, None), protocol.FrameReader(read, max_bytes=1 << 20))
+        reply = zygote.run(limits, (None, None, None), protocol.FrameReader(read, max_bytes=1 << 20))
     finally:
         os.close(read)
         os.close(write)
