@@ -9,11 +9,12 @@ new mount namespace, and forks the notebook's first process into them (pid 1 the
 - /tmp is a fresh tmpfs of `disk_bytes` (its work folder and /dev/shm live in it), freed with
   the namespace.
 - Its own IPC namespace: SysV shared memory, semaphores and POSIX message queues it makes die
-  with it, and (grading as root) its SysV segments are capped at SYSV_SHM_BYTES in all.
+  with it, and its SysV segments are capped at SYSV_SHM_BYTES in all.
 - Run as root (bubblewrap as root keeps CAP_SETUID for this), the notebook then drops to a uid of
-  its own, so it shares nothing with the worker; otherwise a user namespace lets an
-  unprivileged worker do the same, and the worker, marked non-dumpable, stays out of reach of
-  ptrace and /proc/PID/fd. Either way the notebook ends up in a user namespace of its own that
+  its own, so it shares nothing with the worker; otherwise a user namespace in which the
+  middle process is root lets an unprivileged worker do the same (the notebook is root there
+  only until it has set its limits, then moves into a nested namespace as the grading user),
+  and the worker, marked non-dumpable, stays out of reach of ptrace and /proc/PID/fd. Either way the notebook ends up in a user namespace of its own that
   may make no further one: in a new one it would get capabilities back and could mount a
   tmpfs, memory the worker's watchdog would not see.
 - Either way the notebook keeps no capability (none effective, permitted or in its bounding
@@ -29,6 +30,7 @@ import resource
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x08000000, 0x10000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x4000, 0x40000
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 0x400, 0x800, 0x200000
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 LINUX_CAPABILITY_VERSION_3 = 0x20080522
@@ -70,7 +72,9 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
     else:
         _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
-        _map_own_ids(uid, gid)
+        # root in this namespace, as a root worker's notebooks start: only root of the namespace
+        # that owns an IPC namespace may cap its SysV memory; the notebook leaves it for its own uid
+        _map_ids(0, uid, gid, user_namespaces=True)
         set_dumpable(False)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here shows outside
     # held open across the new mount on /tmp, to bind them back inside it (opened in this
@@ -81,13 +85,23 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
     for path, fd in kept:
         os.makedirs(path, mode=0o755, exist_ok=True)
         _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)  # with what is mounted inside (hidden references)
-        _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+        _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags(path))
         os.close(fd)
     os.mkdir(WORK, 0o700)
     if os.path.isdir("/dev/shm"):
         os.mkdir("/tmp/.shm", 0o1777)
         os.chmod("/tmp/.shm", 0o1777)
         _mount("/tmp/.shm", "/dev/shm", None, MS_BIND)
+
+
+def _locked_flags(path: str) -> int:
+    """The flags of the mount at `path` that a remount must keep: in a user namespace, those a
+    more privileged one set (nosuid, nodev, noexec, atime) are locked, and a remount that drops
+    them is refused (bubblewrap's binds, seen from a nested namespace: the course under /tmp)."""
+    have = os.statvfs(path).f_flag
+    kept = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC, os.ST_NOATIME: MS_NOATIME,
+            os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
+    return sum(flag for st, flag in kept.items() if have & st)
 
 
 def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes: int, disk_bytes: int,
@@ -102,28 +116,46 @@ def enter_as_notebook(notebook_uid: int | None, max_processes: int, memory_bytes
               resource.RLIMIT_NPROC: max_processes}
     for kind, value in limits.items():
         resource.setrlimit(kind, (value, value))
-    if notebook_uid is not None and os.getuid() == 0:
+    if isolated and notebook_uid is None and os.getuid() == 0:  # root of the namespace new_namespaces made
+        outer_uid, outer_gid = _outer_id("uid_map"), _outer_id("gid_map")  # the grading user's
+        _check(_libc.unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
+        _map_ids(outer_uid, 0, 0, inner_gid=outer_gid)
+    elif notebook_uid is not None and os.getuid() == 0:
         os.chown(WORK, notebook_uid, notebook_uid)
         os.setgroups([])
         os.setresgid(notebook_uid, notebook_uid, notebook_uid)
         os.setresuid(notebook_uid, notebook_uid, notebook_uid)
-        if isolated:  # as the worker's notebooks are when it is not root: in a user namespace that makes none below it
+        if isolated:  # in a user namespace of its own that makes none below it
             _check(_libc.unshare(CLONE_NEWUSER), "unshare(CLONE_NEWUSER)")
-            _map_own_ids(notebook_uid, notebook_uid)
+            _map_ids(notebook_uid, notebook_uid, notebook_uid)
     if isolated:  # needs CAP_SETPCAP, held in its own user namespace (a process without namespaces never had it)
         _drop_bounding_set()
     _drop_capabilities()
     set_dumpable(True)  # its own /proc files stay readable to itself
 
 
-def _map_own_ids(uid: int, gid: int) -> None:
-    """In a user namespace just made: the caller's own uid and gid (as they were outside it), and
-    no user namespace below it (in one, a notebook would hold every capability again)."""
+def _map_ids(inner: int, outer: int, outer_gid: int, inner_gid: int | None = None, user_namespaces: bool = False) -> None:
+    """In a user namespace just made: uid `inner` in it is `outer` outside it (gid `inner_gid`,
+    by default `inner`, is `outer_gid`), and unless `user_namespaces`, no user namespace below it
+    (in one, a notebook would hold every capability again)."""
+    inner_gid = inner if inner_gid is None else inner_gid
     set_dumpable(True)  # a non-dumpable process may not write its own uid_map
-    for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
-                       ("/proc/self/gid_map", f"{gid} {gid} 1"), ("/proc/sys/user/max_user_namespaces", "0")):
+    writes = [("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{inner} {outer} 1"),
+              ("/proc/self/gid_map", f"{inner_gid} {outer_gid} 1")]
+    if not user_namespaces:
+        writes.append(("/proc/sys/user/max_user_namespaces", "0"))
+    for path, text in writes:
         with open(path, "w") as f:
             f.write(text)
+
+
+def _outer_id(kind: str) -> int:
+    """What this namespace's root (id 0) is outside it, from /proc/self/uid_map or gid_map."""
+    with open(f"/proc/self/{kind}") as f:
+        inner, outer, _ = f.read().split()[:3]
+    if inner != "0":
+        raise ConfineError(0, f"{kind} maps no root")
+    return int(outer)
 
 
 def _drop_bounding_set() -> None:
@@ -153,17 +185,11 @@ def _drop_capabilities() -> None:
 
 def _cap_sysv_shm() -> None:
     """Cap the SysV shared memory of the notebook's IPC namespace (the limits are its own), as
-    its root before it drops to its uid. Where /proc/sys is read-only (bubblewrap's, when the
-    notebook could not mount its own /proc: grading as another user), the namespace's segments
-    still die with it, but are not capped."""
+    its root (the machine's, or its user namespace's) before it becomes its own uid."""
     limits = {"shmmax": SYSV_SHM_BYTES, "shmall": SYSV_SHM_BYTES // PAGE, "shmmni": 64}
-    try:
-        for name, value in limits.items():
-            with open(f"/proc/sys/kernel/{name}", "w") as f:
-                f.write(str(value))
-    except OSError as exc:
-        if os.getuid() == 0:  # as root the notebook mounted its own /proc: a failure is the machine's
-            raise ConfineError(exc.errno or 0, f"capping SysV shared memory: {exc}") from exc
+    for name, value in limits.items():
+        with open(f"/proc/sys/kernel/{name}", "w") as f:
+            f.write(str(value))
 
 
 def memfd_bytes(pid: int) -> dict[tuple[int, int], int]:
