@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from autograde import cli, course
@@ -95,10 +96,33 @@ def test_check_json_has_the_documented_shape(reports):
             assert exercise["hint"] is None or set(exercise["hint"]) == {"en", "zh"}
 
 
-def summary(rows, lang) -> str:
-    console = Console(width=120, record=True, color_system=None, force_terminal=False)
+def summary(rows, lang, width=120) -> str:
+    console = Console(width=width, record=True, color_system=None, force_terminal=False)
     print_summary(rows, console, lang)
     return console.export_text()
+
+
+def long_status_rows():
+    """Statuses whose sentences run past any column: a long English one, a long Chinese one,
+    one said by every row (a warning), for a student with a long id."""
+    shared = say("shared-id", count=2, id="wang_xiaoming", sources="Canvas user 12345, Moodle participant 5512",
+                 new_id="wang_xiaoming-2")
+    notes = [say("cell-timeout", cell=9), say("nbgrader-refused"), say("unreadable-notebook")]
+    return [Row("wang_xiaoming-2", f"0{i}_attention", 0.0, 6.0, "; ".join(m.en for m in (note, shared)),
+                messages=[note.as_dict(), shared.as_dict()]) for i, note in enumerate(notes, start=1)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "both"])
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_grade_summary_wraps_whole_sentences_at_any_width(width, lang):
+    rows = long_status_rows()
+    text = summary(rows, lang, width)
+    assert all(cell_len(line) <= width for line in text.splitlines()) and "…" not in text, text
+    flat = squeeze(text.replace("│", "").replace("┃", ""))
+    sentences = [m[key] for r in rows for m in r.messages for key in {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]]
+    assert any(cell_len(s) > width // 2 for s in sentences)  # the fixture does run past the column (in cells)
+    for sentence in sentences:
+        assert squeeze(sentence) in flat, sentence
 
 
 def late_rows():

@@ -60,7 +60,8 @@ def print_summary(rows: list[Row], console: Console | None = None, lang: str = "
     console = console or Console()
     table = Table(title=" · ".join(pick(lang, "Grades", "成绩")))
     for column in (("student", "学生"), ("score", "得分"), ("notebooks with a problem", "有问题的笔记本")):
-        table.add_column(" · ".join(pick(lang, *column)))
+        # fold: a Chinese sentence has no spaces to wrap at, and an id may be one long word; no "…"
+        table.add_column(" · ".join(pick(lang, *column)), overflow="fold")
     by_student: dict[str, list[Row]] = {}
     for r in rows:
         by_student.setdefault(r.student_id, []).append(r)
