@@ -18,11 +18,11 @@ import torch
 
 from ..kernel import exercise as exercise_module
 from ..verdict.compare import close
+from ..verdict.failures import HIDDEN_REGION
 from ..verdict.hints import hint
 from ..verdict.mistakes import MISTAKES, apply_mistake
 from ..verdict.references import MISTAKE_SEP, References
 
-HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 CHECK_NAME = re.compile(r"\.check\(\s*[\"']([^\"']+)[\"']")
 
 

@@ -81,7 +81,7 @@ def walk(source: Path) -> Iterator[Entry]:
         yield Entry((source.name,), 0, "", problem=say("symlink"))
     elif source.is_file() and source.suffix.lower() == ".zip":
         archive = _OnDisk(source)
-        yield from _zip_if_granted(archive, (source.name,), False, budget, _grant({source.name: archive}, budget))
+        yield from _zip_if_granted(archive, (source.name,), False, budget, _grant({source.name: archive}, budget)[source.name])
     elif source.is_file():
         yield from _file(source, (source.name,), budget)
     else:
@@ -104,12 +104,12 @@ def _grant(archives: dict[str, object], budget: _Budget) -> dict[str, int | None
     return granted
 
 
-def _zip_if_granted(archive, parts: tuple[str, ...], nested: bool, budget: _Budget,
-                    granted: dict[str, int | None]) -> Iterator[Entry]:
-    if granted[parts[-1]] is None:
+def _zip_if_granted(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, granted: int | None) -> Iterator[Entry]:
+    """The zip's entries, if `_grant` gave it its declared count (`granted`); else why not."""
+    if granted is None:
         yield Entry(parts, 0, "", problem=say("class-too-many", limit=MAX_CLASS_ENTRIES))
     else:
-        yield from _zip(archive, parts, nested, budget, granted[parts[-1]])
+        yield from _zip(archive, parts, nested, budget, granted)
 
 
 def _folder(folder: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[Entry]:
@@ -127,7 +127,7 @@ def _folder(folder: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[E
         if child.is_symlink():
             yield Entry(here, 0, "", problem=say("symlink"))
         elif child.name in zips:
-            yield from _zip_if_granted(zips[child.name], here, False, budget, granted)
+            yield from _zip_if_granted(zips[child.name], here, False, budget, granted[child.name])
         elif child.is_dir(follow_symlinks=False):
             yield from _folder(Path(child.path), here, budget)
         elif child.is_file(follow_symlinks=False):
@@ -226,10 +226,7 @@ def _zip(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, entries
         elif stat.S_ISLNK(info.external_attr >> 16):
             yield Entry(here, 0, "", problem=say("zip-symlink"))
         elif info.filename in inner_zips:
-            if granted[info.filename] is None:
-                yield Entry(here, 0, "", problem=say("class-too-many", limit=MAX_CLASS_ENTRIES))
-            else:
-                yield from _zip(inner_zips[info.filename], here, True, budget, granted[info.filename])
+            yield from _zip_if_granted(inner_zips[info.filename], here, True, budget, granted[info.filename])
         else:
             yield Entry(here, info.file_size, f"{info.CRC}:{info.file_size}", _member_reader(archive, info.filename))
 

@@ -16,7 +16,8 @@ from .diagnose import explain_error
 
 MESSAGE_CHARS = 300  # of a visible check's exception message
 NOT_A_TENSOR = "expected a tensor, got "  # values.NotATensor's message, handed out without a type
-HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+# nbgrader's markers around a test cell's hidden tests (its ClearHiddenTests removes what is between)
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 
 
 def python_exception(error: str) -> str | None:
@@ -29,15 +30,7 @@ def python_exception(error: str) -> str | None:
 
 def hidden_lines(source: str) -> list[str]:
     """The lines between nbgrader's hidden-test markers in a test cell's source, stripped."""
-    lines, inside = [], False
-    for line in source.splitlines():
-        if line.strip() == HIDDEN_BEGIN:
-            inside = True
-        elif line.strip() == HIDDEN_END:
-            inside = False
-        elif inside and line.strip():
-            lines.append(line.strip())
-    return lines
+    return [line.strip() for region in HIDDEN_REGION.findall(source) for line in region.splitlines() if line.strip()]
 
 
 def _quotes(text: str, lines: list[str]) -> bool:

@@ -14,9 +14,10 @@ new mount namespace, and forks the notebook's first process into them (pid 1 the
   its own, so it shares nothing with the worker; otherwise a user namespace in which the
   middle process is root lets an unprivileged worker do the same (the notebook is root there
   only until it has set its limits, then moves into a nested namespace as the grading user),
-  and the worker, marked non-dumpable, stays out of reach of ptrace and /proc/PID/fd. Either way the notebook ends up in a user namespace of its own that
-  may make no further one: in a new one it would get capabilities back and could mount a
-  tmpfs, memory the worker's watchdog would not see.
+  and the worker, marked non-dumpable, stays out of reach of ptrace and /proc/PID/fd. Either
+  way the notebook ends up in a user namespace of its own that may make no further one: in a
+  new one it would get capabilities back and could mount a tmpfs, memory the worker's watchdog
+  would not see.
 - Either way the notebook keeps no capability (none effective, permitted or in its bounding
   set) and runs with no_new_privs, before its first cell: it cannot unmount its /tmp, mount
   anything or gain a capability back. A step that fails is a ConfineError: the notebook does
@@ -214,11 +215,7 @@ def memfd_bytes(pid: int) -> dict[tuple[int, int], int]:
 def status_bytes(pid: int, *fields: str) -> int | None:
     """Fields of /proc/PID/status (RssAnon, RssShmem, ...) added up, in bytes, or None if the
     process is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            return sum(int(line.split()[1]) * 1024 for line in f if line.split(":", 1)[0] in fields)
-    except (OSError, IndexError, ValueError):
-        return None
+    return _kilobytes(f"/proc/{pid}/status", fields)
 
 
 def stat_fields(pid: int) -> list[bytes] | None:
@@ -235,9 +232,13 @@ def stat_fields(pid: int) -> list[bytes] | None:
 def smaps_bytes(pid: int, *fields: str) -> int | None:
     """Fields of /proc/PID/smaps_rollup (Pss, Pss_Anon, ...; Pss if none is named) added up, in
     bytes, or None if the process is gone."""
-    fields = fields or ("Pss",)
+    return _kilobytes(f"/proc/{pid}/smaps_rollup", fields or ("Pss",))
+
+
+def _kilobytes(path: str, fields: tuple[str, ...]) -> int | None:
+    """The `fields` of a /proc file of `name:  N kB` lines added up, in bytes; None if it is gone."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
+        with open(path) as f:
             return sum(int(line.split()[1]) * 1024 for line in f if line.split(":", 1)[0] in fields)
     except (OSError, IndexError, ValueError):
         return None
