@@ -1,11 +1,13 @@
 """The course's reference classes and the probes the checks use, each built two ways with
 torch as the reference: F.scaled_dot_product_attention computes the same attention."""
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from autograde.kernel import book
-from autograde.kernel.probes import PatternDropout, buffer_flags, build, load_by_name, parameter_count, with_pattern_dropout
+from autograde.kernel.trace import forward_steps
+from autograde.kernel.probes import PatternDropout, buffer_flags, build, load_by_name, with_pattern_dropout
 
 
 class KeyFirst(nn.Module):
@@ -63,28 +65,32 @@ def test_self_attention_v2_is_scaled_dot_product_attention():
     assert torch.allclose(sa(x), expected, atol=1e-6)
 
 
-class TinyMultiHead(nn.Module):
-    """The attributes multi_head_steps reads, as the course's MultiHeadAttention has them."""
-
-    def __init__(self, d_in, d_out, context_length, num_heads):
-        super().__init__()
-        self.d_out, self.num_heads = d_out, num_heads
-        self.W_query = nn.Linear(d_in, d_out, bias=False)
-        self.W_key = nn.Linear(d_in, d_out, bias=False)
-        self.W_value = nn.Linear(d_in, d_out, bias=False)
-        self.out_proj = nn.Linear(d_out, d_out)
-        self.register_buffer("mask", torch.triu(torch.ones(context_length, context_length), diagonal=1))
-
-
-def test_multi_head_steps_match_torch_multi_head_attention():
-    mha = build(3, lambda: TinyMultiHead(6, 8, 9, num_heads=4))
+def test_forward_steps_are_the_modules_own_operations():
+    ca = build(3, lambda: book.CausalAttention(6, 4, 9, 0.0)).eval()
     x = torch.rand(2, 5, 6)
-    steps = dict(book.multi_head_steps(mha, x))
-    split = lambda t: t.view(2, 5, 4, 2).transpose(1, 2)  # noqa: E731
-    heads = F.scaled_dot_product_attention(split(mha.W_query(x)), split(mha.W_key(x)), split(mha.W_value(x)), is_causal=True)
-    assert torch.allclose(steps["attn_weights @ values"], heads, atol=1e-6)
-    assert torch.allclose(steps["out_proj"], mha.out_proj(heads.transpose(1, 2).reshape(2, 5, 8)), atol=1e-6)
-    assert [tuple(t.shape) for t in steps.values()][-4:] == [(2, 4, 5, 2), (2, 5, 4, 2), (2, 5, 8), (2, 5, 8)]
+    steps = forward_steps(ca, x)
+    names = [name for name, _ in steps]
+    assert names[0] == "x" and names[-1] == "output" and names.count("linear") == 3
+    assert torch.allclose(steps[-1][1], ca(x), atol=1e-6)
+    # the recorded softmax is the attention the module applied: torch's own attention agrees
+    weights = next(t for name, t in steps if name == "softmax")
+    q, k, v = ca.W_query(x), ca.W_key(x), ca.W_value(x)
+    assert torch.allclose(weights @ v, F.scaled_dot_product_attention(q, k, v, is_causal=True), atol=1e-6)
+
+
+def test_forward_steps_compute_nothing_themselves():
+    class Empty(nn.Module):
+        def forward(self, x):
+            return x
+
+    class CallsTheTracer(nn.Module):  # a forward that asks the tracer for an answer gets no answer
+        def forward(self, x):
+            return forward_steps(self, x)[-1][1]
+
+    x = torch.rand(1, 3, 2)
+    assert [name for name, _ in forward_steps(Empty(), x)] == ["x", "output"]
+    with pytest.raises(RecursionError):
+        forward_steps(CallsTheTracer(), x)
 
 
 def test_pattern_dropout_is_fixed_scaled_and_off_in_eval_mode():
@@ -112,19 +118,11 @@ def test_pattern_dropout_tells_where_dropout_is_applied():
     assert not torch.allclose(right, wrong, atol=1e-4) and not torch.allclose(right, no_dropout, atol=1e-4)
 
 
-def test_buffer_flags_and_parameter_count():
+def test_buffer_flags():
     class PlainMask(nn.Module):
         def __init__(self):
             super().__init__()
             self.mask = torch.ones(2, 2)
 
-    class Heads(nn.Module):
-        def __init__(self, registered):
-            super().__init__()
-            heads = [nn.Linear(3, 2, bias=False) for _ in range(2)]
-            self.heads = nn.ModuleList(heads) if registered else heads
-
     assert buffer_flags(book.CausalAttention(3, 2, 6, 0.0), "mask").tolist() == [1, 0]
     assert buffer_flags(PlainMask(), "mask").tolist() == [0, 0]
-    assert parameter_count(Heads(registered=True)) == 12
-    assert parameter_count(Heads(registered=False)) == 0

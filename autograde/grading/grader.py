@@ -22,6 +22,7 @@ from .. import course
 from . import atomic
 from ..verdict import statuses
 from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Cell, Reply, Request, code_cells
+from .course_answers import withheld_files
 from .nbgrader_api import cell_timeout
 from .recording import Stages
 from ..verdict.statuses import Message, say
@@ -76,10 +77,10 @@ class Settings:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def request(self, cells: list[Cell]) -> Request:
+    def request(self, cells: list[Cell], withheld: list[str] = ()) -> Request:
         return Request(cells=cells, timeout=self.timeout, notebook_timeout=self.notebook_timeout or max(60, 10 * self.timeout),
                        memory_bytes=self.memory_bytes, max_output_bytes=self.max_output_bytes,
-                       max_processes=self.max_processes, disk_bytes=self.disk_bytes)
+                       max_processes=self.max_processes, disk_bytes=self.disk_bytes, withheld=list(withheld))
 
 
 def grade(
@@ -268,7 +269,8 @@ class Grader:
                 prepared.rows.append(zero_row(student, name, say("nbgrader-refused")))
                 continue
             try:
-                prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb)))
+                withheld = withheld_files(self.recorder.assignment, Path(name).stem)
+                prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb), withheld))
             except Exception:  # the machinery's fault, never a grade
                 log.warning("%s/%s: not graded", student, name, exc_info=True)
                 prepared.rows.append(zero_row(student, name, NOT_GRADED, graded=False))
@@ -398,13 +400,15 @@ def autograde_steps() -> list:
     """nbgrader's autograde steps after sanitizing, with ours."""
     from nbgrader.preprocessors import LimitOutput, SaveAutoGrades
 
+    from .course_answers import RefuseCourseAnswers
     from .preprocessors import PrecomputedExecute, SessionSaveAutoGrades
     from .scoring import CompareWithReference
 
     # nbgrader's default list ends with AssignLatePenalties (this command has no due dates) and a
     # second CheckCellMetadata (the sanitizing steps already checked the cells; nothing here changes them).
-    return in_order([PrecomputedExecute, CompareWithReference, LimitOutput, SessionSaveAutoGrades], [
+    return in_order([PrecomputedExecute, RefuseCourseAnswers, CompareWithReference, LimitOutput, SessionSaveAutoGrades], [
         (PrecomputedExecute, CompareWithReference),  # the verdicts read the outputs of the check cells...
+        (RefuseCourseAnswers, CompareWithReference),  # ...and score 0 an exercise whose answer is the course's
         (CompareWithReference, LimitOutput),  # ...whole, before long outputs are cut
         (CompareWithReference, SaveAutoGrades),  # and the points they write are what gets saved
     ])

@@ -13,7 +13,11 @@ from ..verdict.compare import Verdict, compare
 from ..verdict.failures import code_failed
 from ..kernel.exercise import CHECK_MIME
 from ..verdict.references import MissingReference, References, references
+from ..verdict.statuses import Message
 from ..verdict.values import decode
+from .course_answers import RESOURCE, course_code_ran
+from .preprocessors import note
+from .recording import AUTOGRADE_KEY
 
 
 class CompareWithReference(NbGraderPreprocessor):
@@ -25,13 +29,14 @@ class CompareWithReference(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         self.refs: References = references()
+        refused = resources.get(AUTOGRADE_KEY, {}).get(RESOURCE, {})  # RefuseCourseAnswers' findings
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade"):
-                self._grade(cell, meta["grade_id"])
+                self._grade(nb, cell, meta["grade_id"], refused.get(meta["grade_id"]))
         return nb, resources
 
-    def _grade(self, cell: NotebookNode, grade_id: str) -> None:
+    def _grade(self, nb: NotebookNode, cell: NotebookNode, grade_id: str, taken: Message | None) -> None:
         handed = defaultdict(list)
         for output in cell.get("outputs", []):
             payload = output.get("data", {}).get(CHECK_MIME) if output.get("output_type") == "display_data" else None
@@ -42,7 +47,15 @@ class CompareWithReference(NbGraderPreprocessor):
         if exercise is None:  # not one of ours: leave it to nbgrader's default (no points)
             cell.outputs = [new_output("error", ename="UnknownExercise", evalue=grade_id, traceback=[])]
             return
-        verdicts = [(check, self._verdict(check, handed.get(check["name"], []), cell.source)) for check in exercise["checks"]]
+        taken = taken or course_code_ran(grade_id, [p for payloads in handed.values() for p in payloads])
+        if taken:  # the course's own answer: every check of the exercise fails, whatever its value
+            note(nb, "course-answer", exercise=exercise["title"], what=taken)
+            refusal = Verdict(False, f"the exercise's answer {taken.en}: it earns nothing",
+                              f"本练习的答案{taken.zh}：不得分", "course-answer")
+            verdicts = [(check, refusal) for check in exercise["checks"]]
+        else:
+            verdicts = [(check, self._verdict(check, handed.get(check["name"], []), cell.source))
+                        for check in exercise["checks"]]
         earned = sum((check["points"] for check, v in verdicts if v.passed), 0.0)
         # the verdicts, structured, for the feedback pages, `autograde check`, the class report and other readers
         checks = [{**check, "passed": v.passed, "en": v.en, "zh": v.zh, "mistake": v.mistake} for check, v in verdicts]

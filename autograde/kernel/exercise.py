@@ -71,6 +71,7 @@ class Exercise:
         self.earned = 0.0
         self.possible = 0.0
         self.failed = False
+        self.taken = False  # a check ran the course's own answer to this exercise: it scores 0
 
     def check(self, name: str, value: Any, points: float) -> bool:
         """Check one value against the reference called `name`, worth `points`.
@@ -84,16 +85,21 @@ class Exercise:
             RECORDER.record(self, name, value, points)
             self.earned += points
             return True
-        try:
-            actual = value() if callable(value) else value
-        except Exception as exc:  # the learner's code failed: that is this check's verdict
-            return self._failed_to_run(name, exc, mode)
+        from .provenance import course_code
+
+        with course_code() as ran:  # the course's own answers must not compute the value
+            try:
+                actual = value() if callable(value) else value
+            except Exception as exc:  # the learner's code failed: that is this check's verdict
+                return self._failed_to_run(name, exc, mode, ran)
         if mode == "emit":
-            return self._emit(name, actual)
+            return self._emit(name, actual, ran)
         from ..verdict.compare import compare
         from ..verdict.references import references
 
         refs = references()
+        if self._taken_from_course(name, ran):
+            return False
         verdict = compare(actual, refs.expected(name), refs.mistakes_for(name), reveal_position=not refs.is_hidden(name))
         if verdict.passed:
             self.earned += points
@@ -107,26 +113,47 @@ class Exercise:
         if self.failed and _mode() == "feedback":
             FAILED_RUNS[self.title] = FAILED_RUNS.get(self.title, 0) + 1
             _show_hint(self.title, FAILED_RUNS[self.title])
-        SCORES[self.title] = Score(round(self.earned, 6), round(self.possible, 6), self.title)
+        earned = 0.0 if self.taken else self.earned
+        SCORES[self.title] = Score(round(earned, 6), round(self.possible, 6), self.title)
         return SCORES[self.title]
 
-    def _emit(self, name: str, actual: Any) -> bool:
+    def _emit(self, name: str, actual: Any, ran: set[str]) -> bool:
         try:
             payload = {"name": name, "value": encode({"value": as_tensor(actual)})}
         except NotATensor as exc:
             payload = {"name": name, "error": str(exc)}
+        if ran:  # the grader decides whether it answers this exercise (grading/course_answers.py)
+            payload["course"] = sorted(ran)
         _display(f"[{name}: handed to the grader]", extra={CHECK_MIME: payload})
         return True
 
-    def _failed_to_run(self, name: str, exc: Exception, mode: str) -> bool:
+    def _taken_from_course(self, name: str, ran: set[str]) -> bool:
+        """Whether the course's own answer to this exercise ran for check `name`: if so, says
+        so, and the exercise scores 0."""
+        from ..verdict.references import references
+        from .provenance import answered_by_course
+
+        module = answered_by_course(references().grade_id_of(self.title), ran)
+        if module is None:
+            return False
+        self.taken = self.failed = True
+        _show(name, False, f"this runs the course's own {module} code (autograde.kernel.book), not yours: "
+                           "the exercise scores 0 until you write it yourself",
+              f"这里运行的是课程自带的 {module} 代码（autograde.kernel.book），不是你的：在你自己写出之前，本练习得 0 分")
+        return True
+
+    def _failed_to_run(self, name: str, exc: Exception, mode: str, ran: set[str]) -> bool:
         error = f"{type(exc).__name__}: {exc}"
         if mode == "emit":  # the grader words the verdict (for a hidden check, without the message)
-            _display(f"[{name}: your code raised {type(exc).__name__}]", extra={CHECK_MIME: {"name": name, "error": error}})
+            payload = {"name": name, "error": error, **({"course": sorted(ran)} if ran else {})}
+            _display(f"[{name}: your code raised {type(exc).__name__}]", extra={CHECK_MIME: payload})
             return False
         from ..verdict.diagnose import explain_error
         from ..verdict.failures import code_failed
         from ..verdict.references import references
 
+        if self._taken_from_course(name, ran):
+            return False
         refs = references()
         if refs.is_hidden(name):  # under stock nbgrader, this output is what its feedback shows a student
             verdict = code_failed(error, refs.notebook_of_check(name), hidden=True)

@@ -66,7 +66,3 @@ def buffer_flags(module: nn.Module, name: str) -> torch.Tensor:
     """[is `name` a registered buffer, is it a parameter]: a mask must be [1, 0]."""
     return torch.tensor([name in dict(module.named_buffers()), name in dict(module.named_parameters())], dtype=torch.int64)
 
-
-def parameter_count(module: nn.Module) -> int:
-    """How many numbers `module` trains: heads kept in a plain list are not counted."""
-    return sum(p.numel() for p in module.parameters())

@@ -86,6 +86,9 @@ STATUSES: dict[str, tuple[str, str]] = {
     "output-tampered": ("tampered with its output in cell {cell}: what it sent back was not a cell's output, "
                         "so grading stopped there",
                         "第 {cell} 个单元格篡改了自己的输出：它发回的不是单元格的输出，评分在那里停止"),
+    "course-answer": ("{exercise}: its answer {what}, so the exercise scores 0: the course's own code earns no points, "
+                      "write the code yourself",
+                      "{exercise}：答案{what}，因此本练习得 0 分：课程自带的代码不得分，请自己编写代码"),
     "stopped": ("stopped in cell {cell}: the cells after it did not run", "在第 {cell} 个单元格停止运行：之后的单元格没有运行"),
     "output-truncated": ("output truncated: the notebook printed more than is kept, and its checks were still graded",
                          "输出过长，已截断：检查仍然照常评分"),
@@ -123,6 +126,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     "reason-permission": ("permission denied", "没有读取权限"),
     "reason-gone": ("it disappeared while being read", "读取时它已不存在"),
     "reason-os": ("the operating system could not read it", "操作系统无法读取它"),
+    "course-imports": ("imports {names} from the course's package", "从课程包导入了 {names}"),
+    "course-names-package": ("uses the course's package (autograde) itself", "直接使用了课程包（autograde）"),
+    "course-ran": ("runs the course's own {module} code", "运行了课程自带的 {module} 代码"),
+    "course-withheld": ("reaches for the course's own answer, which is withheld while grading",
+                        "试图使用课程自带的答案（评分时不提供）"),
     "owner-canvas": ("Canvas user {key}", "Canvas 用户 {key}"),
     "owner-moodle": ("Moodle participant {key}", "Moodle 参与者 {key}"),
     "owner-blackboard": ("Blackboard user {key}", "Blackboard 用户 {key}"),

@@ -63,11 +63,12 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int, data
                        data and data.encode()), f"mount {target}")
 
 
-def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
+def new_namespaces(disk_bytes: int, keep: list[str] = (), withheld: list[str] = (), stub: str | None = None) -> None:
     """In the middle process: new PID, mount and IPC namespaces for the notebook's processes (its
     next child is their pid 1), with a fresh /tmp in which the folders of `keep` that live
-    under /tmp (Python, the course) stay visible, read-only. Raises ConfineError where the
-    machine does not allow it."""
+    under /tmp (Python, the course) stay visible, read-only, and each file of `withheld` (with
+    its compiled copies) replaced by `stub`. Raises ConfineError where the machine does not
+    allow it."""
     uid, gid = os.getuid(), os.getgid()
     if uid == 0:
         _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC), "unshare")
@@ -93,6 +94,22 @@ def new_namespaces(disk_bytes: int, keep: list[str] = ()) -> None:
         os.mkdir("/tmp/.shm", 0o1777)
         os.chmod("/tmp/.shm", 0o1777)
         _mount("/tmp/.shm", "/dev/shm", None, MS_BIND)
+    if withheld:
+        _withhold(withheld, stub)
+
+
+def _withhold(paths: list[str], stub: str) -> None:
+    """`stub` in place of each of `paths` and of its compiled copies in __pycache__ (read as a
+    compiled file, the stub is invalid, so Python compiles the stub's source instead), read-only.
+    A file that is not there has nothing to hide; one that cannot be covered is an error."""
+    for path in paths:
+        folder, name = os.path.split(path)
+        cache = os.path.join(folder, "__pycache__")
+        compiled = [os.path.join(cache, f) for f in (os.listdir(cache) if os.path.isdir(cache) else ())
+                    if f.startswith(name[:-3] + ".") and f.endswith(".pyc")]
+        for target in [path, *compiled] if os.path.exists(path) else compiled:
+            _mount(stub, target, None, MS_BIND)
+            _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | _locked_flags(target))
 
 
 def _locked_flags(path: str) -> int:

@@ -63,6 +63,7 @@ class Request(TypedDict):
     max_output_bytes: int  # what its cells may print and display
     max_processes: int  # processes and threads at once
     disk_bytes: int  # written to /tmp, /dev/shm and its folder, together
+    withheld: list[str]  # files of the package its process must not read (answers to its exercises), package-relative
 
 
 def limits_of(request: Request) -> dict:

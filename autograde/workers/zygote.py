@@ -20,12 +20,15 @@ import shutil
 import signal
 import sys
 import time
+from pathlib import Path, PurePosixPath
 
+from ..kernel.book import WITHHELD_STUB
 from . import confine, protocol
 
 GRACE = 3.0  # seconds a timed-out cell gets to stop after its interrupt, before the child is killed
 CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send beyond its output cap
 NICENESS = 5
+PACKAGE = Path(__file__).resolve().parent.parent  # the autograde package, as this worker imports it
 START_SECONDS = 60.0  # for a notebook's process to be confined and say so (no student code runs before)
 
 
@@ -42,6 +45,7 @@ def _warm_up():
 
     import autograde.kernel.exercise  # noqa: F401  (what every notebook imports first)
     import autograde.kernel.seeding  # noqa: F401
+    import autograde.kernel.provenance  # noqa: F401  (every check runs under it)
     # a test cell's result, a Score, shows as HTML from a template: Jinja2 and that template
     # load here, once, rather than in every notebook's process
     autograde.kernel.exercise.Score(0.0, 0.0, "")._repr_html_()
@@ -193,7 +197,7 @@ def _middle(request: dict, cell_fd: int, reply_fd: int, pid_fd: int, warm) -> No
         os.closerange(low + 1, high)
     os.closerange(keep[-1] + 1, 65536)
     try:
-        confine.new_namespaces(int(request["disk_bytes"]), request["keep"])
+        confine.new_namespaces(int(request["disk_bytes"]), request["keep"], request["withheld"], request["stub"])
         request = {**request, "work": confine.WORK, "isolated": True}
     except (confine.ConfineError, OSError):
         if request.get("require_isolation"):
@@ -396,6 +400,12 @@ def _end(middle: int, first: int, isolated: bool) -> None:
         os.waitpid(middle, 0)
 
 
+def _inside_package(path: str) -> bool:
+    """Whether `path` (of a Request's withheld files) names a file inside the package."""
+    parts = PurePosixPath(path).parts
+    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
+
+
 def main() -> None:
     confine.set_dumpable(False)  # no ptrace, no /proc/PID/fd or mem for anything else of this uid
     # Where cores are short, the grading process goes first: it alone does the serial work
@@ -416,7 +426,8 @@ def main() -> None:
             limits = commands.read()  # the request without its cells: they come after the fork
         except protocol.Closed:
             return
-        limits.update(keep=keep, notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
+        withheld = [str(PACKAGE / path) for path in limits.get("withheld", ()) if _inside_package(path)]
+        limits.update(keep=keep, withheld=withheld, stub=str(WITHHELD_STUB), notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
                       require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
         # Everything of one notebook (its nonce, its cells, its outputs) passes through a process
         # forked for it alone: this process's memory, which every later notebook inherits

@@ -1,0 +1,124 @@
+"""Answers taken from the course's own package earn nothing.
+
+The course ships its versions of the book's classes (kernel/book/) for the notebooks after the
+one that asks for them. Three things keep them from answering that notebook's exercises:
+- withheld_files: while a notebook is graded, the book modules that answer one of its
+  exercises are not in its sandbox at all (the worker covers them with a stub, see
+  workers/confine.py), so no route (import, importlib, a split name, gc, the file) reaches them;
+- course_reference: the answer cells of each exercise are read here, outside the sandbox: one
+  that imports from the course's package what the release does not already give the notebook,
+  or names the package at all, is refused (RefuseCourseAnswers);
+- what a check reports: a check that ran a book module's code (kernel/exercise.py records it)
+  or that failed on a withheld module is refused the same way (scoring.py).
+A refused exercise scores 0, with the reason on its checks and in the notebook's status.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from functools import lru_cache
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from ..kernel.book import WITHHELD, answer_modules
+from ..verdict.statuses import Message, say
+from .recording import AUTOGRADE_KEY
+from .structure import released
+
+PACKAGE = "autograde"
+RESOURCE = "course_answers"  # resources[AUTOGRADE_KEY][RESOURCE]: grade id -> what its answer cells took
+
+
+def withheld_files(assignment: str, notebook: str) -> list[str]:
+    """The book modules (package-relative paths) that answer an exercise of `notebook`."""
+    grade_ids = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in released(assignment, notebook).cells}
+    return [f"kernel/book/{module}.py" for module, (answers, _) in answer_modules().items() if answers in grade_ids]
+
+
+@lru_cache(maxsize=None)
+def given_names(assignment: str, notebook: str) -> frozenset[str]:
+    """What the release's own read-only cells import from the course's package (`module.name`):
+    an answer cell may import it again."""
+    given = set()
+    for cell in released(assignment, notebook).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and not meta.get("solution"):
+            given.update(_imports(cell.source))
+    return frozenset(given)
+
+
+def _imports(source: str) -> set[str]:
+    """`module.name` for every name imported from the course's package in `source`."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == PACKAGE and not node.level:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == PACKAGE)
+    return found
+
+
+def course_reference(source: str, given: frozenset[str]) -> Message | None:
+    """What an answer cell's `source` takes from the course's package (a phrase of the status
+    catalogue), or None. Read as text where it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return say("course-names-package") if re.search(PACKAGE, source, re.IGNORECASE) else None
+    taken = sorted(_imports(source) - given)
+    if taken:
+        return say("course-imports", names=", ".join(taken))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Name) and node.id == PACKAGE or isinstance(node, ast.Attribute) and node.attr == PACKAGE
+                or isinstance(node, ast.Constant) and isinstance(node.value, str) and PACKAGE in node.value.lower()):
+            return say("course-names-package")
+    return None
+
+
+def course_code_ran(grade_id: str, payloads: list[dict]) -> Message | None:
+    """What the checks of `grade_id` report of the course's answers: a book module answering it
+    whose code ran during a check, or a check that failed on a withheld module; None if neither."""
+    for payload in payloads:
+        for module in payload.get("course") or ():
+            if isinstance(module, str) and answer_modules().get(module, ("",))[0] == grade_id:
+                return say("course-ran", module=module)
+        if WITHHELD in str(payload.get("error", "")):
+            return say("course-withheld")
+    return None
+
+
+def withheld_error(cell) -> Message | None:
+    """Whether an answer cell stopped on a withheld module of the book (it reached for one by a
+    route the source does not show, such as a name built from pieces)."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error" and WITHHELD in str(output.get("evalue", "")):
+            return say("course-withheld")
+    return None
+
+
+class RefuseCourseAnswers(NbGraderPreprocessor):
+    """Read each exercise's answer cells (the solution cells since the previous test cell), as
+    written and as they ran, for what they take from the course's package; CompareWithReference
+    scores those exercises 0."""
+
+    def preprocess(self, nb, resources):
+        given = given_names(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
+        found, answers = {}, []
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code":
+                continue
+            if meta.get("solution"):
+                answers.append(cell)
+            elif meta.get("grade"):
+                taken = (course_reference(answer.source, given) or withheld_error(answer) for answer in answers)
+                what = next(filter(None, taken), None)
+                if what:
+                    found[meta["grade_id"]] = what
+                answers = []
+        resources.setdefault(AUTOGRADE_KEY, {})[RESOURCE] = found
+        return nb, resources
