@@ -210,6 +210,21 @@ def test_a_course_class_earns_nothing_when_graded(graded, route):
     assert "Exercise 17" in row.status and re.search("course's (package|own answer)", row.status), row.status
     honest = rows[(student.replace("a-" + route, "b-honest"), NB4[:-6])]
     assert honest.status == "ok" and honest.score == honest.max_score
+    # the student's feedback page names it, in both languages, on the status and on every check
+    page = (out / "feedback" / student / f"{NB4[:-6]}.html").read_text(encoding="utf-8")
+    assert "the course&#39;s own code earns no points" in page and "课程自带的代码不得分" in page
+    assert page.count("it earns nothing") == len(references().exercises["ex17-causal-attention"]["checks"])
+
+
+def test_the_class_report_names_the_students_who_took_the_courses_answers(graded, tmp_path):
+    from autograde.grading import class_report
+
+    rows, out = graded
+    report = class_report.write(out, list(rows.values()), None, assignment="ch03").read_text(encoding="utf-8")
+    for route in ROUTES:
+        student = next(s for s, _ in rows if s.endswith(f"a-{route}"))
+        assert student in report
+    assert report.count("the course&#39;s own code earns no points") >= len(ROUTES)
 
 
 def test_other_notebooks_routes_earn_nothing_and_an_honest_class_keeps_full_marks(graded):
