@@ -90,6 +90,28 @@ def test_the_grader_reads_an_answer_that_takes_the_course_package(route):
     assert "autograde" in found.en
 
 
+def _refused(nb: nbformat.NotebookNode, stem: str) -> dict:
+    from autograde.grading.course_answers import RESOURCE, RefuseCourseAnswers
+    from autograde.grading.recording import AUTOGRADE_KEY
+
+    resources = {"nbgrader": {"assignment": "ch03", "notebook": stem}}
+    RefuseCourseAnswers().preprocess(nb, resources)
+    return {grade_id: what.code for grade_id, what in resources[AUTOGRADE_KEY][RESOURCE].items()}
+
+
+def test_a_name_taken_in_a_cell_of_its_own_counts_against_the_answers_that_use_it():
+    # the import sits in a cell the student added at the top; a helper defined from it in another
+    nb = nbformat.reads(ex.with_cell(ex.solved(NB4), "setup-04", "from autograde.verdict.references import references as r"), 4)
+    nb = nbformat.reads(ex.with_cell(nb, "inputs-04", "def expected(name):\n    return r().expected(name)"), 4)
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == CA_SOLUTION:
+            cell.source += "\ncontext_vecs = expected('context_vecs (CausalAttention)')"
+    assert _refused(nb, NB4[:-6]) == {"ex17-causal-attention": "course-uses"}
+    # a name bound again by the student's own code is the student's
+    honest = ex.solved(NB4)
+    assert _refused(honest, NB4[:-6]) == {}
+
+
 def test_a_helper_that_would_compute_an_answer_is_not_in_the_course():
     # notebook 5's shape trace runs the learner's own forward: asked for an answer, it recurses
     from autograde.kernel.trace import forward_steps

@@ -82,6 +82,9 @@ CHEATS = {
         nbformat.from_dict({**c, "source": "print('all checks passed')\n2.0"}) if c.metadata.get("nbgrader", {}).get("grade") else c
         for c in ex.blank(NB1).cells]})),
 }
+# cheats whose answer cell imports from the course's package: what the status names
+TAKEN_FROM_COURSE = {"cheat-patched-checks": "autograde.kernel.exercise",
+                     "cheat-fake-output": "autograde.kernel.exercise.CHECK_MIME, autograde.verdict.values.encode"}
 # reads the references from inside the kernel; the sandbox hides the hidden ones
 READS_REFERENCES = ex.answered(NB1, {
     "ex1-dot-scores-solution": (
@@ -90,7 +93,8 @@ READS_REFERENCES = ex.answered(NB1, {
         "    while frame is not None and 'name' not in frame.f_locals:\n        frame = frame.f_back\n"
         "    return references().expected(frame.f_locals['name'])\n"
         "dot_scores = softmax_naive = context_vector = lambda *args: _answer()\n"
-        "query = inputs[1]\nattn_scores_2 = references().expected('attn_scores_2')"),
+        "query = inputs[1]\nattn_scores_2 = references().expected('attn_scores_2')\n"
+        "print('hidden references here:', len(references().hidden))"),
     "ex2-softmax-naive-solution": "attn_weights_2 = references().expected('attn_weights_2')",
     "ex3-context-vector-solution": "context_vec_2 = references().expected('context_vec_2')",
 })
@@ -239,16 +243,23 @@ def test_each_mistake_loses_exactly_its_points(graded, mistake):
 @pytest.mark.parametrize("cheat", CHEATS)
 def test_cheats_earn_only_what_they_computed(graded, cheat):
     expected = {**zero(STEM1), "ex1-dot-scores": 1.0} if cheat == "cheat-hard-coded" else zero(STEM1)
-    assert_notebook(graded, cheat, STEM1, expected)
+    # a cheat that imports the course's checks or encoders into its answer is also named for it
+    status = (say("course-answer", exercise="Exercise 1: dot-product scores",
+                  what=say("course-imports", names=TAKEN_FROM_COURSE[cheat])) if cheat in TAKEN_FROM_COURSE else "ok")
+    assert_notebook(graded, cheat, STEM1, expected, status=status)
 
 
 def test_hidden_references_are_out_of_reach(graded):
     if not bubblewrap():
         pytest.skip("bubblewrap is not installed: without the sandbox a kernel can read the hidden references")
-    # the visible references are public (the book prints them); the hidden ones are not in the sandbox
-    visible = {gid: sum(c["points"] for c in e["checks"] if not c["hidden"])
-               for gid, e in references.load(hidden=False).exercises_of(STEM1).items()}
-    assert_notebook(graded, "cheat-reads-references", STEM1, visible)
+    # the hidden references are not in the sandbox: the student's own code counted them
+    nb = nbformat.read(graded[1] / ".nbgrader" / "autograded" / "cheat-reads-references" / "ch03" / f"{STEM1}.ipynb",
+                       as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "hidden references here: 0" in printed, printed
+    # and the visible ones, read through the course's package, earn nothing: every exercise used them
+    row = csv_rows(graded[1])[("cheat-reads-references", STEM1)]
+    assert scores(row) == zero(STEM1) and row["status"].count("so the exercise scores 0") == len(zero(STEM1)), row
 
 
 @pytest.mark.parametrize("student, stem, expected, status", [

@@ -62,21 +62,41 @@ def _imports(source: str) -> set[str]:
     return found
 
 
-def course_reference(source: str, given: frozenset[str]) -> Message | None:
-    """What an answer cell's `source` takes from the course's package (a phrase of the status
-    catalogue), or None. Read as text where it does not parse."""
+def course_reference(source: str, given: frozenset[str], taken: frozenset[str] = frozenset()) -> Message | None:
+    """What a cell's `source` takes from the course's package (a phrase of the status catalogue),
+    or None: an import the release does not give, the package named, or a name in `taken` (one
+    an earlier cell of the student's bound to something from the package). Read as text where it
+    does not parse."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return say("course-names-package") if re.search(PACKAGE, source, re.IGNORECASE) else None
-    taken = sorted(_imports(source) - given)
-    if taken:
-        return say("course-imports", names=", ".join(taken))
+    imported = sorted(_imports(source) - given)
+    if imported:
+        return say("course-imports", names=", ".join(imported))
     for node in ast.walk(tree):
         if (isinstance(node, ast.Name) and node.id == PACKAGE or isinstance(node, ast.Attribute) and node.attr == PACKAGE
                 or isinstance(node, ast.Constant) and isinstance(node.value, str) and PACKAGE in node.value.lower()):
             return say("course-names-package")
-    return None
+    used = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} & taken)
+    return say("course-uses", names=", ".join(used)) if used else None
+
+
+def bound_names(source: str) -> set[str]:
+    """Every name `source` binds: assigned, defined, imported (as the name it is bound to)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return found
 
 
 def course_code_ran(grade_id: str, payloads: list[dict]) -> Message | None:
@@ -101,24 +121,30 @@ def withheld_error(cell) -> Message | None:
 
 
 class RefuseCourseAnswers(NbGraderPreprocessor):
-    """Read each exercise's answer cells (the solution cells since the previous test cell), as
-    written and as they ran, for what they take from the course's package; CompareWithReference
-    scores those exercises 0."""
+    """Read the cells the student wrote, as written and as they ran, for what they take from the
+    course's package; CompareWithReference scores 0 the exercises whose answer cells (their
+    solution cells since the previous test cell) took something.
+
+    A cell the student added, or an answer cell, that takes something taints every name it binds,
+    and a later cell that uses a tainted name takes something too: an import in a cell of its own
+    at the top, or a helper defined there, counts against the answers that use it."""
 
     def preprocess(self, nb, resources):
         given = given_names(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
-        found, answers = {}, []
+        found, taken, tainted = {}, None, frozenset()
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code":
                 continue
-            if meta.get("solution"):
-                answers.append(cell)
-            elif meta.get("grade"):
-                taken = (course_reference(answer.source, given) or withheld_error(answer) for answer in answers)
-                what = next(filter(None, taken), None)
+            if meta.get("grade") and not meta.get("solution"):  # a test cell: the exercise's answer cells end here
+                if taken:
+                    found[meta["grade_id"]] = taken
+                taken = None
+            elif meta.get("solution") or not meta.get("locked"):  # written by the student
+                what = course_reference(cell.source, given, tainted) or withheld_error(cell)
                 if what:
-                    found[meta["grade_id"]] = what
-                answers = []
+                    tainted |= bound_names(cell.source)
+                    if meta.get("solution"):
+                        taken = taken or what
         resources.setdefault(AUTOGRADE_KEY, {})[RESOURCE] = found
         return nb, resources

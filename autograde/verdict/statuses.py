@@ -127,6 +127,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "reason-gone": ("it disappeared while being read", "读取时它已不存在"),
     "reason-os": ("the operating system could not read it", "操作系统无法读取它"),
     "course-imports": ("imports {names} from the course's package", "从课程包导入了 {names}"),
+    "course-uses": ("uses {names}, which came from the course's package", "使用了来自课程包的 {names}"),
     "course-names-package": ("uses the course's package (autograde) itself", "直接使用了课程包（autograde）"),
     "course-ran": ("runs the course's own {module} code", "运行了课程自带的 {module} 代码"),
     "course-withheld": ("reaches for the course's own answer, which is withheld while grading",
