@@ -292,7 +292,7 @@ def copied_values(data: ClassData) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     for (student, _), nb in data.notebooks.items():
         for grade_id, checks in test_cells(nb):
-            passed = {c.get("name"): c.get("passed") is True for c in checks if isinstance(c, dict)}
+            passed = {str(c.get("name")): c.get("passed") is True for c in checks if isinstance(c, dict)}
             visible, hidden = ([passed.get(c["name"], False) for c in refs.exercises[grade_id]["checks"] if c["hidden"] == kind]
                                for kind in (False, True))
             if visible and hidden and all(visible) and not any(hidden):
