@@ -29,9 +29,9 @@ from .submissions import UsageError
 REPORT, MISTAKES_CSV, SIMILARITY_CSV = "report.html", "mistakes.csv", "similarity.csv"
 SHOWN_PAIRS = 40  # flagged pairs shown side by side; similarity.csv has them all
 SHOWN_LINES = 120  # lines of code per side
-# Exercises in which a student's visible checks all pass while every hidden check fails, from
-# which on the student is listed under "copied values?": one such exercise can be an honest
-# edge case, several look like values copied from the book or the visible references.
+# A student whose visible checks all pass while every hidden check fails in this many exercises
+# is listed under "copied values?": one such exercise can be an honest edge case, several look
+# like values copied from the book or the visible references.
 COPIED_VALUES_AT = 2
 
 
