@@ -241,6 +241,43 @@ def copying_class() -> dict[str, dict[str, str]]:
         ("own_dim0", OWN_DIM0), ("blank", None))}
 
 
+# Notebook 2's answers that compute nothing: solution cell -> (the function, {an input's shape: the
+# visible check whose value the function returns for it}, the line that follows the function)
+VISIBLE_VALUES = {
+    "ex4-all-scores-solution": ("all_scores", {(6, 3): "attn_scores", (2, 3): "all_scores(2 tokens x 3 dims)"},
+                                "attn_scores = all_scores(inputs)"),
+    "ex5-attention-weights-solution": ("attention_weights", {(6, 6): "attn_weights", (2, 2, 3): "attention_weights(batch 2, 2x3 scores)"},
+                                       "attn_weights = attention_weights(attn_scores)"),
+    "ex7-cosine-scores-solution": ("cosine_scores", {(6, 3): "cos_scores", (3, 2): "cosine_scores(3 tokens x 2 dims)"},
+                                   "cos_scores = cosine_scores(inputs)"),
+}
+
+
+def copied_values(solution_cells: tuple[str, ...]) -> dict[str, str]:
+    """Answers that return the visible references' values, looked up by the input's shape: every
+    visible check passes, and every hidden one (other inputs) gets a value of the wrong shape."""
+    answers = {}
+    for grade_id in solution_cells:
+        function, checks, then = VISIBLE_VALUES[grade_id]
+        table = {shape: solved_values(check) for shape, check in checks.items()}
+        answers[grade_id] = (f"COPIED = {table!r}\n\n\ndef {function}(x):\n"
+                             f"    return torch.tensor(COPIED.get(tuple(x.shape), next(iter(COPIED.values()))))\n\n\n{then}")
+    return answers
+
+
+def copied_values_class() -> dict[str, dict[str, str]]:
+    """Notebook 2 as five students hand it in: one copies the visible values in three exercises,
+    one in a single exercise, one is right everywhere, one has softmax over dim=0 (visible and
+    hidden checks fail together), one hands in the release."""
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solved(NB2).cells
+                 if c.metadata.get("nbgrader", {}).get("solution")}
+    return {"copies_values": {NB2: answered(NB2, {**solutions, **copied_values(tuple(VISIBLE_VALUES))})},
+            "copies_one": {NB2: answered(NB2, {**solutions, **copied_values(("ex4-all-scores-solution",))})},
+            "honest": {NB2: text(solved(NB2))},
+            "wrong_everywhere": dict([with_mistake("softmax-dim-0")]),
+            "blank": {NB2: text(blank(NB2))}}
+
+
 def main(argv: list[str] | None = None) -> int:
     import sys
 

@@ -14,6 +14,7 @@ import example_class as ex
 from autograde.grading.grader import Row, Settings, grade
 from autograde.grading.report import write_csv
 from autograde.grading.similarity import Similarity
+from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.statuses import say
 from test_browser import launch
 
@@ -46,8 +47,9 @@ def read_csv(path):
 def test_the_class_graded_as_planned(graded):
     _, rows = graded
     scores = {r.student_id: r.score for r in rows if r.notebook == STEM2}
-    # softmax over dim=0 loses ex5's 3 points and 1 of ex6's 2 (mistakes.py)
-    dim0 = FULL2 - 3 - 1
+    # softmax over dim=0 loses what mistakes.py lists for it, in ex5 and ex6
+    full = {gid: e["points"] for gid, e in references.load(hidden=False).exercises_of(STEM2).items()}
+    dim0 = FULL2 - sum(full[gid] - points for gid, points in MISTAKES["softmax-dim-0"].scores.items())
     assert scores == {"copy_source": dim0, "copy_renamed": dim0, "own_dim0": dim0, "honest_a": FULL2, "honest_b": FULL2, "blank": 0.0}
 
 
@@ -182,6 +184,64 @@ def test_aggregates_on_plain_data():
     assert hardest[0].key == "ex5-attention-weights" and hardest[0].scores == [0.0, 1.0, 3.0, 3.0]  # s5 is not graded
     assert hardest[0].mean == 1.75 and hardest[0].median == 2.0
     assert list(class_report.needs_attention(data)) == ["s5"]
+
+
+@pytest.fixture(scope="module")
+def copied_graded(tmp_path_factory):
+    out = tmp_path_factory.mktemp("copied") / "out"
+    source = ex.write_class(out.parent / "submitted", ex.copied_values_class())
+    rows = grade(source, out, settings=Settings(timeout=5, workers=2))
+    write_csv(rows, out / "grades.csv")
+    class_report.write(out, rows)
+    return out, rows
+
+
+def test_copied_values_are_listed_with_the_exercises_named(copied_graded):
+    out, rows = copied_graded
+    refs = references.load(hidden=False)
+    visible = {gid: sum(c["points"] for c in e["checks"] if not c["hidden"]) for gid, e in refs.exercises_of(STEM2).items()}
+    copied = ("ex4-all-scores", "ex5-attention-weights", "ex7-cosine-scores")
+    earned = {r.student_id: r.exercises for r in rows if r.notebook == STEM2}
+    # what the attack earns: exactly the visible points of the exercises it copied, all of the one it computed
+    assert earned["copies_values"] == {**visible, "ex6-all-context-vecs": refs.exercises["ex6-all-context-vecs"]["points"]}
+    assert earned["copies_one"]["ex4-all-scores"] == visible["ex4-all-scores"]
+    assert [r.score for r in rows if r.student_id == "honest" and r.notebook == STEM2] == [FULL2]
+    data = class_report.load(out, rows)
+    # one exercise copied is below the threshold; wrong on visible and hidden inputs alike is a mistake, not a copy
+    assert class_report.copied_values(data) == {"copies_values": list(copied)}
+    page = (out / "report.html").read_text(encoding="utf-8")
+    table = re.search(r'<table id="copied-table">(.*?)</table>', page, re.S).group(1)
+    assert re.findall(r"<tr><td>([^<]+)</td>", table) == ["copies_values"]
+    for gid in copied:
+        assert f"{refs.exercises[gid]['title']} <span class=\"muted\">({gid}, {STEM2})</span>" in table
+    assert "Copied values? · 抄来的数值？" in page and "可能抄了数值" in page
+    # the nav counts each student who needs attention once: all five missed four notebooks, the copier is not counted twice
+    assert f'<a href="#attention">Needs attention ({len(ex.copied_values_class())})</a>' in page
+
+
+def test_copied_values_on_plain_data():
+    """The threshold, and which checks are hidden: the references say, not the verdicts."""
+    def cell(grade_id, passed_visible, passed_hidden):
+        checks = [{"name": c["name"], "hidden": False,  # a verdict's own flag is not what decides
+                   "passed": passed_hidden if c["hidden"] else passed_visible}
+                  for c in references.references().exercises[grade_id]["checks"]]
+        return {"cell_type": "code", "source": "", "metadata": {"nbgrader": {"grade_id": grade_id, "grade": True},
+                                                               "autograde": {"checks": checks}}}
+
+    four, five, seven = "ex4-all-scores", "ex5-attention-weights", "ex7-cosine-scores"
+    notebooks = {
+        ("copier", STEM2): {"cells": [cell(four, True, False), cell(five, True, False), cell(seven, True, True)]},
+        ("once", STEM2): {"cells": [cell(four, True, False), cell(five, True, True)]},
+        ("wrong", STEM2): {"cells": [cell(four, False, False), cell(five, False, False), cell(seven, False, False)]},
+        ("right", STEM2): {"cells": [cell(four, True, True), cell(five, True, True), cell(seven, True, True)]},
+    }
+    # a hidden check that passed is no copy: the code computed something for an input it never saw
+    partly = cell(seven, True, False)
+    partly["metadata"]["autograde"]["checks"][-1]["passed"] = True
+    notebooks[("partly", STEM2)] = {"cells": [cell(four, True, False), partly]}
+    data = class_report.ClassData("ch03", [Row(s, STEM2, 0.0, FULL2, "ok", {}) for s, _ in notebooks], notebooks)
+    assert class_report.COPIED_VALUES_AT == 2
+    assert class_report.copied_values(data) == {"copier": [four, five]}
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): the browser test needs one")

@@ -1,5 +1,6 @@
 """What the course promises about its notebooks: each stands alone, each exercise shows a
-learner a second input before grading does, and the README counts what is there."""
+learner a second input before grading does, hidden checks carry at least half of every
+exercise's points, and the README counts what is there."""
 import re
 
 import nbformat
@@ -33,6 +34,27 @@ def test_every_exercise_checks_a_second_input_visibly():
     for grade_id, exercise in references.load(hidden=False).exercises.items():
         visible = [c for c in exercise["checks"] if not c["hidden"]]
         assert len(visible) >= 2, f"{grade_id}: a learner sees only {[c['name'] for c in visible]} before grading"
+
+
+def hidden_share(exercise: dict) -> float:
+    """The share of an exercise's points that its hidden checks carry."""
+    return sum(c["points"] for c in exercise["checks"] if c["hidden"]) / exercise["points"]
+
+
+def test_hidden_checks_carry_at_least_half_of_every_exercise():
+    """Values copied from the visible references (or the book) must not be worth a pass: every
+    exercise, of every assignment, gives at least half its points to checks on hidden inputs."""
+    exercises = references.load(hidden=False).exercises
+    # every assignment's references are read: each of its notebooks has exercises in them
+    assert {e["notebook"] for e in exercises.values()} == {
+        name[:-len(".ipynb")] for assignment in course.assignments() for name in course.notebook_names(assignment)}
+    light = {gid: round(hidden_share(e), 3) for gid, e in exercises.items() if hidden_share(e) < 0.5}
+    assert not light, f"hidden checks carry less than half of these exercises' points: {light}"
+    # the rule catches a heavy visible check added to an exercise that meets it today
+    exercise = exercises["ex1-dot-scores"]
+    heavier = {**exercise, "points": exercise["points"] + 1,
+               "checks": [*exercise["checks"], {"name": "a heavy visible check", "points": 1.0, "hidden": False}]}
+    assert hidden_share(exercise) >= 0.5 > hidden_share(heavier)
 
 
 def test_readme_counts_the_exercises_and_lists_every_notebook():

@@ -242,7 +242,10 @@ def test_each_mistake_loses_exactly_its_points(graded, mistake):
 
 @pytest.mark.parametrize("cheat", CHEATS)
 def test_cheats_earn_only_what_they_computed(graded, cheat):
-    expected = {**zero(STEM1), "ex1-dot-scores": 1.0} if cheat == "cheat-hard-coded" else zero(STEM1)
+    # hard-coded values pass the one check they copy, the book's input, and no other
+    book_input = next(c["points"] for c in references.load(hidden=False).exercises["ex1-dot-scores"]["checks"]
+                      if c["name"] == "attn_scores_2")
+    expected = {**zero(STEM1), "ex1-dot-scores": book_input} if cheat == "cheat-hard-coded" else zero(STEM1)
     # a cheat that imports the course's checks or encoders into its answer is also named for it
     status = (say("course-answer", exercise="Exercise 1: dot-product scores",
                   what=say("course-imports", names=TAKEN_FROM_COURSE[cheat])) if cheat in TAKEN_FROM_COURSE else "ok")

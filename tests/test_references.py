@@ -74,3 +74,10 @@ def test_hidden_references_are_kept_apart():
     assert hidden and not hidden & {k.split(references.MISTAKE_SEP)[0] for k in refs.visible}
     visible_only = references.load(hidden=False)
     assert not visible_only.hidden
+
+
+def test_saved_visible_references_are_readable_by_a_notebook(tmp_path):
+    """A notebook runs as another uid than the grader: it must read visible/ (safetensors writes 0600)."""
+    written = references.save(references.load(course.references("ch03")), tmp_path)
+    visible = [p for p in written if p.parent.name == "visible"]
+    assert visible and all(p.stat().st_mode & 0o777 == 0o644 for p in visible)

@@ -7,6 +7,7 @@ import pytest
 from autograde import cli, course
 import example_class as ex
 from autograde.grading.grader import Settings, grade
+from autograde.verdict import references
 from autograde.verdict.hints import HINTS
 from autograde.verdict.statuses import say
 from autograde.student import check, structure_problems, submit
@@ -44,7 +45,9 @@ def test_check_prints_each_exercise_with_what_to_fix(tmp_path, capsys, monkeypat
     monkeypatch.setenv("COLUMNS", "200")  # one line per row, as in a wide terminal
     assert cli.main(["check", str(release_copy(tmp_path)), "--timeout", "10"]) == 0
     out = capsys.readouterr().out
-    assert "Exercise 1: dot-product scores" in out and "0 / 1.5" in out and "+0.5 at grading" in out
+    ex1 = references.load(hidden=False).exercises["ex1-dot-scores"]["checks"]
+    visible, hidden = (sum(c["points"] for c in ex1 if c["hidden"] == kind) for kind in (False, True))
+    assert f"Exercise 1: dot-product scores: 0 / {visible:g}   (+{hidden:g} at grading" in out
     assert "💡 hint" in out and "提示" in out
 
 

@@ -29,6 +29,10 @@ from .submissions import UsageError
 REPORT, MISTAKES_CSV, SIMILARITY_CSV = "report.html", "mistakes.csv", "similarity.csv"
 SHOWN_PAIRS = 40  # flagged pairs shown side by side; similarity.csv has them all
 SHOWN_LINES = 120  # lines of code per side
+# A student whose visible checks all pass while every hidden check fails in this many exercises
+# is listed under "copied values?": one such exercise can be an honest edge case, several look
+# like values copied from the book or the visible references.
+COPIED_VALUES_AT = 2
 
 
 @dataclass
@@ -279,6 +283,24 @@ def needs_attention(data: ClassData) -> dict[str, list[Row]]:
     return dict(sorted(found.items()))
 
 
+def copied_values(data: ClassData) -> dict[str, list[str]]:
+    """Student -> the exercises (grade ids, in course order) where every visible check passed and
+    every hidden one failed, for the students with at least COPIED_VALUES_AT of them. Which checks
+    are hidden is the references' word, not the notebook's; a check without a verdict failed."""
+    refs = references()
+    order = {gid: i for i, gid in enumerate(refs.ordered())}
+    found: dict[str, list[str]] = defaultdict(list)
+    for (student, _), nb in data.notebooks.items():
+        for grade_id, checks in test_cells(nb):
+            passed = {str(c.get("name")): c.get("passed") is True for c in checks if isinstance(c, dict)}
+            visible, hidden = ([passed.get(c["name"], False) for c in refs.exercises[grade_id]["checks"] if c["hidden"] == kind]
+                               for kind in (False, True))
+            if visible and hidden and all(visible) and not any(hidden):
+                found[student].append(grade_id)
+    return {student: sorted(set(gids), key=order.__getitem__)
+            for student, gids in sorted(found.items()) if len(set(gids)) >= COPIED_VALUES_AT}
+
+
 def grading_times(data: ClassData) -> dict[str, list[tuple[float, str]]]:
     """Notebook -> (seconds it ran, student), slowest first."""
     times: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -380,6 +402,8 @@ def render(data: ClassData, found: list[Mistake], similar: Similarity, threshold
         common=common_mistakes(data, found),
         mistake_count=len(found),
         attention=needs_attention(data),
+        copied=copied_values(data),
+        copied_at=COPIED_VALUES_AT,
         times=times,
         times_table=[(stem, len(ts), statistics.median(t for t, _ in ts), statistics.mean(t for t, _ in ts), *ts[0])
                      for stem, ts in times.items()],

@@ -60,31 +60,31 @@ _CATALOGUE: list[Mistake] = [
         "wrong-query", NB1, "query = inputs[1]", "query = inputs[0]",
         "these are the scores of the first token, 'Your' (inputs[0]); the query is 'journey', inputs[1]",
         "这是第一个词元 'Your'（inputs[0]）的分数；查询应是 'journey'，即 inputs[1]",
-        {"ex1-dot-scores": 1.0, "ex2-softmax-naive": 1.0, "ex3-context-vector": 1.0},
+        {"ex1-dot-scores": 1.5, "ex2-softmax-naive": 1.5, "ex3-context-vector": 1.5},
     ),
     Mistake(
         "normalised-by-sum", NB1, "torch.exp(x) / torch.exp(x).sum(dim=0)", "x / x.sum(dim=0)",
         "these weights are the scores divided by their sum; softmax divides the exponentials exp(x) by their sum",
         "这些权重是分数除以分数之和；softmax 应是用指数 exp(x) 除以指数之和",
-        {"ex2-softmax-naive": 0.0, "ex3-context-vector": 1.0},
+        {"ex2-softmax-naive": 0.0, "ex3-context-vector": 1.5},
     ),
     Mistake(
         "softmax-dim-0", NB2, "torch.softmax(attn_scores, dim=-1)", "torch.softmax(attn_scores, dim=0)",
         "softmax over dim=0 makes each key's column sum to 1; each query's row must sum to 1: use dim=-1",
         "对 dim=0 做 softmax 会让每个键所在的列和为 1；应让每个查询所在的行和为 1，请用 dim=-1",
-        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 1.0},
+        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 1.5},
     ),
     Mistake(
         "scores-product-order", NB2, "return inputs @ inputs.T", "return inputs.T @ inputs",
         "inputs.T @ inputs compares embedding dimensions, not tokens: use inputs @ inputs.T (tokens x tokens)",
         "inputs.T @ inputs 比较的是嵌入维度而不是词元：应为 inputs @ inputs.T（词元数 x 词元数）",
-        {"ex4-all-scores": 0.0, "ex5-attention-weights": 2.0, "ex6-all-context-vecs": 1.0},
+        {"ex4-all-scores": 0.0, "ex5-attention-weights": 2.0, "ex6-all-context-vecs": 1.5},
     ),
     Mistake(
         "no-softmax", NB2, "torch.softmax(attn_scores, dim=-1)", "attn_scores",
         "the scores were never normalised: apply softmax so that each row sums to 1",
         "分数没有归一化：请用 softmax 使每一行的和为 1",
-        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 1.0},
+        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 1.5},
     ),
     Mistake(
         "no-sqrt-dk-scaling", NB3, "/ keys.shape[-1]**0.5", "",
@@ -115,7 +115,7 @@ _CATALOGUE: list[Mistake] = [
         "attn_weights = torch.nn.functional.dropout(attn_weights, p=self.dropout.p, training=True)",
         "dropout is still on after .eval(): use the module's nn.Dropout (self.dropout), which switches off in eval mode",
         "调用 .eval() 之后 dropout 仍然开着：请使用模块自己的 nn.Dropout（self.dropout），它在 eval 模式下会自动关闭",
-        {"ex17-causal-attention": 2.25},
+        {"ex17-causal-attention": 2.0},
     ),
     Mistake(
         "no-sqrt-dk-causal", NB4, "causal_scores(attn_scores) / d_k**0.5", "causal_scores(attn_scores)",
@@ -142,7 +142,7 @@ _CATALOGUE: list[Mistake] = [
         "return sum(t.numel() for t in model.state_dict().values())",
         "you also counted buffers such as the causal mask, which are not learned: sum p.numel() over model.parameters() only",
         "你把因果掩码这样的缓冲区也算进去了，它们不是学习得到的：只对 model.parameters() 求 p.numel() 之和",
-        {"ex22-exercise-3-3": 0.75},
+        {"ex22-exercise-3-3": 1.0},
     ),
     Mistake(
         "wrapper-d-out-not-divided", NB5, "d_out = output_dim // num_heads  # every head", "d_out = output_dim  # every head",
@@ -195,7 +195,7 @@ _CATALOGUE: list[Mistake] = [
         "the mask is context_length x context_length, but this input has fewer tokens: cut it to num_tokens x num_tokens "
         "(its top-left corner) before masking",
         "掩码的大小是 context_length x context_length，但这个输入的词元更少：先把它裁成 num_tokens x num_tokens（左上角）再用来遮盖",
-        {"ex17-causal-attention": 1.75}, error=r"must match the size of tensor b",
+        {"ex17-causal-attention": 1.0}, error=r"must match the size of tensor b",
     ),
     Mistake(
         "mask-not-buffer", NB4, 'self.register_buffer("mask", torch.triu(torch.ones(context_length, context_length), 1))',
@@ -212,16 +212,16 @@ _CATALOGUE: list[Mistake] = [
         "dropout was applied to the scores, before the softmax; the book drops attention weights, after the softmax "
         "(a dropped score becomes 0, which softmax still turns into a positive weight)",
         "dropout 用在了 softmax 之前的分数上；书中丢弃的是 softmax 之后的注意力权重（被丢弃的分数变成 0，softmax 仍会把它变成正的权重）",
-        {"ex17-causal-attention": 2.375},
+        {"ex17-causal-attention": 2.25},
     ),
     Mistake(
         "dropout-left-out", NB4, "        attn_weights = self.dropout(attn_weights)\n", "",
         "dropout is never applied: in training mode some attention weights must be dropped (call self.dropout on the weights)",
         "从未使用 dropout：训练模式下应丢弃一部分注意力权重（对权重调用 self.dropout）",
-        {"ex17-causal-attention": 2.375},
+        {"ex17-causal-attention": 2.25},
     ),
     Mistake("causal-layers-out-of-order", NB4, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
-            {"ex17-causal-attention": 2.0}),
+            {"ex17-causal-attention": 2.5}),
     Mistake("mha-layers-out-of-order", NB5, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
             {"ex20-multi-head-attention": 2.0}),
     Mistake(
@@ -231,7 +231,7 @@ _CATALOGUE: list[Mistake] = [
         "the heads are in a plain Python list, so PyTorch does not see them: the wrapper has no parameters, nothing would be "
         "trained or moved by .to(device); use nn.ModuleList",
         "这些头放在普通的 Python 列表里，PyTorch 看不到它们：包装类没有任何参数，训练和 .to(device) 都不会作用到它们；请使用 nn.ModuleList",
-        {"ex18-mha-wrapper": 1.0, "ex21-exercise-3-2": 1.0},
+        {"ex18-mha-wrapper": 0.5, "ex21-exercise-3-2": 0.5},
     ),
     Mistake(
         "mha-scale-d-in", NB5, "attn_scores / keys.shape[-1]**0.5", "attn_scores / d_in**0.5",

@@ -124,5 +124,7 @@ def save(refs: References, directory: Path) -> list[Path]:
             path = directory / kind / f"{notebook}.safetensors"
             path.parent.mkdir(parents=True, exist_ok=True)
             save_file(mine(store), str(path), metadata=meta)
+            if kind == "visible":  # safetensors writes 0600; a notebook reads these as another uid
+                path.chmod(0o644)
             written.append(path)
     return written
