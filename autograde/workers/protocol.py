@@ -63,6 +63,9 @@ class Request(TypedDict):
     max_output_bytes: int  # what its cells may print and display
     max_processes: int  # processes and threads at once
     disk_bytes: int  # written to /tmp, /dev/shm and its folder, together
+    # [N, derived seed] for each seeded(N) of the hidden tests under an instructor's secret
+    # (grading/secret.py; empty without one): inputs, never the secret. It travels with the limits.
+    seeds: list[list[int]]
 
 
 def limits_of(request: Request) -> dict:
