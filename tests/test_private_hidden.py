@@ -207,6 +207,12 @@ def test_the_private_references_are_checked_and_stay_out_of_the_course(recorded)
                    Path(sys.base_prefix) / "private"):
         with pytest.raises(UsageError, match="outside the course"):
             private.find(home / "secret", inside)
+    (course.ROOT / "reference" / "secret-test").write_bytes(found.value)
+    try:  # a secret file the sandbox would mount, or that git would commit
+        with pytest.raises(UsageError, match="the secret file must be kept outside the course"):
+            private.find(course.ROOT / "reference" / "secret-test", home / "elsewhere")
+    finally:
+        (course.ROOT / "reference" / "secret-test").unlink()
 
 
 def test_hidden_tests_draw_from_derived_seeds_and_visible_ones_stay_public(recorded):

@@ -77,18 +77,21 @@ def find(secret_file: str | Path | None = None, hidden_references: str | Path | 
     if not value:
         raise UsageError(f"the secret ({path or '$' + ENV}) is empty")
     folder = Path(hidden_references).expanduser() if hidden_references else (path or default_file()).parent / "hidden-references"
-    folder = folder.resolve()
-    if folder.is_relative_to(course.ROOT) or any(folder.is_relative_to(root) for root in _sandbox_roots()):
-        # inside the course it would be committed or handed out; under a root the sandbox mounts, read by students
-        raise UsageError(f"the private hidden references must be kept outside the course and the Python environment, "
-                         f"not in {folder}: choose another folder with --hidden-references")
-    return Secret(value, folder)
+    _kept_apart(folder, "the private hidden references", "--hidden-references")
+    if path:
+        _kept_apart(path, "the secret file", "--secret-file")
+    return Secret(value, folder.resolve())
 
 
-def _sandbox_roots() -> list[Path]:
+def _kept_apart(path: Path, what: str, flag: str) -> None:
+    """Refuse a place inside the course (it would be committed, or handed out) or under a folder
+    the grading sandbox mounts (workers/sandbox.readable_roots: students' code would read it)."""
     from ..workers.sandbox import readable_roots
 
-    return readable_roots()
+    path = path.resolve()
+    if path.is_relative_to(course.ROOT) or any(path.is_relative_to(root) for root in readable_roots()):
+        raise UsageError(f"{what} must be kept outside the course and the Python environment, not in {path}: "
+                         f"choose another place ({flag})")
 
 
 def hidden_seeds(assignment: str) -> list[int]:
