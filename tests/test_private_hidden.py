@@ -4,7 +4,6 @@ course. A student who copies the public hidden values from a clone passes the hi
 without a secret and fails them with one; an honest student keeps full marks; the secret and
 the private references never reach the notebook's process; a missing or foreign recording
 stops grading before anything runs."""
-import hashlib
 import secrets
 import sys
 from pathlib import Path
@@ -47,48 +46,6 @@ def copier() -> str:
     return ex.text(nb)
 
 
-def scanner(secret: str, folder: Path, secret_file: Path) -> str:
-    """A cell that looks for the secret in its environment, /proc's environ files, every string
-    the garbage collector reaches and its heap, and for the private folders on disk; it prints
-    what it found, and how many derived seeds it was given."""
-    target = hashlib.sha256(secret.encode()).hexdigest()
-    return f"""
-import gc, hashlib, os
-from autograde.kernel import seeding
-TARGET = {target!r}
-def hit(value):
-    if isinstance(value, str):
-        value = value.encode(errors='ignore')
-    return isinstance(value, (bytes, bytearray)) and hashlib.sha256(bytes(value).strip()).hexdigest() == TARGET
-print('environment:', sorted(k for k, v in os.environ.items() if hit(v) or 'SECRET' in k.upper()))
-found = []
-for pid in ('self', '1'):
-    try:
-        with open(f'/proc/{{pid}}/environ', 'rb') as f:
-            found += [name for name, _, value in (e.partition(b'=') for e in f.read().split(b'\\0'))
-                      if hit(value) or b'SECRET' in name.upper()]
-    except OSError:
-        pass
-print('proc environ:', found)
-planted = 'agsecret' + 'e' * 32
-control = hashlib.sha256(planted.encode()).hexdigest()
-seen, strings, todo = set(), [], gc.get_objects()  # and the containers gc does not track (a dict of strings)
-while todo:
-    o = todo.pop()
-    if id(o) in seen:
-        continue
-    seen.add(id(o))
-    for r in gc.get_referents(o):
-        if isinstance(r, (str, bytes)):
-            strings.append(r)
-        elif isinstance(r, (dict, list, tuple, set, frozenset)) and id(r) not in seen:
-            todo.append(r)
-print('gc:', sum(1 for s in strings if hit(s)), 'control:', any(hit(s) or (isinstance(s, str) and hashlib.sha256(s.encode()).hexdigest() == control) for s in strings))
-print('private folders:', [os.path.exists(p) for p in ({str(folder)!r}, {str(secret_file)!r})])
-print('derived seeds:', len(seeding.DERIVED))
-""" + hostile.memory_scan("agsecret([0-9a-f]{32})")
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
     """A secret in a file outside the course, and the private hidden references recorded with it."""
@@ -104,13 +61,17 @@ def recorded(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def graded(recorded, tmp_path_factory):
-    """The same students graded without the secret, then with it (and a scanner beside them)."""
+    """The same students graded without the secret, then with it, on one worker, with two
+    attackers ahead of the honest student: a scanner, and a copier who also empties the table of
+    derived seeds so that the hidden tests draw the public inputs again."""
     found, home = recorded
     tmp = tmp_path_factory.mktemp("graded")
-    students = {"honest": {NB1: ex.text(ex.solved(NB1))}, "copier": {NB1: copier()}}
+    students = {"copier": {NB1: copier()}, "honest": {NB1: ex.text(ex.solved(NB1))}}
     public = grade(ex.write_class(tmp / "public", students), tmp / "out-public", settings=Settings(workers=1))
-    students["scanner"] = {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", scanner(found.value.decode(), found.references,
-                                                                                        home / "secret"))}
+    scan = hostile.secret_scan(found.value.decode(), found.references, home / "secret")
+    students["a-scanner"] = {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", scan)}
+    students["copier-clears"] = {NB1: ex.with_cell(nbformat.reads(copier(), as_version=4), "setup-01",
+                                                   "from autograde.kernel import seeding\nseeding.DERIVED.clear()")}
     with_secret = grade(ex.write_class(tmp / "private", students), tmp / "out-private",
                         settings=Settings(workers=1, secret=found))
     by = lambda rows: {r.student_id: r for r in rows if r.notebook == STEM1}  # noqa: E731
@@ -138,15 +99,18 @@ def test_copied_hidden_values_pass_without_the_secret_and_fail_with_it(graded):
     public, with_secret, _ = graded
     assert (public["copier"].score, public["copier"].status) == (full_marks(), "ok"), public["copier"]
     lost = copied_points()
-    row = with_secret["copier"]
-    assert row.status == "ok" and row.score == pytest.approx(full_marks() - sum(lost.values())), row
-    for grade_id, points in lost.items():
-        assert row.exercises[grade_id] == pytest.approx(public["copier"].exercises[grade_id] - points), grade_id
+    # the public inputs again do not help: the hidden checks are compared with the private references
+    for row in (with_secret["copier"], with_secret["copier-clears"]):
+        assert row.status == "ok" and row.score == pytest.approx(full_marks() - sum(lost.values())), row
+        for grade_id, points in lost.items():
+            assert row.exercises[grade_id] == pytest.approx(public["copier"].exercises[grade_id] - points), grade_id
 
 
 @pytest.mark.grading
 def test_an_honest_student_keeps_full_marks_with_the_secret(graded):
+    """Graded after the scanner and the copiers, on the same worker."""
     public, with_secret, _ = graded
+    assert sorted(with_secret) == ["a-scanner", "copier", "copier-clears", "honest"]
     for rows in (public, with_secret):
         assert (rows["honest"].score, rows["honest"].status) == (full_marks(), "ok"), rows["honest"]
 
@@ -154,8 +118,8 @@ def test_an_honest_student_keeps_full_marks_with_the_secret(graded):
 @pytest.mark.grading
 def test_the_secret_and_the_private_references_never_reach_the_notebook(graded):
     _, with_secret, out = graded
-    assert (with_secret["scanner"].score, with_secret["scanner"].status) == (full_marks(), "ok")
-    cells = nbformat.read(out / ".nbgrader" / "autograded" / "scanner" / "ch03" / NB1, as_version=4).cells
+    assert (with_secret["a-scanner"].score, with_secret["a-scanner"].status) == (full_marks(), "ok")
+    cells = nbformat.read(out / ".nbgrader" / "autograded" / "a-scanner" / "ch03" / NB1, as_version=4).cells
     index = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "ex1-dot-scores")
     printed = "".join(o.get("text", "") for o in cells[index + 1].outputs if o.get("output_type") == "stream")
     assert printed.splitlines() == [
@@ -279,7 +243,7 @@ def test_the_scanner_finds_a_secret_that_is_there(tmp_path):
     import subprocess
 
     value = "agsecret" + secrets.token_hex(16)
-    run = subprocess.run([sys.executable, "-c", scanner(value, tmp_path, tmp_path / "secret")], capture_output=True,
+    run = subprocess.run([sys.executable, "-c", hostile.secret_scan(value, tmp_path, tmp_path / "secret")], capture_output=True,
                          text=True, env={**os.environ, private.ENV: value}, timeout=120)
     lines = run.stdout.splitlines()
     assert run.returncode == 0 and lines[0] == f"environment: [{private.ENV!r}]", run
