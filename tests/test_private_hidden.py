@@ -251,3 +251,27 @@ def test_the_scanner_finds_a_secret_that_is_there(tmp_path):
     assert lines[2].startswith("gc: ") and not lines[2].startswith("gc: 0 "), lines
     assert lines[3] == "private folders: [True, False]" and lines[4] == "derived seeds: 0", lines
     assert value[len("agsecret"):] in lines[5], lines
+
+
+def test_where_the_secret_is_found(tmp_path, monkeypatch):
+    """--secret-file, then $AUTOGRADE_SECRET, then the default file outside the course; else none."""
+    monkeypatch.delenv(private.ENV, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert private.find() is None
+    default = private.default_file()
+    assert default == tmp_path / "config" / "autograde" / course.ROOT.name / "secret"
+    default.parent.mkdir(parents=True)
+    default.write_text("from the default file\n")
+    assert private.find() == private.Secret(b"from the default file", (default.parent / "hidden-references").resolve())
+    monkeypatch.setenv(private.ENV, "from the environment")
+    assert private.find().value == b"from the environment"
+    assert private.find().references == (default.parent / "hidden-references").resolve()
+    (tmp_path / "flag").write_text("from the flag")
+    assert private.find(tmp_path / "flag", tmp_path / "refs") == private.Secret(b"from the flag", (tmp_path / "refs").resolve())
+    assert cli._secret(cli.build_parser().parse_args(["references", "--no-secret"])) is None
+    with pytest.raises(UsageError, match="no secret file"):
+        private.find(tmp_path / "missing")
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(UsageError, match="is empty"):
+        private.find(tmp_path / "empty")
+    assert "from" not in repr(private.find())  # a Secret never prints its value

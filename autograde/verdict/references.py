@@ -148,7 +148,7 @@ def save(refs: References, directory: Path, *, private: tuple[Path, dict[str, st
                  (directory / "hidden", refs.hidden, None)] if private is None else [(private[0], refs.hidden, private[1])]
         for folder, store, meta in files:
             path = folder / f"{notebook}.safetensors"
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o777 if private is None else 0o700, parents=True, exist_ok=True)  # private: the instructor's alone
             save_file(mine(store), str(path), metadata=meta)
             written.append(path)
     return written
