@@ -153,11 +153,12 @@ def grade(
         stack.enter_context(_logging_to(out / LOG_FILE))
         journal = stack.enter_context(_Journal(out / STATE_FILE, state))
         grader = stack.enter_context(Grader(out, db_url, settings, assignment, stages)) if todo else None
-        from ..verdict.references import private_hidden  # torch: only once the workers are starting
+        if grader:  # the verdicts' hidden references: the secret's private ones, or the course's
+            from ..verdict.references import private_hidden  # torch: only once the workers are starting
 
-        stack.enter_context(private_hidden(settings.secret.references if settings.secret else None))
-        if grader and settings.secret:  # the notebooks' hidden tests draw from the secret's seeds
-            grader.settings = replace(settings, seeds=tuple(settings.secret.table(assignment)))
+            stack.enter_context(private_hidden(settings.secret.references if settings.secret else None))
+            if settings.secret:  # and the notebooks' hidden tests draw from the secret's seeds
+                grader.settings = replace(settings, seeds=tuple(settings.secret.table(assignment)))
         prepared = {}
         ahead = iter(todo)
         for handin in handins:
