@@ -275,3 +275,12 @@ def test_where_the_secret_is_found(tmp_path, monkeypatch):
     with pytest.raises(UsageError, match="is empty"):
         private.find(tmp_path / "empty")
     assert "from" not in repr(private.find())  # a Secret never prints its value
+
+
+def test_a_run_with_a_secret_never_resumes_one_without(recorded):
+    """The resume key covers the secret and its private references: grading into the same folder
+    with a secret after a run without one (or with another secret) grades everyone again."""
+    found, _ = recorded
+    without, with_secret = Settings().fingerprint("ch03"), Settings(secret=found).fingerprint("ch03")
+    other = private.Secret(b"another secret", found.references)
+    assert len({without, with_secret, Settings(secret=other).fingerprint("ch03")}) == 3

@@ -73,10 +73,12 @@ class Settings:
 
     def fingerprint(self, assignment: str) -> str:
         """What a grade and its feedback depend on besides the hand-in: limits, the assignment's
-        references, the statuses' wording and the pages' language (not the worker count)."""
+        references (a secret's private ones too), the statuses' wording and the pages' language
+        (not the worker count)."""
         digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
                                             self.max_processes, self.disk_bytes, self.notebook_timeout, self.lang,
-                                            statuses.digest(), assignment]).encode())
+                                            statuses.digest(), assignment,
+                                            *([self.secret.fingerprint()] if self.secret else [])]).encode())
         private = sorted(self.secret.folder(assignment).glob("*.safetensors")) if self.secret else []
         for path in [*sorted(course.references(assignment).rglob("*.safetensors")), *private]:
             digest.update(path.read_bytes())
