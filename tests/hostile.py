@@ -83,7 +83,8 @@ while todo:
             strings.append(r)
         elif isinstance(r, (dict, list, tuple, set, frozenset)) and id(r) not in seen:
             todo.append(r)
-print('gc:', sum(1 for s in strings if hit(s)), 'control:', any(hit(s) or (isinstance(s, str) and hashlib.sha256(s.encode()).hexdigest() == control) for s in strings))
+planted_seen = any(isinstance(s, str) and hashlib.sha256(s.encode()).hexdigest() == control for s in strings)
+print('gc:', sum(1 for s in strings if hit(s)), 'control:', planted_seen)
 print('private folders:', [os.path.exists(p) for p in ({str(folder)!r}, {str(secret_file)!r})])
 print('derived seeds:', len(seeding.DERIVED))
 """ + memory_scan("agsecret([0-9a-f]{32})")
