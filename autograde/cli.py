@@ -37,27 +37,44 @@ def _shown(path: Path) -> Path:
     return path.relative_to(course.ROOT) if path.is_relative_to(course.ROOT) else path
 
 
+def _secret(args: argparse.Namespace):
+    """The instructor's secret for grading and recording (grading/secret.py), or None."""
+    from .grading import secret
+
+    if getattr(args, "no_secret", False):
+        return None
+    return secret.find(getattr(args, "secret_file", None), getattr(args, "hidden_references", None))
+
+
 def cmd_references(args: argparse.Namespace) -> int:
     from .authoring import record
+    from .grading.secret import FINGERPRINT_KEY
     from .verdict import references
 
+    found = _secret(args)
     status = 0
     for assignment in _assignments(args):
-        fresh = record.record_course(course.solutions(assignment))
+        # under a secret, the hidden tests draw from its seeds, and only the hidden references are kept, privately
+        fresh = record.record_course(course.solutions(assignment), found.table(assignment) if found else ())
         others = [references.load(course.references(a), hidden=False) for a in course.assignments() if a != assignment]
         clashes = [line for other in others for line in references.clashes(fresh, other)]
         for line in clashes:
             print(f"{assignment}: {line}")
         if args.check:
-            diffs = record.differences(references.load(course.references(assignment)), fresh)
+            kept = references.load(course.references(assignment), private=found.references if found else None)
+            diffs = record.differences(kept, fresh)
             for line in diffs:
                 print(f"{assignment}: {line}")
-            print(f"{assignment}: references are up to date" if not diffs else
+            print(f"{assignment}: {'private hidden ' if found else ''}references are up to date" if not diffs else
                   f"{assignment}: {len(diffs)} difference(s) beyond float rounding: "
                   "run `autograde references` to regenerate them from the solutions")
             status = status or (1 if diffs or clashes else 0)
         elif clashes:
             status = 1  # not written: a notebook would find another assignment's values under that name
+        elif found:
+            private = (found.folder(assignment), {FINGERPRINT_KEY: found.fingerprint()})
+            for path in references.save(fresh, course.references(assignment), private=private):
+                print(f"wrote {path} (private hidden references)")
         else:
             for path in references.save(fresh, course.references(assignment)):
                 print(f"wrote {_shown(path)}")
@@ -80,7 +97,10 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .authoring.outputs import execute_in_place
 
-    status = cmd_references(argparse.Namespace(assignment=args.assignment, check=False))
+    # the course's own references first, then, where the instructor has a secret, the private ones
+    status = cmd_references(argparse.Namespace(assignment=args.assignment, check=False, no_secret=True))
+    if _secret(args):
+        status = cmd_references(argparse.Namespace(assignment=args.assignment, check=False)) or status
     for assignment in _assignments(args):
         for path in sorted(course.solutions(assignment).glob("*.ipynb")):
             print(f"executing {_shown(path)}", flush=True)
@@ -98,7 +118,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
                         scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
-                        disk_bytes=int(args.disk_mb * 2**20), lang=args.lang)
+                        disk_bytes=int(args.disk_mb * 2**20), lang=args.lang, secret=_secret(args))
     args.assignment = course.known(args.assignment)
     if args.scheduler:
         _needs("distributed", "dask", "--scheduler")
@@ -226,6 +246,17 @@ def _share(text: str) -> float:
     return value
 
 
+def _secret_flags(p: argparse.ArgumentParser, what: str) -> None:
+    from .grading.secret import ENV, default_file
+
+    p.add_argument("--secret-file", metavar="FILE",
+                   help=f"the instructor's secret for private hidden tests: {what} the private hidden references "
+                        f"(default: ${ENV}, else {default_file()} if it exists)")
+    p.add_argument("--hidden-references", metavar="DIR",
+                   help="the private hidden references' folder, outside the course (default: hidden-references/ beside the secret file)")
+    p.add_argument("--no-secret", action="store_true", help=f"ignore ${ENV} and the default secret file: the public hidden references")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the attention course's notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -233,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("references", help="record the reference tensors by running the solution notebooks")
     p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
     p.add_argument("--check", action="store_true", help="only compare with the committed references; exit 1 if they differ")
+    _secret_flags(p, "record the hidden references with it, into")
     p.set_defaults(func=cmd_references)
 
     p = sub.add_parser("release", help="generate the student notebooks from the solutions with nbgrader")
@@ -273,6 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: %(default)s, from AUTOGRADE_LANG or the locale)")
     p.add_argument("--profile", metavar="FILE", help="write where the time went (seconds per stage: read, sanitize, "
                                                      "execute, compare, record, feedback) to FILE as JSON")
+    _secret_flags(p, "grade the hidden checks with it, against")
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")

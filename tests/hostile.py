@@ -44,6 +44,52 @@ print(sorted(found))
 """
 
 
+def secret_scan(secret: str, folder, secret_file) -> str:
+    """A cell that looks for an instructor's `secret` (a string of the form agsecret + 32 hex digits,
+    which the cell knows only by its SHA-256) in its environment, /proc's environ files, every
+    string the garbage collector reaches and its heap, and for the private folders on disk; it
+    prints what it found, and how many derived seeds it was given (test_private_hidden.py)."""
+    import hashlib
+
+    target = hashlib.sha256(secret.encode()).hexdigest()
+    return f"""
+import gc, hashlib, os
+from autograde.kernel import seeding
+TARGET = {target!r}
+def hit(value):
+    if isinstance(value, str):
+        value = value.encode(errors='ignore')
+    return isinstance(value, (bytes, bytearray)) and hashlib.sha256(bytes(value).strip()).hexdigest() == TARGET
+print('environment:', sorted(k for k, v in os.environ.items() if hit(v) or 'SECRET' in k.upper()))
+found = []
+for pid in ('self', '1'):
+    try:
+        with open(f'/proc/{{pid}}/environ', 'rb') as f:
+            found += [name for name, _, value in (e.partition(b'=') for e in f.read().split(b'\\0'))
+                      if hit(value) or b'SECRET' in name.upper()]
+    except OSError:
+        pass
+print('proc environ:', found)
+planted = 'agsecret' + 'e' * 32
+control = hashlib.sha256(planted.encode()).hexdigest()
+seen, strings, todo = set(), [], gc.get_objects()  # and the containers gc does not track (a dict of strings)
+while todo:
+    o = todo.pop()
+    if id(o) in seen:
+        continue
+    seen.add(id(o))
+    for r in gc.get_referents(o):
+        if isinstance(r, (str, bytes)):
+            strings.append(r)
+        elif isinstance(r, (dict, list, tuple, set, frozenset)) and id(r) not in seen:
+            todo.append(r)
+planted_seen = any(isinstance(s, str) and hashlib.sha256(s.encode()).hexdigest() == control for s in strings)
+print('gc:', sum(1 for s in strings if hit(s)), 'control:', planted_seen)
+print('private folders:', [os.path.exists(p) for p in ({str(folder)!r}, {str(secret_file)!r})])
+print('derived seeds:', len(seeding.DERIVED))
+""" + memory_scan("agsecret([0-9a-f]{32})")
+
+
 ATTACKS = [
     Attack("survivor", "a double-forked, setsid daemon kills, for 60 s, every new process whose parent is the "
            "notebook's parent", """

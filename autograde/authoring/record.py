@@ -11,12 +11,14 @@ import contextlib
 import io
 import re
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
 import torch
 
 from ..kernel import exercise as exercise_module
+from ..kernel.seeding import drawing_from
 from ..verdict.compare import close
 from ..verdict.failures import HIDDEN_REGION
 from ..verdict.hints import hint
@@ -112,13 +114,16 @@ def record_notebook(path: Path) -> References:
     return refs
 
 
-def record_course(solutions: Path) -> References:
+def record_course(solutions: Path, seeds: Iterable[tuple[int, int]] = ()) -> References:
+    """The references of one assignment's solutions. `seeds`: under a secret, the (N, derived
+    seed) pairs its hidden tests draw from (grading/secret.py); the public seeds otherwise."""
     refs = References()
-    for path in sorted(solutions.glob("*.ipynb")):
-        one = record_notebook(path)
-        refs.visible.update(one.visible)
-        refs.hidden.update(one.hidden)
-        refs.exercises.update(one.exercises)
+    with drawing_from(seeds):
+        for path in sorted(solutions.glob("*.ipynb")):
+            one = record_notebook(path)
+            refs.visible.update(one.visible)
+            refs.hidden.update(one.hidden)
+            refs.exercises.update(one.exercises)
     return refs
 
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAUL
 from .course_answers import withheld_files
 from .nbgrader_api import cell_timeout
 from .recording import Stages
+from .secret import Secret, check_recorded
 from ..verdict.statuses import Message, say
 from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
 
@@ -66,21 +67,29 @@ class Settings:
     disk_bytes: int = DEFAULT_DISK_BYTES
     notebook_timeout: int | None = None  # seconds for a whole notebook (default: ten cells' worth, at least 60)
     lang: str = "both"  # of the feedback pages: en, zh or both
+    # the instructor's secret (secret.find; None: the public hidden references), and what grade()
+    # derives from it for the assignment: (N, seed) for each seeded(N) of its hidden tests
+    secret: Secret | None = None
+    seeds: tuple[tuple[int, int], ...] = ()
 
     def fingerprint(self, assignment: str) -> str:
         """What a grade and its feedback depend on besides the hand-in: limits, the assignment's
-        references, the statuses' wording and the pages' language (not the worker count)."""
+        references (a secret's private ones too), the statuses' wording and the pages' language
+        (not the worker count)."""
         digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
                                             self.max_processes, self.disk_bytes, self.notebook_timeout, self.lang,
-                                            statuses.digest(), assignment]).encode())
-        for path in sorted(course.references(assignment).rglob("*.safetensors")):
+                                            statuses.digest(), assignment,
+                                            *([self.secret.fingerprint()] if self.secret else [])]).encode())
+        private = sorted(self.secret.folder(assignment).glob("*.safetensors")) if self.secret else []
+        for path in [*sorted(course.references(assignment).rglob("*.safetensors")), *private]:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
     def request(self, cells: list[Cell], withheld: list[str] = ()) -> Request:
         return Request(cells=cells, timeout=self.timeout, notebook_timeout=self.notebook_timeout or max(60, 10 * self.timeout),
                        memory_bytes=self.memory_bytes, max_output_bytes=self.max_output_bytes,
-                       max_processes=self.max_processes, disk_bytes=self.disk_bytes, withheld=list(withheld))
+                       max_processes=self.max_processes, disk_bytes=self.disk_bytes, withheld=list(withheld),
+                       seeds=[[n, seed] for n, seed in self.seeds])
 
 
 def grade(
@@ -105,6 +114,8 @@ def grade(
     """
     assignment = course.known(assignment)
     settings = settings or Settings()
+    if settings.secret:  # before anything runs: hidden checks are compared with this secret's references only
+        check_recorded(settings.secret, assignment)
     if settings.sandbox and not settings.scheduler:  # a cluster's workers check their own
         from ..workers.sandbox import INSTALL_HINT, bubblewrap, trial
 
@@ -145,6 +156,12 @@ def grade(
         stack.enter_context(_logging_to(out / LOG_FILE))
         journal = stack.enter_context(_Journal(out / STATE_FILE, state))
         grader = stack.enter_context(Grader(out, db_url, settings, assignment, stages)) if todo else None
+        if grader:  # the verdicts' hidden references: the secret's private ones, or the course's
+            from ..verdict.references import private_hidden  # torch: only once the workers are starting
+
+            stack.enter_context(private_hidden(settings.secret.references if settings.secret else None))
+            if settings.secret:  # and the notebooks' hidden tests draw from the secret's seeds
+                grader.settings = replace(settings, seeds=tuple(settings.secret.table(assignment)))
         prepared = {}
         ahead = iter(todo)
         for handin in handins:

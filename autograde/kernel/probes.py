@@ -9,18 +9,21 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from .seeding import seeded
+from .seeding import seed_for, seeded
 
 
 def load_by_name(module: nn.Module, seed: int) -> nn.Module:
     """Give every parameter of `module` values that depend only on `seed`, its name and its
     shape, never on the order in which the layers were created; returns `module`.
 
-    Values are uniform in ±1/sqrt(fan_in), the range nn.Linear starts from.
+    Values are uniform in ±1/sqrt(fan_in), the range nn.Linear starts from. Under a secret,
+    a hidden test's `seed` stands for its derived seed (seeding.seed_for).
     """
+    seed = seed_for(seed)
     with torch.no_grad():
         for name, parameter in module.named_parameters():
-            generator = torch.Generator().manual_seed(seed * 1_000_003 + zlib.crc32(name.encode()))
+            # modulo 2**64: a derived seed has 63 bits, and a generator takes no more than 64
+            generator = torch.Generator().manual_seed((seed * 1_000_003 + zlib.crc32(name.encode())) % 2**64)
             bound = 1 / max(parameter.shape[-1], 1) ** 0.5
             parameter.copy_((torch.rand(parameter.shape, generator=generator) * 2 - 1) * bound)
     return module

@@ -5,13 +5,18 @@ unique across the course (`autograde references` refuses a clash), so a notebook
 find their values whichever assignment it belongs to.
 
 The grader's sandbox mounts only visible/, so a learner's code never sees hidden values.
+Under an instructor's secret (grading/secret.py) the hidden references come instead from a
+private folder outside the course, `<folder>/<assignment>/<notebook>.safetensors`, recorded
+with the secret's seeds; grading reads them within `private_hidden(folder)`.
 The catalogue of exercises (titles, hints, checks and their points) travels in the
 visible files' metadata, so it always matches the tensors it describes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -75,8 +80,9 @@ class References:
         return sorted(self.exercises, key=order)
 
 
-def load(directory: Path | None = None, *, hidden: bool = True) -> References:
-    """The references of one assignment's folder, or of every assignment (None)."""
+def load(directory: Path | None = None, *, hidden: bool = True, private: Path | None = None) -> References:
+    """The references of one assignment's folder, or of every assignment (None). `private`: the
+    folder of hidden references recorded under a secret, read instead of each hidden/."""
     refs = References()
     folders = [directory] if directory is not None else sorted(p for p in REFERENCE_DIR.glob("*") if p.is_dir())
     for path in sorted(p for folder in folders for p in (folder / "visible").glob("*.safetensors")):
@@ -84,16 +90,34 @@ def load(directory: Path | None = None, *, hidden: bool = True) -> References:
             refs.exercises.update(json.loads((f.metadata() or {}).get("exercises", "{}")))
             refs.visible.update({k: f.get_tensor(k) for k in f.keys()})
     if hidden:
-        for path in sorted(p for folder in folders for p in (folder / "hidden").glob("*.safetensors")):
+        hidden_folders = [folder / "hidden" if private is None else private / folder.name for folder in folders]
+        for path in sorted(p for folder in hidden_folders for p in folder.glob("*.safetensors")):
             with safe_open(path, "pt") as f:
                 refs.hidden.update({k: f.get_tensor(k) for k in f.keys()})
     return refs
 
 
+_PRIVATE: list[Path | None] = [None]  # where references() takes the hidden ones from (None: each hidden/)
+
+
 @lru_cache(maxsize=1)
 def references() -> References:
     """The installed references, loaded once per process (hidden ones only where present)."""
-    return load()
+    return load(private=_PRIVATE[0])
+
+
+@contextlib.contextmanager
+def private_hidden(folder: Path | None) -> Iterator[None]:
+    """Within the block, references() takes the hidden references from `folder` (recorded under
+    a secret; None: the public ones in each hidden/)."""
+    before = _PRIVATE[0]
+    _PRIVATE[0] = folder
+    references.cache_clear()
+    try:
+        yield
+    finally:
+        _PRIVATE[0] = before
+        references.cache_clear()
 
 
 def clashes(mine: References, other: References) -> list[str]:
@@ -108,9 +132,10 @@ def clashes(mine: References, other: References) -> list[str]:
              for name in sorted(checks(mine) & checks(other))])
 
 
-def save(refs: References, directory: Path) -> list[Path]:
+def save(refs: References, directory: Path, *, private: tuple[Path, dict[str, str]] | None = None) -> list[Path]:
     """Write one visible and one hidden file per notebook into one assignment's folder
-    (`course.references(assignment)`); returns the files written."""
+    (`course.references(assignment)`); returns the files written. `private` (a folder and the
+    files' metadata): write only the hidden files, there, as `<notebook>.safetensors`."""
     written = []
     for notebook in refs.notebooks():
         exercises = refs.exercises_of(notebook)
@@ -119,10 +144,11 @@ def save(refs: References, directory: Path) -> list[Path]:
         def mine(store: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
             return {k: v.contiguous() for k, v in sorted(store.items()) if k.split(MISTAKE_SEP)[0] in names}
 
-        for kind, store, meta in (("visible", refs.visible, {"exercises": json.dumps(exercises, sort_keys=True, ensure_ascii=False)}),
-                                  ("hidden", refs.hidden, None)):
-            path = directory / kind / f"{notebook}.safetensors"
-            path.parent.mkdir(parents=True, exist_ok=True)
+        files = [(directory / "visible", refs.visible, {"exercises": json.dumps(exercises, sort_keys=True, ensure_ascii=False)}),
+                 (directory / "hidden", refs.hidden, None)] if private is None else [(private[0], refs.hidden, private[1])]
+        for folder, store, meta in files:
+            path = folder / f"{notebook}.safetensors"
+            path.parent.mkdir(mode=0o777 if private is None else 0o700, parents=True, exist_ok=True)  # private: the instructor's alone
             save_file(mine(store), str(path), metadata=meta)
             if kind == "visible":  # safetensors writes 0600; a notebook reads these as another uid
                 path.chmod(0o644)

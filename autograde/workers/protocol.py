@@ -64,6 +64,9 @@ class Request(TypedDict):
     max_processes: int  # processes and threads at once
     disk_bytes: int  # written to /tmp, /dev/shm and its folder, together
     withheld: list[str]  # files of the package its process must not read (answers to its exercises), package-relative
+    # [N, derived seed] for each seeded(N) of the hidden tests under an instructor's secret
+    # (grading/secret.py; empty without one): inputs, never the secret. It travels with the limits.
+    seeds: list[list[int]]
 
 
 def limits_of(request: Request) -> dict:

@@ -153,6 +153,9 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
     work = request["work"]
     os.chdir(work)
     os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
+    from autograde.kernel import seeding
+
+    seeding.DERIVED.update((int(n), int(seed)) for n, seed in request.get("seeds") or [])  # under a secret
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     torch.seed()  # a fresh kernel's generator starts from a random seed too
     Capture.limit = int(request["max_output_bytes"])
