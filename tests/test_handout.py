@@ -66,6 +66,9 @@ def test_the_handout_holds_the_release_the_visible_references_and_the_student_pa
     assert not (folder / "solutions").exists() and not list(folder.glob("reference/*/hidden"))
     assert not (folder / "autograde" / "authoring").exists()
     assert not [rel for rel in INSTRUCTOR_ONLY if (folder / "autograde" / rel).exists()]
+    usage = subprocess.run([sys.executable, "course.py"], cwd=folder, capture_output=True, text=True)  # sets nothing up
+    assert usage.returncode == 2 and all(f"course.py {c}" in usage.stderr for c in ("lab", "check", "submit"))
+    assert not (folder / ".venv").exists()
     readme = (folder / "README.md").read_text(encoding="utf-8")
     assert "python3 course.py check" in readme and "hidden checks" in readme and "隐藏检查" in readme
     with zipfile.ZipFile(handout.zip) as archive:  # the same files, under one top folder
@@ -240,6 +243,7 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV"))}
     env.update(PYTHONNOUSERSITE="1", JUPYTER_CONFIG_PATH=str(folder / "student-lab"))
     lab = subprocess.Popen([python, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+                            "--ServerApp.port_retries=0",  # never another port than the one asked for
                             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=handout", f"--ServerApp.root_dir={folder}"],
                            env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
