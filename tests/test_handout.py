@@ -165,6 +165,29 @@ def test_no_hidden_tensor_in_the_handout_or_its_zip(handout):
     assert hidden_names and visible_names <= {k for p in tensors for k in safe_open(p, "pt").keys()}
 
 
+GENERATE = """
+import sys, tempfile
+from pathlib import Path
+import nbformat
+from autograde import course
+from autograde.grading.nbgrader_api import course_folder
+with tempfile.TemporaryDirectory() as scratch:
+    root = Path(scratch)
+    course_folder(root, f"sqlite:///{root / 'gradebook.db'}", sys.argv[1])
+    print(course.is_handout(), [[c.source for c in nbformat.read(p, as_version=4).cells]
+                                for p in sorted((root / "notebooks" / sys.argv[1]).glob("*.ipynb"))] ==
+          [[c.source for c in nbformat.read(p, as_version=4).cells] for p in sorted(course.release(sys.argv[1]).glob("*.ipynb"))])
+"""
+
+
+def test_in_a_handout_nbgrader_generates_the_assignment_from_the_release_unchanged(handout):
+    # what check grades against: the release's cells, scaffolding of the answer cells included
+    # (nbgrader's ClearSolutions, which finds no solution markers there, is off)
+    env = {**os.environ, "AUTOGRADE_COURSE": str(handout.folder)}
+    said = subprocess.run([sys.executable, "-c", GENERATE, ASSIGNMENT], env=env, capture_output=True, text=True, check=True)
+    assert said.stdout.split() == ["True", "True"], said.stderr
+
+
 def test_a_folder_that_is_not_empty_is_refused_and_left_as_it_was(tmp_path, capsys):
     folder = tmp_path / "mine"
     folder.mkdir()
