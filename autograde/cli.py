@@ -20,9 +20,9 @@ from .verdict.languages import CHOICES, default as default_language
 from .workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
 
 # A student's handout (`autograde handout`) ships the package without authoring/: there the
-# command offers only `check` and `submit`, and says so when asked for an instructor's command.
+# command offers the student's commands only (check, submit, notebooks), and says so when asked
+# for an instructor's command.
 INSTRUCTOR = importlib.util.find_spec("autograde.authoring") is not None
-INSTRUCTOR_COMMANDS = ("references", "release", "grade", "report", "build", "handout")
 
 
 def _assignments(args: argparse.Namespace) -> list[str]:
@@ -259,10 +259,14 @@ def _share(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the attention course's notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
+    parser.withheld = []  # the instructor's commands a student's handout does not offer
 
     def instructor(name: str, **kwargs) -> argparse.ArgumentParser:
         """An instructor command's parser: in a student's handout a detached one, not offered."""
-        return sub.add_parser(name, **kwargs) if INSTRUCTOR else argparse.ArgumentParser(prog=f"autograde {name}")
+        if INSTRUCTOR:
+            return sub.add_parser(name, **kwargs)
+        parser.withheld.append(name)
+        return argparse.ArgumentParser(prog=f"autograde {name}")
 
     p = instructor("references", help="record the reference tensors by running the solution notebooks")
     p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
@@ -359,16 +363,16 @@ def main(argv: list[str] | None = None) -> int:
     # second of every command's start; no schema these commands check uses that format, and
     # jsonschema skips the format when the module is unavailable (python-jsonschema/jsonschema#1428)
     sys.modules.setdefault("rfc3987_syntax", None)
-    argv = sys.argv[1:] if argv is None else argv
-    if not INSTRUCTOR and argv and argv[0] in INSTRUCTOR_COMMANDS:
-        print(f"autograde: `{argv[0]}` is an instructor's command, and this is the student handout of the course: "
-              "it offers `autograde check` (run your notebooks' visible checks) and `autograde submit` (pack them "
-              "to hand in)", file=sys.stderr)
-        return 2
     try:
         parser = build_parser()
     except UsageError as exc:  # nbgrader_config.py holds a setting the command cannot use
         print(f"autograde: error: {exc}", file=sys.stderr)
+        return 2
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in parser.withheld:
+        print(f"autograde: `{argv[0]}` is an instructor's command, and this is the student handout of the course: "
+              "it offers `autograde check` (run your notebooks' visible checks), `autograde submit` (pack them "
+              "to hand in) and `autograde notebooks` (copy them into a folder of yours)", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
     try:

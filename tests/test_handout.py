@@ -311,6 +311,7 @@ def test_check_and_submit_work_in_the_handout_and_the_course_grades_the_zip(unpa
                              cwd=folder).stdout)
     assert [r["notebook"] for r in checked] == [NB1[:-6]] and checked[0]["status"] == "ok" and checked[0]["problems"] == []
     assert checked[0]["exercises"] and all(e["earned"] == e["possible"] > 0 and not e["failed"] for e in checked[0]["exercises"])
+    assert all(e["hidden_points"] > 0 for e in checked[0]["exercises"])  # said, though they run only at grading
     run(python, python.parent / "autograde", "submit", "--student", "ada", "--out", tmp_path / "ada.zip", cwd=folder)
     (tmp_path / "class").mkdir()
     (tmp_path / "ada.zip").rename(tmp_path / "class" / "ada.zip")
