@@ -5,6 +5,7 @@ tests and the hidden references, then unpacked from its zip into an empty folder
 into a virtual environment of its own, where JupyterLab, `autograde check` and `autograde submit`
 must work with the handout's copy of the package, never this repository's.
 """
+import hashlib
 import importlib.util
 import json
 import os
@@ -116,7 +117,8 @@ def shown_anyway() -> str:
     """What the course shows a student by design besides the release: the book's classes, which
     the notebooks import from the package (an answer taken from them earns nothing: issue 21
     item 1), the hints and the messages of known mistakes."""
-    book = sorted(p for p in (Path(course.__file__).parent / "kernel").glob("book*") for p in ([p] if p.is_file() else p.rglob("*.py")))
+    found = (Path(course.__file__).parent / "kernel").glob("book*")  # book.py, or the package book/
+    book = sorted(f for p in found for f in ([p] if p.is_file() else p.rglob("*.py")))
     texts = [p.read_text(encoding="utf-8") for p in book]
     texts += [text for tiers in HINTS.values() for tier in tiers for text in tier]
     texts += [text for m in MISTAKES.values() for text in (m.en, m.zh)]
@@ -209,10 +211,9 @@ def test_a_folder_that_is_not_empty_is_refused_and_left_as_it_was(tmp_path, caps
 # ---- the handout on its own: unpacked from the zip into an empty folder, in an environment of its own
 
 
-def environment(tmp_path: Path) -> Path:
-    """A new virtual environment holding this one's packages (hard links: torch in a second)
-    but not this repository's editable install; returns its python."""
-    env = tmp_path / "env"
+def environment(env: Path) -> Path:
+    """A new virtual environment at `env` holding this one's packages (hard links: torch in a
+    second) but not this repository's editable install; returns its python."""
     venv.create(env, symlinks=True)
     site = Path(subprocess.run([env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
@@ -222,6 +223,13 @@ def environment(tmp_path: Path) -> Path:
     if share.is_dir():
         (env / "share").mkdir(exist_ok=True)
         subprocess.run(["cp", "-al", str(share), str(env / "share")], check=True)
+    # the packages' commands (`jupyter`, `jupyter-lab`...) as pip writes them, for the new python
+    here = f"#!{Path(sys.executable).parent / 'python'}\n"
+    for script in Path(sys.executable).parent.iterdir():
+        text = script.read_text(errors="replace") if script.is_file() else ""
+        if text.startswith(here) and script.name != "autograde" and not (env / "bin" / script.name).exists():
+            (env / "bin" / script.name).write_text(f"#!{env / 'bin' / 'python'}\n" + text[len(here):])
+            (env / "bin" / script.name).chmod(0o755)
     return env / "bin" / "python"
 
 
@@ -233,14 +241,24 @@ def run(python: Path, *args, cwd: Path, check=True) -> subprocess.CompletedProce
 
 @pytest.fixture(scope="module")
 def unpacked(handout, tmp_path_factory):
-    """The handout's zip unpacked into an empty folder, installed in place as its course.py does."""
+    """The handout's zip unpacked into an empty folder and installed in place as its course.py
+    does (its .venv, the handout installed editable), but from this environment's packages
+    rather than the network: the stamp course.py writes once it has installed them says so."""
     home = tmp_path_factory.mktemp("student")
     with zipfile.ZipFile(handout.zip) as archive:
         archive.extractall(home)
     folder = home / handout.folder.name
-    python = environment(home)
+    python = environment(folder / ".venv")
     run(python, python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", "-e", folder, cwd=home)
+    torch = re.search(r'^TORCH = "([^"]+)"', (folder / "course.py").read_text(), re.M).group(1)
+    (folder / ".venv" / ".installed").write_text(
+        hashlib.sha256((torch + (folder / "pyproject.toml").read_text()).encode()).hexdigest())
     return python, folder
+
+
+def course_py(folder: Path, *args, check=True) -> subprocess.CompletedProcess:
+    """The handout's own `python3 course.py ARGS`, as a student runs it (with the Python that runs these tests)."""
+    return run(Path(sys.executable), sys.executable, folder / "course.py", *args, cwd=folder, check=check)
 
 
 def honest(name: str) -> str:
@@ -263,11 +281,12 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "VIRTUAL_ENV"))}
-    env.update(PYTHONNOUSERSITE="1", JUPYTER_CONFIG_PATH=str(folder / "student-lab"))
-    lab = subprocess.Popen([python, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADE_", "PYTHON", "JUPYTER", "VIRTUAL_ENV"))}
+    env.update(PYTHONNOUSERSITE="1")
+    # the handout's `python3 course.py lab`: it adds student-lab/ to Jupyter's configuration itself
+    lab = subprocess.Popen([sys.executable, "course.py", "lab", "--no-browser", f"--port={port}",
                             "--ServerApp.port_retries=0",  # never another port than the one asked for
-                            "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=handout", f"--ServerApp.root_dir={folder}"],
+                            "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=handout"],
                            env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         while "is running at" not in log.read_text():  # the server says it is up: then it answers
@@ -307,12 +326,13 @@ def test_the_student_command_offers_check_and_submit_only(unpacked):
 def test_check_and_submit_work_in_the_handout_and_the_course_grades_the_zip(unpacked, tmp_path):
     python, folder = unpacked
     (folder / "notebooks" / ASSIGNMENT / NB1).write_text(honest(NB1), encoding="utf-8")
-    checked = json.loads(run(python, python.parent / "autograde", "check", folder / "notebooks" / ASSIGNMENT / NB1, "--json",
-                             cwd=folder).stdout)
-    assert [r["notebook"] for r in checked] == [NB1[:-6]] and checked[0]["status"] == "ok" and checked[0]["problems"] == []
+    checked = json.loads(course_py(folder, "check", "--json").stdout)  # every notebook of notebooks/
+    assert [r["notebook"] for r in checked] == [n[:-6] for n in course.notebook_names(ASSIGNMENT)]
+    assert checked[0]["status"] == "ok" and checked[0]["problems"] == []
     assert checked[0]["exercises"] and all(e["earned"] == e["possible"] > 0 and not e["failed"] for e in checked[0]["exercises"])
     assert all(e["hidden_points"] > 0 for e in checked[0]["exercises"])  # said, though they run only at grading
-    run(python, python.parent / "autograde", "submit", "--student", "ada", "--out", tmp_path / "ada.zip", cwd=folder)
+    assert all(e["earned"] == 0 for r in checked[1:] for e in r["exercises"])  # the blank release earns nothing
+    course_py(folder, "submit", "--student", "ada", "--out", tmp_path / "ada.zip")
     (tmp_path / "class").mkdir()
     (tmp_path / "ada.zip").rename(tmp_path / "class" / "ada.zip")
     rows = {r.notebook: r for r in grade(tmp_path / "class", tmp_path / "out", ASSIGNMENT, settings=Settings(workers=1))}
@@ -322,7 +342,7 @@ def test_check_and_submit_work_in_the_handout_and_the_course_grades_the_zip(unpa
 
 @pytest.mark.grading
 def test_installed_with_pip_from_the_zip_the_course_lives_in_the_environment(handout, tmp_path):
-    python = environment(tmp_path)
+    python = environment(tmp_path / "env")  # not tmp_path itself: pytest makes it 0700, which a notebook (another uid) cannot enter
     run(python, python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", handout.zip, cwd=tmp_path)
     work = tmp_path / "home"
     work.mkdir()
@@ -339,7 +359,8 @@ def test_installed_with_pip_from_the_zip_the_course_lives_in_the_environment(han
     refused = run(python, autograde, "submit", "--student", "ada", cwd=work, check=False)
     assert refused.returncode == 2 and "name the notebooks" in refused.stderr  # never the untouched installed copy
     checked = json.loads(run(python, autograde, "check", work / ASSIGNMENT / NB1, "--json", cwd=work).stdout)
-    assert checked[0]["status"] == "ok" and all(e["earned"] == e["possible"] > 0 for e in checked[0]["exercises"])
+    exercises = checked[0]["exercises"]
+    assert checked[0]["status"] == "ok" and all(e["earned"] == e["possible"] > 0 for e in exercises), [e["failed"] for e in exercises]
     run(python, autograde, "submit", *sorted((work / ASSIGNMENT).glob("*.ipynb")), "--student", "ada", cwd=work)
     with zipfile.ZipFile(work / "ada.zip") as archive:
         assert archive.read(f"{ASSIGNMENT}/{NB1}").decode() == honest(NB1)
