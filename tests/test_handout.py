@@ -211,6 +211,12 @@ def test_a_folder_that_is_not_empty_is_refused_and_left_as_it_was(tmp_path, caps
 # ---- the handout on its own: unpacked from the zip into an empty folder, in an environment of its own
 
 
+def link(sources: list[Path], folder: Path) -> None:
+    """Hard links of `sources` in `folder`, or copies where the two are on different file systems."""
+    if subprocess.run(["cp", "-al", *map(str, sources), str(folder)], capture_output=True).returncode:
+        subprocess.run(["cp", "-a", *map(str, sources), str(folder)], check=True)
+
+
 def environment(env: Path) -> Path:
     """A new virtual environment at `env` holding this one's packages (hard links: torch in a
     second) but not this repository's editable install; returns its python."""
@@ -218,11 +224,11 @@ def environment(env: Path) -> Path:
     site = Path(subprocess.run([env / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                capture_output=True, text=True, check=True).stdout.strip())
     ours = [p for p in SITE.iterdir() if not p.name.startswith(("__editable__", "attention_course"))]
-    subprocess.run(["cp", "-al", *map(str, ours), str(site)], check=True)
+    link(ours, site)
     share = Path(sys.prefix) / "share" / "jupyter"  # JupyterLab's assets and nbgrader's lab extension
     if share.is_dir():
         (env / "share").mkdir(exist_ok=True)
-        subprocess.run(["cp", "-al", str(share), str(env / "share")], check=True)
+        link([share], env / "share")
     # the packages' commands (`jupyter`, `jupyter-lab`...) as pip writes them, for the new python
     here = f"#!{Path(sys.executable).parent / 'python'}\n"
     for script in Path(sys.executable).parent.iterdir():
