@@ -64,6 +64,7 @@ def test_the_handout_holds_the_release_the_visible_references_and_the_student_pa
     for name in ("course.py", "README.md", "pyproject.toml", "nbgrader_config.py", "student-lab/labconfig/page_config.json",
                  "autograde/cli.py", "autograde/student.py", "autograde/kernel/exercise.py", "autograde/grading/grader.py"):
         assert (folder / name).is_file(), name
+    assert all(p.stat().st_mode & 0o444 == 0o444 for p in folder.rglob("*"))  # a shared image's users read it all
     assert not (folder / "solutions").exists() and not list(folder.glob("reference/*/hidden"))
     assert not (folder / "autograde" / "authoring").exists()
     assert not [rel for rel in INSTRUCTOR_ONLY if (folder / "autograde" / rel).exists()]

@@ -12,6 +12,7 @@ catalogue of known mistakes, whose edits of solution code are blanked (see `with
 from __future__ import annotations
 
 import ast
+import json
 import re
 import shutil
 import zipfile
@@ -73,9 +74,11 @@ def write_handout(folder: Path, assignment: str | None = None, force: bool = Fal
         data.setdefault(str(Path("share", course.INSTALLED_NAME, rel.parent)), []).append(str(rel))
     first = f"notebooks/{assignments[0]}/{course.notebook_names(assignments[0])[0]}"
     values = {"torch": _torch(), "first_notebook": first, "assignment": assignments[0], "installed": course.INSTALLED_NAME,
-              "data_files": "\n".join(f'"{target}" = {sorted(files)!r}'.replace("'", '"') for target, files in sorted(data.items()))}
+              "data_files": "\n".join(f"{json.dumps(target)} = {json.dumps(sorted(files))}" for target, files in sorted(data.items()))}
     for name in ("course.py", "README.md", "pyproject.toml"):
         (folder / name).write_text(Template((FILES / name).read_text(encoding="utf-8")).substitute(values), encoding="utf-8")
+    for path in [folder, *folder.rglob("*")]:  # readable by everyone, whatever the instructor's umask or a file's mode
+        path.chmod(0o755 if path.is_dir() or path.name == "course.py" else 0o644)
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     archive.unlink(missing_ok=True)
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
