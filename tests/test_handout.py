@@ -319,7 +319,7 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
         lab.wait(timeout=60)
 
 
-def test_the_student_command_offers_check_and_submit_only(unpacked):
+def test_the_student_command_offers_check_submit_and_notebooks_only(unpacked):
     python, folder = unpacked
     autograde = python.parent / "autograde"
     for command in ("grade", "handout", "references"):
