@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -17,6 +18,11 @@ from .errors import UsageError
 from .grading.nbgrader_api import cell_timeout
 from .verdict.languages import CHOICES, default as default_language
 from .workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
+
+# A student's handout (`autograde handout`) ships the package without authoring/: there the
+# command offers the student's commands only (check, submit, notebooks), and says so when asked
+# for an instructor's command.
+INSTRUCTOR = importlib.util.find_spec("autograde.authoring") is not None
 
 
 def _assignments(args: argparse.Namespace) -> list[str]:
@@ -218,11 +224,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_handout(args: argparse.Namespace) -> int:
+    from .authoring.handout import write_handout
+
+    written = write_handout(Path(args.dir), course.known(args.assignment) if args.assignment else None, force=args.force)
+    print(f"wrote the student handout to {written.folder} ({written.files} files) and {written.zip}")
+    return 0
+
+
 def cmd_submit(args: argparse.Namespace) -> int:
     from .student import submit
 
     if args.notebooks:
         notebooks = [Path(p) for p in args.notebooks]
+    elif course.INSTALLED:  # the release pip installed is the untouched copy, not the learner's work
+        raise UsageError("name the notebooks to hand in, e.g. `autograde submit *.ipynb --student YOUR_ID` "
+                         "in the folder where you worked on them")
     else:
         assignment = course.known(args.assignment)
         notebooks = [course.release(assignment) / name for name in course.notebook_names(assignment)]
@@ -236,6 +253,19 @@ def cmd_submit(args: argparse.Namespace) -> int:
     for name in result.missing:
         print(f"note: {name} is not included (it will count as missing)")
     print(f"✓ wrote {result.zip} ({len(notebooks)} notebooks): hand this file in.")
+    return 0
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from .student import copy_notebooks
+
+    assignment = course.known(args.assignment)
+    dest = Path(args.dest or assignment)
+    copied, kept = copy_notebooks(assignment, dest)
+    for path in kept:
+        print(f"kept {path}: it is already there (your work is never overwritten)")
+    print(f"✓ copied {len(copied)} notebooks into {dest}: work on them there, then "
+          f"`autograde check {dest}/*.ipynb` and `autograde submit {dest}/*.ipynb --student YOUR_ID`")
     return 0
 
 
@@ -260,19 +290,27 @@ def _secret_flags(p: argparse.ArgumentParser, what: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the attention course's notebooks.")
     sub = parser.add_subparsers(dest="command", required=True)
+    parser.withheld = []  # the instructor's commands a student's handout does not offer
 
-    p = sub.add_parser("references", help="record the reference tensors by running the solution notebooks")
+    def instructor(name: str, **kwargs) -> argparse.ArgumentParser:
+        """An instructor command's parser: in a student's handout a detached one, not offered."""
+        if INSTRUCTOR:
+            return sub.add_parser(name, **kwargs)
+        parser.withheld.append(name)
+        return argparse.ArgumentParser(prog=f"autograde {name}")
+
+    p = instructor("references", help="record the reference tensors by running the solution notebooks")
     p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
     p.add_argument("--check", action="store_true", help="only compare with the committed references; exit 1 if they differ")
     _secret_flags(p, "record the hidden references with it, into")
     p.set_defaults(func=cmd_references)
 
-    p = sub.add_parser("release", help="generate the student notebooks from the solutions with nbgrader")
+    p = instructor("release", help="generate the student notebooks from the solutions with nbgrader")
     p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
     p.add_argument("--out", help="where to write them (default: notebooks/ASSIGNMENT)")
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("grade", help="grade a class's submissions: CSV, feedback and the nbgrader gradebook")
+    p = instructor("grade", help="grade a class's submissions: CSV, feedback and the nbgrader gradebook")
     p.add_argument("submissions", help="a Canvas, Moodle or Blackboard download (zip or folder), nbgrader's exchange "
                                        "inbound or submitted folder, a folder of .zip files (one per student), or one notebook")
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and gradebook.db")
@@ -308,7 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     _secret_flags(p, "grade the hidden checks with it, against")
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
+    p = instructor("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
     p.add_argument("dir", help="the --out folder of `autograde grade`")
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL, if grading used --db (default: sqlite in DIR)")
     p.add_argument("--assignment", help="assignment id, as when grading (default: the course's only one)")
@@ -333,9 +371,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="where to write the zip (default: STUDENT.zip here)")
     p.set_defaults(func=cmd_submit)
 
-    p = sub.add_parser("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")
+    p = sub.add_parser("notebooks", help="copy the notebooks into a folder of yours to work on (where the course is installed with pip)")
+    p.add_argument("dest", nargs="?", help="the folder (default: ASSIGNMENT here); notebooks already there are kept")
+    p.add_argument("--assignment", help="which assignment's notebooks (default: the course's only one)")
+    p.set_defaults(func=cmd_notebooks)
+
+    p = instructor("build", help="after editing solutions/: re-record references, refresh stored outputs, regenerate the release")
     p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
     p.set_defaults(func=cmd_build)
+
+    p = instructor("handout", help="write what a student is given: the release, the visible references, the student's "
+                                   "package and course.py, a README; and a zip of it")
+    p.add_argument("dir", help="an empty (or new) folder to write it to; DIR.zip is written beside it")
+    p.add_argument("--assignment", help="only this assignment (default: every folder of solutions/)")
+    p.add_argument("--force", action="store_true", help="replace DIR and DIR.zip if they exist")
+    p.set_defaults(func=cmd_handout)
     return parser
 
 
@@ -350,6 +400,12 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
     except UsageError as exc:  # nbgrader_config.py holds a setting the command cannot use
         print(f"autograde: error: {exc}", file=sys.stderr)
+        return 2
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in parser.withheld:
+        print(f"autograde: `{argv[0]}` is an instructor's command, and this is the student handout of the course: "
+              "it offers `autograde check` (run your notebooks' visible checks), `autograde submit` (pack them "
+              "to hand in) and `autograde notebooks` (copy them into a folder of yours)", file=sys.stderr)
         return 2
     args = parser.parse_args(argv)
     try:

@@ -139,6 +139,22 @@ def submit(notebooks: list[Path], student: str, out: Path | None = None) -> Subm
     return Submission(out, {}, missing)
 
 
+def copy_notebooks(assignment: str, dest: Path) -> tuple[list[Path], list[Path]]:
+    """Copy the release of `assignment` into `dest` for the learner to work on (an installed
+    course's own copy is read-only): returns (copied, kept), kept being the notebooks already
+    in `dest`, never overwritten."""
+    dest.mkdir(parents=True, exist_ok=True)
+    copied, kept = [], []
+    for name in course.notebook_names(assignment):
+        target = dest / name
+        if target.exists():
+            kept.append(target)
+        else:
+            target.write_bytes((course.release(assignment) / name).read_bytes())
+            copied.append(target)
+    return copied, kept
+
+
 def _our_names(notebooks: list[Path]) -> tuple[str, set[str]]:
     """The assignment `notebooks` belong to (all to the same one), and their file names."""
     found = set()

@@ -48,6 +48,10 @@ def nbgrader_config(root: Path, db_url: str) -> Config:
     # nbgrader checks its exchange folder (for JupyterHub hand-ins, unused here) on every start
     (root / "exchange").mkdir(parents=True, exist_ok=True)
     config.Exchange.root = str(root / "exchange")
+    if course.is_handout():
+        # a handout's source is the release: its answer cells have no solution markers, and
+        # ClearSolutions would replace each whole cell, scaffolding and all, with the stub
+        config.ClearSolutions.enabled = False
     return config
 
 
@@ -58,7 +62,7 @@ class NbgraderFailed(RuntimeError):
 def course_folder(root: Path, db_url: str, assignment: str):
     """An NbGraderAPI for a course folder at `root` holding one assignment's solutions, with the
     assignment generated (so the gradebook knows its cells and `root/notebooks` holds the release)."""
-    shutil.copytree(course.solutions(assignment), root / "solutions" / assignment, dirs_exist_ok=True)
+    shutil.copytree(course.source(assignment), root / "solutions" / assignment, dirs_exist_ok=True)
     create_gradebook(db_url)
     nbgrader = api(root, db_url)
     result = nbgrader.generate_assignment(assignment, force=True, create=True)
