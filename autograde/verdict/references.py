@@ -150,7 +150,7 @@ def save(refs: References, directory: Path, *, private: tuple[Path, dict[str, st
             path = folder / f"{notebook}.safetensors"
             path.parent.mkdir(mode=0o777 if private is None else 0o700, parents=True, exist_ok=True)  # private: the instructor's alone
             save_file(mine(store), str(path), metadata=meta)
-            if kind == "visible":  # safetensors writes 0600; a notebook reads these as another uid
+            if private is None and folder.name == "visible":  # safetensors writes 0600; a notebook reads these as another uid
                 path.chmod(0o644)
             written.append(path)
     return written
