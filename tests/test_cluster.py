@@ -3,6 +3,8 @@ import pytest
 
 import example_class as ex
 from autograde.grading.grader import Settings, grade
+from autograde.verdict.mistakes import MISTAKES
+from autograde.verdict.references import references
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
@@ -22,4 +24,7 @@ def test_dask_local_cluster_grades_like_the_local_workers(tmp_path):
         on_cluster = grade(source, tmp_path / "dask", settings=Settings(timeout=10, scheduler=cluster.scheduler_address))
     here = grade(source, tmp_path / "local", settings=Settings(timeout=10, workers=1))
     assert [vars(r) for r in on_cluster] == [vars(r) for r in here]
-    assert {(r.student_id, r.score) for r in here if r.notebook == NB1[:-6]} == {("solved", 6.0), ("wrong", 3.0), ("dies", 4.0)}
+    full = {gid: e["points"] for gid, e in references().exercises_of(NB1[:-6]).items()}
+    wrong_score = sum({**full, **MISTAKES["normalised-by-sum"].scores}.values())  # the catalogue's points for it
+    assert {(r.student_id, r.score) for r in here if r.notebook == NB1[:-6]} == {
+        ("solved", sum(full.values())), ("wrong", wrong_score), ("dies", 4.0)}

@@ -12,6 +12,8 @@ import pytest
 
 import example_class as ex
 from autograde.grading.grader import Settings, grade
+from autograde.verdict.mistakes import MISTAKES
+from autograde.verdict.references import references
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
@@ -53,7 +55,10 @@ def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_pat
     name, wrong = ex.with_mistake("wrong-query")
     source = ex.write_class(tmp_path / "class", {"solved": {NB1: ex.text(ex.solved(NB1))}, "wrong": {name: wrong}})
     first = grade(source, tmp_path / "out", db_url=postgres, settings=Settings(timeout=10))
-    assert {(r.student_id, r.score) for r in first if r.notebook == NB1[:-6]} == {("solved", 6.0), ("wrong", 3.0)}
+    full = {gid: e["points"] for gid, e in references().exercises_of(NB1[:-6]).items()}
+    wrong_score = sum({**full, **MISTAKES["wrong-query"].scores}.values())  # the catalogue's points for it
+    assert {(r.student_id, r.score) for r in first if r.notebook == NB1[:-6]} == {("solved", sum(full.values())),
+                                                                                ("wrong", wrong_score)}
     assert not (tmp_path / "out" / "gradebook.db").exists()
     engine = sqlalchemy.create_engine(postgres)
     with engine.connect() as db:

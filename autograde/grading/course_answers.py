@@ -43,18 +43,21 @@ def given_names(assignment: str, notebook: str) -> frozenset[str]:
     for cell in released(assignment, notebook).cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and not meta.get("solution"):
-            given.update(_imports(cell.source))
+            given.update(_imports(_parsed(cell.source)))
     return frozenset(given)
 
 
-def _imports(source: str) -> set[str]:
-    """`module.name` for every name imported from the course's package in `source`."""
+def _parsed(source: str) -> ast.AST | None:
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except SyntaxError:
-        return set()
+        return None
+
+
+def _imports(tree: ast.AST | None) -> set[str]:
+    """`module.name` for every name imported from the course's package in `tree`."""
     found = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if tree else ():
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == PACKAGE and not node.level:
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
         elif isinstance(node, ast.Import):
@@ -67,29 +70,60 @@ def course_reference(source: str, given: frozenset[str], taken: frozenset[str] =
     or None: an import the release does not give, the package named, or a name in `taken` (one
     an earlier cell of the student's bound to something from the package). Read as text where it
     does not parse."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = _parsed(source)
+    if tree is None:
         return say("course-names-package") if re.search(PACKAGE, source, re.IGNORECASE) else None
-    imported = sorted(_imports(source) - given)
+    imported = sorted(_imports(tree) - given)
     if imported:
         return say("course-imports", names=", ".join(imported))
     for node in ast.walk(tree):
         if (isinstance(node, ast.Name) and node.id == PACKAGE or isinstance(node, ast.Attribute) and node.attr == PACKAGE
                 or isinstance(node, ast.Constant) and isinstance(node.value, str) and PACKAGE in node.value.lower()):
             return say("course-names-package")
-    used = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} & taken)
+    used = sorted(tainted_uses(tree, taken))
     return say("course-uses", names=", ".join(used)) if used else None
 
 
-def bound_names(source: str) -> set[str]:
-    """Every name `source` binds: assigned, defined, imported (as the name it is bound to)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    found = set()
-    for node in ast.walk(tree):
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def tainted_uses(tree: ast.Module, tainted: frozenset[str]) -> set[str]:
+    """The names of `tainted` that `tree` reads as the notebook's own globals: not a function's
+    parameter or local, not a comprehension's variable, and not after the cell itself bound it
+    again at the top (statement by statement), so that a loop's `i` is never another cell's `i`."""
+    uses: set[str] = set()
+
+    def visit(node: ast.AST, local: frozenset[str]) -> None:
+        if isinstance(node, _SCOPES):
+            args = node.args
+            names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+            body = node.body if isinstance(node.body, list) else [node.body]
+            names |= {n.id for b in body for n in ast.walk(b) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            for outside in [*getattr(node, "decorator_list", []), *args.defaults, *filter(None, args.kw_defaults)]:
+                visit(outside, local)
+            for statement in body:
+                visit(statement, local | names)
+            return
+        if isinstance(node, _COMPREHENSIONS):
+            local = local | {n.id for g in node.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in live and node.id not in local:
+            uses.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child, local)
+
+    live = set(tainted)
+    for statement in tree.body:
+        visit(statement, frozenset())
+        live -= bound_names(statement)  # bound again by the cell itself: its own from here on
+    return uses
+
+
+def bound_names(source: str | ast.AST) -> set[str]:
+    """Every name `source` (code, or its syntax tree) binds: assigned, defined, imported (as the
+    name it is bound to)."""
+    tree, found = _parsed(source) if isinstance(source, str) else source, set()
+    for node in ast.walk(tree) if tree else ():
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             found.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -146,5 +180,7 @@ class RefuseCourseAnswers(NbGraderPreprocessor):
                     tainted |= bound_names(cell.source)
                     if meta.get("solution"):
                         taken = taken or what
+                else:  # what the student's own code binds is theirs again
+                    tainted -= bound_names(cell.source)
         resources.setdefault(AUTOGRADE_KEY, {})[RESOURCE] = found
         return nb, resources

@@ -22,7 +22,6 @@ from .. import course
 from . import atomic
 from ..verdict import statuses
 from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Cell, Reply, Request, code_cells
-from .course_answers import withheld_files
 from .nbgrader_api import cell_timeout
 from .recording import Stages
 from .secret import Secret, check_recorded
@@ -286,6 +285,8 @@ class Grader:
                 prepared.rows.append(zero_row(student, name, say("nbgrader-refused")))
                 continue
             try:
+                from .course_answers import withheld_files  # here: it loads nbgrader, which the command's start-up does not
+
                 withheld = withheld_files(self.recorder.assignment, Path(name).stem)
                 prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb), withheld))
             except Exception:  # the machinery's fault, never a grade
