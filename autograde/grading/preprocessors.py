@@ -178,7 +178,9 @@ class PrecomputedExecute(NbGraderPreprocessor):
             log.warning("%s/%s: the worker's reply does not fit the notebook: %s",
                         resources["nbgrader"]["student"], resources["nbgrader"]["notebook"], exc)
             note(nb, "not-graded")
+            resources[AUTOGRADE_KEY]["ran"] = set()
             return nb, resources
+        resources[AUTOGRADE_KEY]["ran"] = {cell["id"] for cell in ran}  # the others never ran: plain_tests.PlainTests
         where = {cell.id: index for index, cell in enumerate(nb.cells)}
         for count, cell in enumerate(ran, start=1):
             index = where[cell["id"]]
