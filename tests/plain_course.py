@@ -47,10 +47,13 @@ def _course(root: Path, scenario: Scenario) -> None:
     (root / "nbgrader_config.py").write_text(CONFIG + scenario.config, encoding="utf-8")
 
 
-def _hand_in(root: Path, into: Path, scenario: Scenario) -> None:
-    for student, files in scenario.submitted.items():
+def _hand_in(root: Path, into: Path, scenario: Scenario, moodle: bool = False) -> None:
+    """Each student's files as nbgrader's submitted/ holds them, or (`moodle`) as a Moodle
+    download: a folder per student named with a participant id (5501, 5502, ...)."""
+    for number, (student, files) in enumerate(scenario.submitted.items(), start=5501):
+        folder = into / (f"{student}_{number}_assignsubmission_file_" if moodle else f"{student}/{scenario.assignment}")
         for relative, path in files.items():
-            target = into / student / scenario.assignment / relative
+            target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(path, str):  # the student's copy of the release, unchanged
                 path = root / "notebooks" / scenario.assignment / path.removeprefix("release:")
@@ -74,14 +77,14 @@ def stock(root: Path, scenario: Scenario) -> CellGrades:
     return cell_grades(f"sqlite:///{root / 'gradebook.db'}", scenario.assignment)
 
 
-def ours(root: Path, scenario: Scenario, *args: str) -> tuple[CellGrades, list[dict], Path]:
-    """`autograde release`, then `autograde grade` of the same hand-ins (one worker): the
-    gradebook's cells, the rows, and the output folder."""
+def ours(root: Path, scenario: Scenario, *args: str, moodle: bool = False) -> tuple[CellGrades, list[dict], Path]:
+    """`autograde release`, then `autograde grade` of the same hand-ins (one worker; `moodle`:
+    as a Moodle download): the gradebook's cells, the rows, and the output folder."""
     _course(root, scenario)
     env = {"AUTOGRADE_COURSE": str(root), "AUTOGRADE_LANG": "en"}
     command = [sys.executable, "-m", "autograde.cli"]
     _run([*command, "release", "--assignment", scenario.assignment], root, env)
-    _hand_in(root, root / "class", scenario)
+    _hand_in(root, root / "class", scenario, moodle)
     out = root / "out"
     graded = _run([*command, "grade", str(root / "class"), "--out", str(out), "--assignment", scenario.assignment,
                    "--json", "--workers", "1", *args], root, env)
