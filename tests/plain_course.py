@@ -148,3 +148,38 @@ def relative_file() -> Scenario:
                     {"foo": {"p1.ipynb": "release:p1.ipynb"},
                      "bar": {"p1.ipynb": "release:p1.ipynb", "data.txt": FILES / "submission_secret.txt"}},
                     totals={("foo", "p1"): 10, ("bar", "p1"): 10})
+
+
+def _nbgrader_cell(grade_id: str, source: str) -> dict:
+    from nbformat.v4 import new_code_cell
+
+    return new_code_cell(source, metadata={"nbgrader": {"grade_id": grade_id, "grade": True, "solution": False,
+                                                        "locked": True, "points": 1, "schema_version": 3}})
+
+
+def shipped_files(root: Path) -> Scenario:
+    """An assignment with a helper package in a subfolder, a data file in another, and a helper
+    module that `c.Autograde.exclude_overwriting` leaves to the student (as in nbgrader's
+    test_grade_overwrite_files_subdirs). foo hands in their own helper.py and a changed data
+    file; zed hands in only the notebook, and is graded after foo on the same worker."""
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    folder = root / "files"
+    for relative, text in {"helpers/__init__.py": "", "helpers/util.py": "def answer():\n    return 42\n",
+                           "sub/data.csv": "some,data\n", "helper.py": "VALUE = 'source'\n",
+                           "foo-helper.py": "VALUE = 'student'\n", "foo-data.csv": "some,other,data\n"}.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text, encoding="utf-8")
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[_nbgrader_cell("package", "from helpers.util import answer\nassert answer() == 42"),
+                             _nbgrader_cell("data", 'assert open("sub/data.csv").read() == "some,data\\n"'),
+                             _nbgrader_cell("own_helper", "import helper\nassert helper.VALUE == 'student'")])
+    nbformat.write(nb, folder / "p1.ipynb")
+    source = {name: folder / name for name in ("p1.ipynb", "helpers/__init__.py", "helpers/util.py", "sub/data.csv",
+                                               "helper.py")}
+    return Scenario("ps1", source, {
+        "foo": {"p1.ipynb": "release:p1.ipynb", "helper.py": folder / "foo-helper.py", "sub/data.csv": folder / "foo-data.csv"},
+        "zed": {"p1.ipynb": "release:p1.ipynb"}},
+        config='c.Autograde.exclude_overwriting = {"ps1": ["helper.py"]}\n',
+        totals={("foo", "p1"): 3, ("zed", "p1"): 2})

@@ -9,17 +9,21 @@ import pytest
 
 from autograde.workers.sandbox import bubblewrap
 
-from plain_course import Scenario, autograde_tests, documentation_course, hidden_tests, ours, relative_file, stock, totals
+from plain_course import (Scenario, autograde_tests, documentation_course, hidden_tests, ours, relative_file,
+                          shipped_files, stock, totals)
 
 pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
 
 SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-changed-cheat": autograde_tests,
-             "hidden-tests-comment-stub": hidden_tests, "open-relative-file": relative_file}
+             "hidden-tests-comment-stub": hidden_tests, "open-relative-file": relative_file,
+             # a helper package and a data file in subfolders, and a helper left to the student
+             # (exclude_overwriting): foo's own copy is used for foo, and never reaches zed
+             "shipped-files": shipped_files}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_every_cell_scores_as_stock_nbgrader_scores_it(name, tmp_path):
-    scenario: Scenario = SCENARIOS[name]()
+    scenario: Scenario = SCENARIOS[name]() if name != "shipped-files" else shipped_files(tmp_path)
     expected = stock(tmp_path / "stock", scenario)
     graded, rows, _ = ours(tmp_path / "ours", scenario)
     assert expected, "stock nbgrader graded nothing"

@@ -152,6 +152,7 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
                               int(request["memory_bytes"]), int(request["disk_bytes"]), request["isolated"])
     work = request["work"]
     os.chdir(work)
+    sys.path.insert(0, "")  # as ipykernel does: the notebook imports the helper modules beside it
     os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
     torch.seed()  # a fresh kernel's generator starts from a random seed too
