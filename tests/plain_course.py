@@ -183,3 +183,26 @@ def shipped_files(root: Path) -> Scenario:
         "zed": {"p1.ipynb": "release:p1.ipynb"}},
         config='c.Autograde.exclude_overwriting = {"ps1": ["helper.py"]}\n',
         totals={("foo", "p1"): 3, ("zed", "p1"): 2})
+
+
+def configured(root: Path) -> Scenario:
+    """Test cells nbgrader scores by their outputs, under nbgrader's config: a number displayed as
+    partial credit, stderr (nothing earned) unless IgnorePattern's pattern removes it, and
+    LimitOutput's max_lines, which drops the stderr after a long printout (so the cell earns)."""
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[_nbgrader_cell("partial", "0.25"),
+                             _nbgrader_cell("ignored_warning", 'import sys\nprint("WARNING: harmless", file=sys.stderr)'),
+                             _nbgrader_cell("stderr", 'import sys\nprint("oops", file=sys.stderr)'),
+                             _nbgrader_cell("cut_stderr", 'import sys\nprint("\\n".join(map(str, range(20))))\n'
+                                                          'print("oops", file=sys.stderr)'),
+                             _nbgrader_cell("raises", 'raise ValueError("no")')])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": "release:p1.ipynb"}},
+                    config='c.IgnorePattern.enabled = True\nc.IgnorePattern.pattern = "WARNING: harmless"\n'
+                           'c.LimitOutput.max_lines = 5\n',
+                    totals={("foo", "p1"): 2.25})

@@ -9,8 +9,8 @@ import pytest
 
 from autograde.workers.sandbox import bubblewrap
 
-from plain_course import (Scenario, autograde_tests, documentation_course, hidden_tests, ours, relative_file,
-                          shipped_files, stock, totals)
+from plain_course import (Scenario, autograde_tests, configured, documentation_course, hidden_tests, ours,
+                          relative_file, shipped_files, stock, totals)
 
 pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
 
@@ -18,12 +18,14 @@ SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-
              "hidden-tests-comment-stub": hidden_tests, "open-relative-file": relative_file,
              # a helper package and a data file in subfolders, and a helper left to the student
              # (exclude_overwriting): foo's own copy is used for foo, and never reaches zed
-             "shipped-files": shipped_files}
+             "shipped-files": shipped_files,
+             # partial credit, stderr, and nbgrader's IgnorePattern and LimitOutput configured
+             "nbgrader-config": configured}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_every_cell_scores_as_stock_nbgrader_scores_it(name, tmp_path):
-    scenario: Scenario = SCENARIOS[name]() if name != "shipped-files" else shipped_files(tmp_path)
+    scenario: Scenario = SCENARIOS[name](tmp_path) if name in ("shipped-files", "nbgrader-config") else SCENARIOS[name]()
     expected = stock(tmp_path / "stock", scenario)
     graded, rows, _ = ours(tmp_path / "ours", scenario)
     assert expected, "stock nbgrader graded nothing"

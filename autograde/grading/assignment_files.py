@@ -73,9 +73,13 @@ def for_handin(files: dict[str, bytes], excluded: list[str], handed: Mapping[str
     return {path: base64.b64encode(data).decode() for path, data in given.items()}, notes
 
 
-def names(files: dict[str, bytes]) -> set[str]:
-    """The file names (without folders) of the assignment's files, as a hand-in may carry them."""
-    return {PurePosixPath(path).name for path in files}
+def own_names(assignment: str, excluded: list[str] = ()) -> set[str]:
+    """The names (without folders, as a hand-in carries them) of the files beside the source
+    assignment's notebooks and of those left to the student: a hand-in's copies of them are
+    the assignment's files, not files handed in by mistake."""
+    source = course.solutions(assignment)
+    return {p.name for p in source.rglob("*") if p.is_file() and p.suffix != ".ipynb"} | \
+        {PurePosixPath(path).name for path in excluded}
 
 
 def digest(assignment: str) -> str:

@@ -138,7 +138,8 @@ def grade(
         return None
 
     if on_start:
-        on_start(sum(len(set(names) | set(h.files) | set(h.problems)) for h in handins))
+        own = assignment_files.own_names(assignment) - set(names)  # no row: the release's copies are used
+        on_start(sum(len((set(names) | set(h.files) | set(h.problems)) - own) for h in handins))
     earlier = {h.student_id: cached(h) for h in handins}
     todo = [h for h in handins if earlier[h.student_id] is None]
     rows: list[Row] = []
@@ -205,6 +206,7 @@ class Grader:
             self.recorder = self._recorder()
             self.files = assignment_files.shipped(assignment, self.recorder.config)
             self.excluded = assignment_files.excluded_files(assignment, self.recorder.config)
+            self.own = assignment_files.own_names(assignment, self.excluded)
             given = sum(map(len, self.files.values()))
             if given >= settings.disk_bytes:
                 raise UsageError(f"the files beside the assignment's notebooks take {given / 2**20:.1f} MiB, which "
@@ -260,9 +262,8 @@ class Grader:
         student = handin.student_id
         prepared = Prepared(student, [], {}, {}, {})
         files, file_notes = assignment_files.for_handin(self.files, self.excluded, handin.files)
-        own = assignment_files.names(self.files) | {Path(p).name for p in self.excluded}
         for name in sorted(handin.files):
-            if name in own and name not in names:  # the assignment's own file: the release's copy is used (or theirs, if excluded)
+            if name in self.own and name not in names:  # the assignment's own file: the release's copy is used (or theirs, if excluded)
                 continue
             if name not in names:  # never read: it cannot be graded
                 prepared.rows.append(_row(student, name, 0.0, 0.0, [say("not-in-assignment")]))
