@@ -1,7 +1,7 @@
 """The feedback page a student gets: per exercise, what passed, what failed and the likely
 mistake, in English, Chinese or both (`autograde grade --lang`). Built from the verdicts
-CompareWithReference left in the autograded notebook's test cells (cell metadata
-`autograde.checks`), so it can hold nothing else: no hidden test code, no reference values,
+CompareWithReference (and, for plain nbgrader test cells, plain_tests.PlainTests) left in the
+autograded notebook's test cells (cell metadata `autograde.checks`), so it can hold nothing else: no hidden test code, no reference values,
 no output of the student's own cells."""
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ grader.sanitize_steps and grader.autograde_steps):
   PrecomputedExecute    nbgrader's Execute, filled in from the warm worker that ran the cells
   CompareWithReference  the verdict, computed here, outside the learner's code (scoring.py:
                         it needs torch, which loads while the first notebooks run)
-  ... then nbgrader's own LimitOutput and SaveAutoGrades.
+  ... then nbgrader's own LimitOutput, PlainTests (plain_tests.py: the verdicts of the test
+  cells the references do not know, which nbgrader scores) and nbgrader's SaveAutoGrades.
 and nbgrader's steps that look things up in the gradebook, pointed at what a Recorder
 (recording.py) read once for the run: SnapshotOverwriteCells, SnapshotOverwriteKernelspec,
 SessionSaveAutoGrades; and CheckCellMetadataOnce, nbgrader's metadata check with its schema
