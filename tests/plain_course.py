@@ -206,3 +206,24 @@ def configured(root: Path) -> Scenario:
                     config='c.IgnorePattern.enabled = True\nc.IgnorePattern.pattern = "WARNING: harmless"\n'
                            'c.LimitOutput.max_lines = 5\n',
                     totals={("foo", "p1"): 2.25})
+
+
+def stops_early(root: Path) -> Scenario:
+    """A test cell, the student's answer, a test cell: foo's answer ends its kernel (os._exit),
+    so the second test cell never runs (a cell without outputs would earn full points)."""
+    import copy
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", metadata={"nbgrader": {
+        "grade_id": "answer", "grade": False, "solution": True, "locked": False, "schema_version": 3}})
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[_nbgrader_cell("before", "assert True"), answer, _nbgrader_cell("after", "assert True")])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    handed = copy.deepcopy(nb)
+    handed.cells[1].source = "import os\nos._exit(3)"
+    nbformat.write(handed, folder / "foo.ipynb")
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})

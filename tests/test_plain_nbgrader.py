@@ -10,7 +10,7 @@ import pytest
 from autograde.workers.sandbox import bubblewrap
 
 from plain_course import (Scenario, autograde_tests, configured, documentation_course, hidden_tests, ours,
-                          relative_file, shipped_files, stock, totals)
+                          relative_file, shipped_files, stock, stops_early, totals)
 
 pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
 
@@ -86,3 +86,13 @@ def test_a_cell_with_hidden_tests_says_only_that_it_failed(tmp_path):
     assert "❌ correct_squares (hidden input) [1]: a test failed (this cell holds hidden tests, so nothing more is shown)" in page
     assert "squares(11)" not in page and "AssertionError" not in page.split("correct_squares")[1][:200]
     assert "✅ squares_invalid_input [1]: passed" in page
+
+
+def test_a_test_cell_that_never_ran_earns_nothing(tmp_path):
+    graded, rows, out = ours(tmp_path, stops_early(tmp_path), "--lang", "both")
+    assert {key[2]: value[0] for key, value in graded.items() if value[0] is not None} == {"before": 1.0, "after": 0.0}
+    [row] = rows
+    assert row["score"] == 1.0 and row["status"].startswith("kernel died in cell 2")
+    page = _text((out / "feedback" / "foo" / "p1.html").read_text(encoding="utf-8"))
+    assert "❌ after [1]: not run: the notebook stopped before this cell" in page
+    assert "没有运行：笔记本在这个单元格之前就停止了" in page
