@@ -59,7 +59,9 @@ def test_feedback_grades_report_and_lms_files_for_the_documentation_course(tmp_p
     assert "通过：测试运行没有出错" in page
     assert "❌ correct_squares [1]: a test failed: AssertionError" in page
     assert "有测试没有通过：AssertionError" in page
-    assert "sum_of_squares_application [2]: no response: the answer cell is as it was released" in page
+    assert "❌ sum_of_squares_application [2]: no response: the answer cell is as it was released" in page
+    hacker = _text((out / "feedback" / "hacker" / "problem1.html").read_text(encoding="utf-8"))
+    assert "✍️ sum_of_squares_application [2]: your answer is graded by hand" in hacker  # a grade to come, not a failure
 
     with (out / "grades.csv").open(encoding="utf-8", newline="") as f:
         grades = {(r["student_id"], r["notebook"]): r for r in csv.DictReader(f)}
@@ -73,6 +75,7 @@ def test_feedback_grades_report_and_lms_files_for_the_documentation_course(tmp_p
         mistakes = {(r["student_id"], r["notebook"], r["exercise"], r["mistake"]) for r in csv.DictReader(f)}
     assert ("bitdiddle", "problem1", "correct_squares", "test-failed") in mistakes
     assert not any(m[0] == "hacker" and m[2] == "correct_squares" for m in mistakes)
+    assert not any(m[3] == "needs-manual-grade" for m in mistakes)
     with (out / "grades-moodle.csv").open(encoding="utf-8", newline="") as f:
         moodle = {r["Identifier"]: r for r in csv.DictReader(f)}
     assert moodle["Participant 5501"]["Grade"] == "1.5" and moodle["Participant 5502"]["Grade"] == "3"

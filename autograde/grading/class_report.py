@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import course, pages
 from . import atomic
 from .grader import Row, zero_row
-from .plain_tests import catalogue, manual_points
+from .plain_tests import MANUAL, catalogue, manual_points
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
 from ..verdict.statuses import say
 from .submissions import UsageError
@@ -219,7 +219,7 @@ def mistakes(data: ClassData) -> list[Mistake]:
         for grade_id, checks in test_cells(nb):
             kinds: dict[str, list[dict]] = defaultdict(list)
             for check in checks:
-                if isinstance(check, dict) and not check.get("passed"):
+                if isinstance(check, dict) and not check.get("passed") and check.get("mistake") != MANUAL:  # a grade to come
                     kinds[str(check.get("mistake") or "undiagnosed")].append(check)
             for kind, failed in kinds.items():
                 found.append(Mistake(student, stem, grade_id, kind, [str(c.get("name")) for c in failed],

@@ -29,6 +29,7 @@ from ..verdict.failures import HIDDEN_REGION, MESSAGE_CHARS
 from ..verdict.references import References, references
 from .recording import AUTOGRADE_KEY
 
+MANUAL = "needs-manual-grade"  # the mistake id of an answer graded by hand: never counted as a mistake
 RAN_KEY = "ran"  # in our part of the resources: the ids of the cells the worker ran (PrecomputedExecute)
 # what a test cell that never ran shows, so that nbgrader's determine_grade gives it nothing
 # (a cell without outputs would earn full points)
@@ -60,8 +61,8 @@ def verdict(cell: NotebookNode, log=None) -> dict:
     check = {"name": cell.metadata["nbgrader"]["grade_id"], "points": points, "hidden": hidden,
              "passed": score is not None and score >= points}
     if utils.is_solution(cell):  # an answer cell with points: nbgrader leaves it to the grader
-        if score is None:
-            return {**check, "passed": False, "mistake": "needs-manual-grade",
+        if score is None:  # `manual`: not a failure, a grade still to come (the page shows ✍️, not ❌)
+            return {**check, "passed": False, "manual": True, "mistake": MANUAL,
                     "en": "your answer is graded by hand", "zh": "你的答案由老师人工评分"}
         return {**check, "passed": False, "mistake": "no-response",
                 "en": "no response: the answer cell is as it was released", "zh": "没有作答：答案单元格与发布时相同"}
