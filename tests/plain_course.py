@@ -227,3 +227,30 @@ def stops_early(root: Path) -> Scenario:
     handed.cells[1].source = "import os\nos._exit(3)"
     nbformat.write(handed, folder / "foo.ipynb")
     return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})
+
+
+SECRET = 'assert "the hidden secret line" != "x"'
+
+
+def leaks_hidden(root: Path) -> Scenario:
+    """A test cell with hidden tests, then a visible one: foo's answer records every cell it is
+    handed (an IPython hook) and makes the visible test fail with all of it as the message."""
+    import copy
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = new_code_cell("### BEGIN SOLUTION\ndef leak():\n    return True\n### END SOLUTION", metadata={"nbgrader": {
+        "grade_id": "answer", "grade": False, "solution": True, "locked": False, "schema_version": 3}})
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[answer,
+                             _nbgrader_cell("hidden_one", f"assert True\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS"),
+                             _nbgrader_cell("visible_two", "assert leak()")])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    handed = copy.deepcopy(nb)
+    handed.cells[0].source = ("seen = []\nget_ipython().events.register('pre_run_cell', lambda info: seen.append(info.raw_cell))\n"
+                              "def leak():\n    raise ValueError(' | '.join(seen))")
+    nbformat.write(handed, folder / "foo.ipynb")
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})

@@ -3,14 +3,15 @@ autograde` gives it, on nbgrader's own published files (its documentation course
 scenarios of its autograde tests), both graded here; the assignment's files are in the
 notebook's folder; the feedback, grades.csv, the class report and the LMS files work for it."""
 import csv
+import json
 import re
 
 import pytest
 
 from autograde.workers.sandbox import bubblewrap
 
-from plain_course import (Scenario, autograde_tests, configured, documentation_course, hidden_tests, ours,
-                          relative_file, shipped_files, stock, stops_early, totals)
+from plain_course import (SECRET, Scenario, autograde_tests, configured, documentation_course, hidden_tests,
+                          leaks_hidden, ours, relative_file, shipped_files, stock, stops_early, totals)
 
 pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
 
@@ -99,3 +100,21 @@ def test_a_test_cell_that_never_ran_earns_nothing(tmp_path):
     page = _text((out / "feedback" / "foo" / "p1.html").read_text(encoding="utf-8"))
     assert "❌ after [1]: not run: the notebook stopped before this cell" in page
     assert "没有运行：笔记本在这个单元格之前就停止了" in page
+
+
+def test_a_visible_error_that_quotes_a_hidden_test_is_not_shown(tmp_path):
+    graded, rows, out = ours(tmp_path, leaks_hidden(tmp_path), "--lang", "both")
+    assert {key[2]: value[0] for key, value in graded.items() if value[0] is not None} == {
+        "hidden_one": 1.0, "visible_two": 0.0}
+    html = (out / "feedback" / "foo" / "p1.html").read_text(encoding="utf-8")
+    page = _text(html)
+    assert "❌ visible_two [1]: a test failed (its message quotes hidden tests, so it is not shown)" in page
+    assert "错误信息引用了隐藏测试" in page
+    for written in (html, (out / "grades.csv").read_text(encoding="utf-8"), (out / "mistakes.csv").read_text(encoding="utf-8"),
+                    (out / "report.html").read_text(encoding="utf-8")):
+        assert "hidden secret line" not in written
+    # the attack did reach the hidden line: the error it raised (kept in the autograded notebook) holds it
+    autograded = json.loads((out / ".nbgrader" / "autograded" / "foo" / "ps1" / "p1.ipynb").read_text(encoding="utf-8"))
+    [cell] = [c for c in autograded["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "visible_two"]
+    [error] = [o for o in cell["outputs"] if o["output_type"] == "error"]
+    assert error["ename"] == "ValueError" and SECRET in error["evalue"]

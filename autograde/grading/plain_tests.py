@@ -25,7 +25,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .. import course
-from ..verdict.failures import HIDDEN_REGION, MESSAGE_CHARS
+from ..verdict.failures import HIDDEN_REGION, MESSAGE_CHARS, quotes_hidden
 from ..verdict.references import References, references
 from .recording import AUTOGRADE_KEY
 
@@ -44,18 +44,23 @@ class PlainTests(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         known = references().exercises
         ran = resources.get(AUTOGRADE_KEY, {}).get(RAN_KEY)
+        # the hidden tests that ran before a cell passed through the notebook's process, which could
+        # put them into a later cell's error message: no message that quotes them is shown
+        tests = [cell.source for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code" or not meta.get("grade") or meta.get("grade_id") in known:
                 continue
-            if ran is not None and cell.get("id") not in ran:
+            never_ran = ran is not None and cell.get("id") not in ran
+            if never_ran:
                 cell.outputs = [new_output("error", traceback=[], **NOT_RUN)]
-            cell.metadata["autograde"] = {"checks": [verdict(cell, self.log)]}
+            cell.metadata["autograde"] = {"checks": [verdict(cell, self.log, never_ran, tests)]}
         return nb, resources
 
 
-def verdict(cell: NotebookNode, log=None) -> dict:
-    """One plain test cell's verdict as a check: what nbgrader's determine_grade gives it, and why."""
+def verdict(cell: NotebookNode, log=None, never_ran: bool = False, tests: list[str] = ()) -> dict:
+    """One plain test cell's verdict as a check: what nbgrader's determine_grade gives it, and
+    why; `tests`, the sources of the notebook's test cells, whose hidden lines no message quotes."""
     score, points = utils.determine_grade(cell, log)
     hidden = bool(HIDDEN_REGION.search(cell.source))
     check = {"name": cell.metadata["nbgrader"]["grade_id"], "points": points, "hidden": hidden,
@@ -66,16 +71,19 @@ def verdict(cell: NotebookNode, log=None) -> dict:
                     "en": "your answer is graded by hand", "zh": "你的答案由老师人工评分"}
         return {**check, "passed": False, "mistake": "no-response",
                 "en": "no response: the answer cell is as it was released", "zh": "没有作答：答案单元格与发布时相同"}
+    if never_ran:
+        return {**check, "mistake": "not-run", "en": "not run: the notebook stopped before this cell",
+                "zh": "没有运行：笔记本在这个单元格之前就停止了"}
     error = next((o for o in cell.outputs if o.output_type == "error"), None)
     if error is not None:
-        if error.get("ename") == NOT_RUN["ename"]:
-            return {**check, "mistake": "not-run", "en": "not run: the notebook stopped before this cell",
-                    "zh": "没有运行：笔记本在这个单元格之前就停止了"}
-        if hidden:  # its message, even its type, could quote the hidden tests
+        said = ": ".join(str(part) for part in (error.get("ename"), error.get("evalue")) if part)
+        if hidden or quotes_hidden(said, [cell.source, *tests]):  # its message, even its type, could carry hidden tests
             return {**check, "mistake": "test-failed",
-                    "en": "a test failed (this cell holds hidden tests, so nothing more is shown)",
-                    "zh": "有测试没有通过（这个单元格含有隐藏测试，因此不显示更多信息）"}
-        said = ": ".join(str(part) for part in (error.get("ename"), error.get("evalue")) if part)[:MESSAGE_CHARS]
+                    "en": "a test failed (this cell holds hidden tests, so nothing more is shown)" if hidden else
+                          "a test failed (its message quotes hidden tests, so it is not shown)",
+                    "zh": "有测试没有通过（这个单元格含有隐藏测试，因此不显示更多信息）" if hidden else
+                          "有测试没有通过（错误信息引用了隐藏测试，因此不显示）"}
+        said = said[:MESSAGE_CHARS]
         return {**check, "mistake": "test-failed", "en": f"a test failed: {said}", "zh": f"有测试没有通过：{said}"}
     if any(o.output_type == "stream" and o.get("name") == "stderr" for o in cell.outputs):
         return {**check, "mistake": "wrote-to-stderr",
