@@ -27,10 +27,9 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from .. import course
 from ..verdict.failures import HIDDEN_REGION, MESSAGE_CHARS, quotes_hidden
 from ..verdict.references import References, references
-from .recording import AUTOGRADE_KEY
+from .recording import AUTOGRADE_KEY, RAN_KEY
 
 MANUAL = "needs-manual-grade"  # the mistake id of an answer graded by hand: never counted as a mistake
-RAN_KEY = "ran"  # in our part of the resources: the ids of the cells the worker ran (PrecomputedExecute)
 # what a test cell that never ran shows, so that nbgrader's determine_grade gives it nothing
 # (a cell without outputs would earn full points)
 NOT_RUN = {"ename": "NotRun", "evalue": "the notebook stopped before this cell ran"}

@@ -29,7 +29,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, Ove
                                     SaveAutoGrades)
 
 from ..workers.protocol import Mismatch, Reply, code_cells, match_cells
-from .recording import AUTOGRADE_KEY
+from .recording import AUTOGRADE_KEY, RAN_KEY
 from ..verdict.statuses import say
 from .structure import read_structure, released
 
@@ -179,9 +179,9 @@ class PrecomputedExecute(NbGraderPreprocessor):
             log.warning("%s/%s: the worker's reply does not fit the notebook: %s",
                         resources["nbgrader"]["student"], resources["nbgrader"]["notebook"], exc)
             note(nb, "not-graded")
-            resources[AUTOGRADE_KEY]["ran"] = set()
+            resources[AUTOGRADE_KEY][RAN_KEY] = set()
             return nb, resources
-        resources[AUTOGRADE_KEY]["ran"] = {cell["id"] for cell in ran}  # the others never ran: plain_tests.PlainTests
+        resources[AUTOGRADE_KEY][RAN_KEY] = {cell["id"] for cell in ran}  # the others never ran: plain_tests.PlainTests
         where = {cell.id: index for index, cell in enumerate(nb.cells)}
         for count, cell in enumerate(ran, start=1):
             index = where[cell["id"]]
