@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import course, pages
 from . import atomic
 from .grader import Row, zero_row
-from ..verdict.references import references
+from .plain_tests import MANUAL, catalogue, manual_points
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
 from ..verdict.statuses import say
 from .submissions import UsageError
@@ -183,7 +183,7 @@ def _read_grades_csv(path: Path) -> dict[tuple[str, str], Row]:
     with path.open(encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
             try:
-                exercises = {k: float(v) for k, v in r.items() if k in references().exercises and v not in ("", None)}
+                exercises = {k: float(v) for k, v in r.items() if k in catalogue().exercises and v not in ("", None)}
                 student, notebook, status = (_uncell(r[k]) for k in ("student_id", "notebook", "status"))
                 rows[(student, notebook)] = Row(student, notebook, float(r["score"]), float(r["max_score"]), status, exercises)
             except (KeyError, TypeError, ValueError):
@@ -207,7 +207,7 @@ def _notes_status(out: Path, assignment: str, student: str, stem: str) -> str:
 
 def test_cells(nb: dict):
     """(grade id, checks) of each of the course's test cells that holds verdicts."""
-    exercises = references().exercises
+    exercises = catalogue().exercises
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
         checks = meta.get("autograde", {}).get("checks")
@@ -223,7 +223,7 @@ def mistakes(data: ClassData) -> list[Mistake]:
         for grade_id, checks in test_cells(nb):
             kinds: dict[str, list[dict]] = defaultdict(list)
             for check in checks:
-                if isinstance(check, dict) and not check.get("passed"):
+                if isinstance(check, dict) and not check.get("passed") and check.get("mistake") != MANUAL:  # a grade to come
                     kinds[str(check.get("mistake") or "undiagnosed")].append(check)
             for kind, failed in kinds.items():
                 found.append(Mistake(student, stem, grade_id, kind, [str(c.get("name")) for c in failed],
@@ -255,7 +255,7 @@ def notebook_stats(data: ClassData) -> list[Stats]:
     stats = []
     for stem in data.stems:
         rows = [r for r in data.rows if r.notebook == stem and (r.student_id, stem) in graded]
-        possible = float(sum(e["points"] for e in references().exercises_of(stem).values()))
+        possible = float(sum(e["points"] for e in catalogue().exercises_of(stem).values())) + manual_points(stem)
         stats.append(Stats(stem, stem, possible, [r.score for r in rows]))
     return stats
 
@@ -264,8 +264,8 @@ def exercise_stats(data: ClassData) -> list[Stats]:
     """Scores per exercise, hardest first (lowest mean share of its points)."""
     graded = set(data.notebooks)
     stats = []
-    for grade_id in references().ordered():
-        exercise = references().exercises[grade_id]
+    for grade_id in catalogue().ordered():
+        exercise = catalogue().exercises[grade_id]
         if exercise["notebook"] not in data.stems:
             continue  # another assignment's
         scores = [r.exercises.get(grade_id, 0.0) for r in data.rows
@@ -313,7 +313,7 @@ def grading_times(data: ClassData) -> dict[str, list[tuple[float, str]]]:
 
 def similarity(data: ClassData, thresholds: Thresholds = Thresholds()) -> Similarity:
     """Similar and identical code per exercise, the released starter code removed."""
-    exercises = {gid for gid, e in references().exercises.items() if e["notebook"] in data.stems}
+    exercises = {gid for gid, e in catalogue().exercises.items() if e["notebook"] in data.stems}
     released: dict[str, list[str]] = {}
     for name in course.notebook_names(data.assignment):
         released.update(exercise_cells(json.loads((course.release(data.assignment) / name).read_text(encoding="utf-8")),
@@ -323,7 +323,7 @@ def similarity(data: ClassData, thresholds: Thresholds = Thresholds()) -> Simila
         for grade_id, cells in exercise_cells(nb, exercises).items():
             code[grade_id][student] = own_code(cells, released.get(grade_id, []))
     starter = {gid: "\n\n".join(cells) for gid, cells in released.items()}
-    notebook_of = {gid: e["notebook"] for gid, e in references().exercises.items()}
+    notebook_of = {gid: e["notebook"] for gid, e in catalogue().exercises.items()}
     return compare_class(dict(code), starter, thresholds, notebook_of)
 
 
@@ -368,7 +368,7 @@ def write_similarity_csv(similar: Similarity, path: Path) -> Path:
                 for b in group.students[a_index + 1:]:
                     rank += 1
                     writer.writerow([rank, "identical hand-in", group.notebook, "", cell(a), cell(b), 1, 1, 1, "", "yes", "yes"])
-        notebook_of = {gid: e["notebook"] for gid, e in references().exercises.items()}
+        notebook_of = {gid: e["notebook"] for gid, e in catalogue().exercises.items()}
         for p in similar.pairs:
             rank += 1
             writer.writerow([rank, "similar code", notebook_of.get(p.exercise, ""), p.exercise, cell(p.a), cell(p.b),
@@ -381,7 +381,7 @@ def render(data: ClassData, found: list[Mistake], similar: Similarity, threshold
            seconds: float = 0.0) -> str:
     from . import report_plots as plots
 
-    refs = references()
+    refs = catalogue()
     notebooks = notebook_stats(data)
     exercises = exercise_stats(data)
     times = grading_times(data)

@@ -1,7 +1,7 @@
 """The feedback page a student gets: per exercise, what passed, what failed and the likely
 mistake, in English, Chinese or both (`autograde grade --lang`). Built from the verdicts
-CompareWithReference left in the autograded notebook's test cells (cell metadata
-`autograde.checks`), so it can hold nothing else: no hidden test code, no reference values,
+CompareWithReference (and, for plain nbgrader test cells, plain_tests.PlainTests) left in the
+autograded notebook's test cells (cell metadata `autograde.checks`), so it can hold nothing else: no hidden test code, no reference values,
 no output of the student's own cells."""
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ def exercise_html(exercise: dict, checks: list[dict], lang: str = "both") -> str
 def page(nb: nbformat.NotebookNode, student: str, notebook: str, score: float, max_score: float, status: str,
          lang: str = "both", status_zh: str = "") -> str:
     """The page for one graded notebook; `status` in English, `status_zh` in Chinese (English if empty)."""
-    from ..verdict.references import references
+    from .plain_tests import catalogue
 
-    exercises = references().exercises
+    exercises = catalogue().exercises
     sections = []
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import course
-from . import atomic
+from . import assignment_files, atomic
 from ..verdict import statuses
 from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Cell, Reply, Request, code_cells
 from .nbgrader_api import cell_timeout
@@ -77,18 +77,18 @@ class Settings:
         (not the worker count)."""
         digest = hashlib.sha256(json.dumps([self.timeout, self.memory_bytes, self.max_output_bytes, self.sandbox,
                                             self.max_processes, self.disk_bytes, self.notebook_timeout, self.lang,
-                                            statuses.digest(), assignment,
+                                            statuses.digest(), assignment, assignment_files.digest(assignment),
                                             *([self.secret.fingerprint()] if self.secret else [])]).encode())
         private = sorted(self.secret.folder(assignment).glob("*.safetensors")) if self.secret else []
         for path in [*sorted(course.references(assignment).rglob("*.safetensors")), *private]:
             digest.update(path.read_bytes())
         return digest.hexdigest()
 
-    def request(self, cells: list[Cell], withheld: list[str] = ()) -> Request:
+    def request(self, cells: list[Cell], withheld: list[str] = (), files: dict[str, str] | None = None) -> Request:
         return Request(cells=cells, timeout=self.timeout, notebook_timeout=self.notebook_timeout or max(60, 10 * self.timeout),
                        memory_bytes=self.memory_bytes, max_output_bytes=self.max_output_bytes,
                        max_processes=self.max_processes, disk_bytes=self.disk_bytes, withheld=list(withheld),
-                       seeds=[[n, seed] for n, seed in self.seeds])
+                       seeds=[[n, seed] for n, seed in self.seeds], files=files or {})
 
 
 def grade(
@@ -147,7 +147,8 @@ def grade(
         return None
 
     if on_start:
-        on_start(sum(len(set(names) | set(h.files) | set(h.problems)) for h in handins))
+        own = assignment_files.own_names(assignment) - set(names)  # no row: the release's copies are used
+        on_start(sum(len((set(names) | set(h.files) | set(h.problems)) - own) for h in handins))
     earlier = {h.student_id: cached(h) for h in handins}
     todo = [h for h in handins if earlier[h.student_id] is None]
     rows: list[Row] = []
@@ -172,8 +173,8 @@ def grade(
                     if nxt is None:
                         break
                     prepared[nxt.student_id] = grader.prepare(nxt, names)
-                student_rows = _with_notes(grader.finish(prepared.pop(handin.student_id), handin, names),
-                                           [*handin.notes, *unsandboxed])
+                ready = prepared.pop(handin.student_id)
+                student_rows = _with_notes(grader.finish(ready, handin, names), [*handin.notes, *ready.file_notes, *unsandboxed])
                 feedback = out / "feedback" / handin.student_id
                 if all(r.graded for r in student_rows):  # a machinery failure is graded again next run
                     journal.keep(handin.student_id, {"key": key(handin), "rows": [asdict(r) for r in student_rows],
@@ -194,6 +195,7 @@ class Prepared:
     running: dict[str, concurrent.futures.Future]  # notebook file name -> a worker's reply (or a Dask future)
     notebooks: dict[str, NotebookNode]  # notebook file name -> the sanitized notebook whose cells run
     read_notes: dict[str, Message | None]
+    file_notes: list[Message] = field(default_factory=list)  # about the student's own copies of the assignment's files
 
 
 class Grader:
@@ -217,6 +219,13 @@ class Grader:
                        else LocalRunner(settings.workers, (self.root / "scratch").resolve(), settings.sandbox))
         try:
             self.recorder = self._recorder()
+            self.files = assignment_files.shipped(assignment, self.recorder.config)
+            self.excluded = assignment_files.excluded_files(assignment, self.recorder.config)
+            self.own = assignment_files.own_names(assignment, self.excluded)
+            given = sum(map(len, self.files.values()))
+            if given >= settings.disk_bytes:
+                raise UsageError(f"the files beside the assignment's notebooks take {given / 2**20:.1f} MiB, which "
+                                 f"does not fit in a notebook's {settings.disk_bytes / 2**20:g} MiB of disk (--disk-mb)")
         except BaseException:
             self.runner.close()
             raise
@@ -267,7 +276,10 @@ class Grader:
     def _prepare(self, handin: Handin, names: list[str]) -> Prepared:
         student = handin.student_id
         prepared = Prepared(student, [], {}, {}, {})
+        files, file_notes = assignment_files.for_handin(self.files, self.excluded, handin.files)
         for name in sorted(handin.files):
+            if name in self.own and name not in names:  # the assignment's own file: the release's copy is used (or theirs, if excluded)
+                continue
             if name not in names:  # never read: it cannot be graded
                 prepared.rows.append(_row(student, name, 0.0, 0.0, [say("not-in-assignment")]))
                 continue
@@ -288,13 +300,14 @@ class Grader:
                 from .course_answers import withheld_files  # here: it loads nbgrader, which the command's start-up does not
 
                 withheld = withheld_files(self.recorder.assignment, Path(name).stem)
-                prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb), withheld))
+                prepared.running[name] = self.runner.submit(self.settings.request(code_cells(nb), withheld, files))
             except Exception:  # the machinery's fault, never a grade
                 log.warning("%s/%s: not graded", student, name, exc_info=True)
                 prepared.rows.append(zero_row(student, name, NOT_GRADED, graded=False))
                 continue
             prepared.notebooks[name] = nb
             prepared.read_notes[name] = note
+        prepared.file_notes = file_notes
         for name, reason in sorted(handin.problems.items()):
             if name not in handin.files:
                 prepared.rows.append(zero_row(student, name, reason) if name in names else _row(student, name, 0.0, 0.0, [reason]))
@@ -379,11 +392,11 @@ def _row(student: str, notebook: str, score: float, max_score: float, messages: 
 def zero_row(student: str, name: str, message: Message, graded: bool = True) -> Row:
     """A row of zeros for a notebook (file name or stem) that earned nothing, saying why;
     `graded` False: the machinery failed, not the notebook."""
-    from ..verdict.references import references
+    from .plain_tests import catalogue, manual_points
 
-    exercises = references().exercises_of(Path(name).stem)
-    row = _row(student, Path(name).stem, 0.0, float(sum(e["points"] for e in exercises.values())), [message],
-               dict.fromkeys(exercises, 0.0))
+    exercises = catalogue().exercises_of(Path(name).stem)
+    possible = float(sum(e["points"] for e in exercises.values())) + manual_points(Path(name).stem)
+    row = _row(student, Path(name).stem, 0.0, possible, [message], dict.fromkeys(exercises, 0.0))
     row.graded = graded
     return row
 
@@ -416,19 +429,27 @@ def sanitize_steps() -> list:
 
 def autograde_steps() -> list:
     """nbgrader's autograde steps after sanitizing, with ours."""
-    from nbgrader.preprocessors import LimitOutput, SaveAutoGrades
+    from nbgrader.preprocessors import IgnorePattern, LimitOutput, SaveAutoGrades
 
     from .course_answers import RefuseCourseAnswers
+    from .plain_tests import PlainTests
     from .preprocessors import PrecomputedExecute, SessionSaveAutoGrades
     from .scoring import CompareWithReference
 
     # nbgrader's default list ends with AssignLatePenalties (this command has no due dates) and a
     # second CheckCellMetadata (the sanitizing steps already checked the cells; nothing here changes them).
-    return in_order([PrecomputedExecute, RefuseCourseAnswers, CompareWithReference, LimitOutput, SessionSaveAutoGrades], [
+    # IgnorePattern is nbgrader's (off unless its config turns it on), in nbgrader's place after Execute.
+    return in_order([PrecomputedExecute, IgnorePattern, RefuseCourseAnswers, CompareWithReference, LimitOutput,
+                     PlainTests, SessionSaveAutoGrades], [
         (PrecomputedExecute, CompareWithReference),  # the verdicts read the outputs of the check cells...
         (RefuseCourseAnswers, CompareWithReference),  # ...and score 0 an exercise whose answer is the course's
         (CompareWithReference, LimitOutput),  # ...whole, before long outputs are cut
         (CompareWithReference, SaveAutoGrades),  # and the points they write are what gets saved
+        (PrecomputedExecute, IgnorePattern),  # nbgrader's order: stderr it ignores is gone before any scoring
+        (IgnorePattern, PlainTests),
+        # plain test cells are scored by nbgrader from their outputs as SaveAutoGrades sees them (cut ones included)
+        (LimitOutput, PlainTests),
+        (PlainTests, SaveAutoGrades),
     ])
 
 

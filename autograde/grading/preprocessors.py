@@ -6,7 +6,8 @@ grader.sanitize_steps and grader.autograde_steps):
   PrecomputedExecute    nbgrader's Execute, filled in from the warm worker that ran the cells
   CompareWithReference  the verdict, computed here, outside the learner's code (scoring.py:
                         it needs torch, which loads while the first notebooks run)
-  ... then nbgrader's own LimitOutput and SaveAutoGrades.
+  ... then nbgrader's own LimitOutput, PlainTests (plain_tests.py: the verdicts of the test
+  cells the references do not know, which nbgrader scores) and nbgrader's SaveAutoGrades.
 and nbgrader's steps that look things up in the gradebook, pointed at what a Recorder
 (recording.py) read once for the run: SnapshotOverwriteCells, SnapshotOverwriteKernelspec,
 SessionSaveAutoGrades; and CheckCellMetadataOnce, nbgrader's metadata check with its schema
@@ -28,7 +29,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, Ove
                                     SaveAutoGrades)
 
 from ..workers.protocol import Mismatch, Reply, code_cells, match_cells
-from .recording import AUTOGRADE_KEY
+from .recording import AUTOGRADE_KEY, RAN_KEY
 from ..verdict.statuses import say
 from .structure import read_structure, released
 
@@ -178,7 +179,9 @@ class PrecomputedExecute(NbGraderPreprocessor):
             log.warning("%s/%s: the worker's reply does not fit the notebook: %s",
                         resources["nbgrader"]["student"], resources["nbgrader"]["notebook"], exc)
             note(nb, "not-graded")
+            resources[AUTOGRADE_KEY][RAN_KEY] = set()
             return nb, resources
+        resources[AUTOGRADE_KEY][RAN_KEY] = {cell["id"] for cell in ran}  # the others never ran: plain_tests.PlainTests
         where = {cell.id: index for index, cell in enumerate(nb.cells)}
         for count, cell in enumerate(ran, start=1):
             index = where[cell["id"]]

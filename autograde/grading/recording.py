@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 AUTOGRADE_KEY = "autograde"  # where in nbgrader's resources our steps find what the run hands them
+RAN_KEY = "ran"  # under it: the ids of the cells the worker ran (PrecomputedExecute), for plain_tests.PlainTests
 
 
 @dataclass

@@ -36,9 +36,9 @@ def csv_writer(f):
 
 
 def write_csv(rows: list[Row], path: Path) -> Path:
-    from ..verdict.references import references  # torch: only once there are rows to show
+    from .plain_tests import catalogue  # torch: only once there are rows to show
 
-    columns = references().ordered()
+    columns = catalogue().ordered()
     with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
         writer.writerow(FIXED + columns)

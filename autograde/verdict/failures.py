@@ -38,6 +38,11 @@ def _quotes(text: str, lines: list[str]) -> bool:
     return any(len(key) >= 8 and key in flat for key in (re.sub(r"\s+", "", line) for line in lines))
 
 
+def quotes_hidden(text: str, sources: list[str]) -> bool:
+    """Whether `text` quotes a line of the hidden tests of any of `sources` (test cells' sources)."""
+    return _quotes(text, [line for source in sources for line in hidden_lines(source)])
+
+
 def failed_in_hidden(error: str) -> tuple[str, str]:
     """English and Chinese for a hidden check whose code raised `error`: its type only."""
     if error.startswith(NOT_A_TENSOR):

@@ -108,6 +108,11 @@ STATUSES: dict[str, tuple[str, str]] = {
     "copies-first": ("{name}: {count} copies handed in, graded the first", "{name}：提交了 {count} 份，评分的是第一份"),
     "late": ("marked late by {lms}", "{lms} 标记为迟交"),
     "no-assignment-folder": ("no {folder}/ folder", "没有 {folder}/ 文件夹"),
+    "own-file-too-large": ("{file}: your own copy of this file of the assignment was not used, since with the "
+                           "assignment's files it would be more than the {limit} MiB a notebook's folder may be given, "
+                           "so your notebooks ran with the assignment's copy: keep the file small",
+                           "{file}：没有使用你自己的这份作业文件，因为加上作业自带的文件会超过笔记本文件夹允许的 {limit} MiB，"
+                           "所以你的笔记本使用的是作业自带的那份：请让这个文件小一些"),
     "over-files": ("{count} files handed in, more than the {limit} allowed: only the assignment's notebooks were read",
                    "提交了 {count} 个文件，超过允许的 {limit} 个：只读取了本次作业的笔记本"),
     "over-bytes": ("{size} MiB handed in (uncompressed), more than the {limit} MiB allowed: only the assignment's notebooks were read",

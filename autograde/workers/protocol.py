@@ -8,7 +8,8 @@ neither is ever in the memory of a process that runs student code.
   grader -> worker    Limits (the Request without its cells), then Nonce, then Cells
   worker -> grader    Ready once, then one Reply per Request, carrying its nonce
   notebook -> worker  Ready once its process is confined, before any student code runs
-  worker -> notebook  one Handed cell at a time (its source and a fresh token), then end of pipe
+  worker -> notebook  the assignment's Files once, then one Handed cell at a time (its source and
+                      a fresh token), then end of pipe
   notebook -> worker  one CellResult for the cell it was handed, carrying that cell's token
 
 Cells are named by their nbformat cell id. A Request carries each code cell's id and source,
@@ -67,15 +68,24 @@ class Request(TypedDict):
     # [N, derived seed] for each seeded(N) of the hidden tests under an instructor's secret
     # (grading/secret.py; empty without one): inputs, never the secret. It travels with the limits.
     seeds: list[list[int]]
+    # the assignment's files beside its notebooks (data, helper modules), path relative to the notebook's
+    # working folder -> base64 of the bytes; they may hold a student's own file, so they travel with the cells
+    files: dict[str, str]
 
 
 def limits_of(request: Request) -> dict:
-    """What the worker reads before it forks a notebook's process: the Request without its cells."""
-    return {key: value for key, value in request.items() if key != "cells"}
+    """What the worker reads before it forks a notebook's process: the Request without its
+    cells and files (which may be a student's own: only the notebook's handler ever holds them)."""
+    return {key: value for key, value in request.items() if key not in ("cells", "files")}
 
 
 class Cells(TypedDict):
     cells: list[Cell]  # sent after the nonce, once the notebook's process is forked
+    files: dict[str, str]  # the Request's files
+
+
+class Files(TypedDict):
+    files: dict[str, str]  # handed to the notebook's process once, before its first cell
 
 
 class Handed(TypedDict):
@@ -242,6 +252,14 @@ def cells_of(message: dict) -> list[Cell]:
                                               and isinstance(c.get("source"), str) for c in cells):
         raise ProtocolError("not the cells of a request")
     return [Cell(id=c["id"], source=c["source"]) for c in cells]
+
+
+def files_of(message: dict) -> dict[str, str]:
+    """The files of a Cells or Files message (none when it has no such key)."""
+    files = message.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        raise ProtocolError("not the files of a request")
+    return files
 
 
 def handed_of(message: dict) -> Handed:

@@ -135,7 +135,7 @@ class Zygote:
             # the limits first: the worker forks the notebook's process before it reads the nonce and the cells
             protocol.send(fd, protocol.limits_of(request))
             protocol.send(fd, protocol.Nonce(nonce=nonce))
-            protocol.send(fd, protocol.Cells(cells=request["cells"]))
+            protocol.send(fd, protocol.Cells(cells=request["cells"], files=request.get("files", {})))
             self.reader.max_bytes = self.reader.total + MAX_REPLY_BYTES
             reply = protocol.reply_of(self.reader.read(deadline), request, nonce)
         except protocol.TimedOut:

@@ -152,6 +152,7 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
                               int(request["memory_bytes"]), int(request["disk_bytes"]), request["isolated"])
     work = request["work"]
     os.chdir(work)
+    sys.path.insert(0, "")  # as ipykernel does: the notebook imports the helper modules beside it
     os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
     from autograde.kernel import seeding
 
@@ -169,6 +170,7 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
     cells = protocol.FrameReader(cell_fd, max_bytes=1 << 62)
     del request
     protocol.send(reply_fd, protocol.Ready(ready=True))  # confined: what dies from here on is the notebook's
+    _unpack(protocol.files_of(cells.read()), work)  # before its first cell: the assignment's files, as nbgrader copies them
     while True:
         try:
             handed = protocol.handed_of(cells.read())
@@ -176,16 +178,56 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
             return
         Capture.outputs = []
         signal.setitimer(signal.ITIMER_REAL, timeout)
+        result = None
         try:
-            shell.run_cell(handed["source"], store_history=True)
+            result = shell.run_cell(handed["source"], store_history=True)
         except CellTimeout as exc:  # raised outside the cell's own try (e.g. during display)
             Capture.add({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc), "traceback": []})
+        except Exception as exc:  # the shell's own error handling broke (a cell replaced showtraceback with None)
+            _add_error(Capture, exc)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
+        _show_hidden_error(Capture, result)
         for output in Capture.outputs:
             if output["output_type"] == "stream":
                 output["text"] = "".join(output["text"])
         protocol.send(reply_fd, protocol.CellResult(token=handed["token"], outputs=Capture.outputs, truncated=Capture.truncated))
+
+
+def _unpack(files: dict[str, str], work: str) -> None:
+    """The assignment's files into the notebook's working folder, as the notebook's own user
+    (each path relative to the folder; the grader checked them, this checks again)."""
+    import base64
+
+    for relative, data in files.items():
+        parts = PurePosixPath(relative).parts
+        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+            continue
+        path = os.path.join(work, *parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+
+def _add_error(Capture, exc: BaseException) -> None:
+    try:
+        name, value = type(exc).__name__, str(exc)
+    except Exception:  # an exception of the notebook's own whose str() raises
+        name, value = "Exception", ""
+    Capture.add({"output_type": "error", "ename": str(name), "evalue": value,
+                 "traceback": ["ERROR: An error occurred while showtraceback was disabled"]})
+
+
+def _show_hidden_error(Capture, result) -> None:
+    """A cell that failed without showing an error (its notebook made showtraceback do nothing)
+    gets one, as nbgrader's Execute appends the kernel's error reply: a hidden traceback earns nothing."""
+    try:
+        failed = result is not None and (result.error_in_exec is not None or result.error_before_exec is not None)
+        error = (result.error_in_exec or result.error_before_exec) if failed else None
+    except Exception:  # a result the notebook forged
+        failed, error = False, None
+    if failed and not any(o.get("output_type") == "error" for o in Capture.outputs):
+        _add_error(Capture, error if isinstance(error, BaseException) else Exception("the cell failed"))
 
 
 def _middle(request: dict, cell_fd: int, reply_fd: int, pid_fd: int, warm) -> None:
@@ -272,7 +314,9 @@ def run(limits: dict, warm, commands: protocol.FrameReader) -> protocol.Reply:
         os.close(fd)
     os.set_blocking(cell_w, False)  # a notebook that takes no cell must not block the worker
     nonce = protocol.nonce_of(commands.read(time.monotonic() + 30))  # read only now: the notebook never held it
-    cells = protocol.cells_of(commands.read(time.monotonic() + 30))
+    message = commands.read(time.monotonic() + 30)
+    cells, files = protocol.cells_of(message), protocol.files_of(message)
+    del message
     with os.fdopen(pid_r, "rb") as f:
         told = f.read().split()  # written at once by the middle process, or empty if it failed
     first, isolated = (int(told[0]), told[1] == b"1") if len(told) == 2 else (None, False)
@@ -287,7 +331,8 @@ def run(limits: dict, warm, commands: protocol.FrameReader) -> protocol.Reply:
     ran: list[protocol.RanCell] = []
     stopped, truncated = None, False
     try:
-        if first is None or not _confined(reader, min(deadline, time.monotonic() + START_SECONDS)):
+        if first is None or not _confined(reader, min(deadline, time.monotonic() + START_SECONDS)) \
+                or not _give_files(cell_w, files, min(deadline, time.monotonic() + START_SECONDS)):
             stopped = protocol.Stopped(id=cells[0]["id"] if cells else None, why=protocol.COULD_NOT_START)
         else:
             ran, stopped, truncated = _hand_cells(cells, limits, reader, cell_w, deadline)
@@ -316,6 +361,16 @@ def _confined(reader: protocol.FrameReader, deadline: float) -> bool:
         return protocol.is_ready(reader.read(deadline))
     except (protocol.ProtocolError, MemoryLimit):
         return False
+
+
+def _give_files(cell_w: int, files: dict[str, str], deadline: float) -> bool:
+    """Hand the notebook's process the assignment's files, before its first cell (no student
+    code has run yet: if it cannot take them, the machinery failed)."""
+    try:
+        protocol.send_by(cell_w, protocol.Files(files=files), deadline)
+    except (BrokenPipeError, protocol.TimedOut):
+        return False
+    return True
 
 
 def _hand_cells(cells: list[protocol.Cell], limits: dict, reader: protocol.FrameReader, cell_w: int,

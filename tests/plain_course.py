@@ -1,0 +1,256 @@
+"""Scratch nbgrader courses built from nbgrader's own published files (its documentation course
+and its autograde tests' notebooks, both inside the installed package), graded by stock
+`nbgrader autograde` and by `autograde grade`, read back cell by cell from each gradebook."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbgrader
+
+NBGRADER = Path(nbgrader.__file__).resolve().parent
+DOCS = NBGRADER / "docs" / "source" / "user_guide"  # the documentation course: source/ps1, submitted/
+FILES = NBGRADER / "tests" / "apps" / "files"  # the notebooks of nbgrader's own autograde tests
+
+# Both courses use this project's layout (solutions/, notebooks/), which stock nbgrader reads
+# from the same config; nbgrader's default code stub unless a scenario sets one.
+CONFIG = """c = get_config()
+c.CourseDirectory.course_id = "course101"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+c.Execute.timeout = 30
+"""
+
+CellGrades = dict[tuple[str, str, str], tuple]  # (student, notebook, cell) -> (auto score, needs manual grade, auto comment)
+
+
+@dataclass
+class Scenario:
+    assignment: str
+    source: dict[str, Path]  # path in the source assignment -> the file
+    submitted: dict[str, dict[str, Path | str]]  # student -> path in their folder -> the file, or "release:NAME"
+    config: str = ""  # more nbgrader_config.py lines
+    totals: dict[tuple[str, str], float] = field(default_factory=dict)  # (student, notebook) -> nbgrader's documented score
+
+
+def _course(root: Path, scenario: Scenario) -> None:
+    folder = root / "solutions" / scenario.assignment
+    for relative, path in scenario.source.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, folder / relative)
+    (root / "nbgrader_config.py").write_text(CONFIG + scenario.config, encoding="utf-8")
+
+
+def _hand_in(root: Path, into: Path, scenario: Scenario, moodle: bool = False) -> None:
+    """Each student's files as nbgrader's submitted/ holds them, or (`moodle`) as a Moodle
+    download: a folder per student named with a participant id (5501, 5502, ...)."""
+    for number, (student, files) in enumerate(scenario.submitted.items(), start=5501):
+        folder = into / (f"{student}_{number}_assignsubmission_file_" if moodle else f"{student}/{scenario.assignment}")
+        for relative, path in files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(path, str):  # the student's copy of the release, unchanged
+                path = root / "notebooks" / scenario.assignment / path.removeprefix("release:")
+            shutil.copyfile(path, target)
+
+
+def _run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # nbgrader runs `alembic`
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900,
+                            env={**os.environ, "PATH": path, **(env or {})})
+    assert result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def stock(root: Path, scenario: Scenario) -> CellGrades:
+    """`nbgrader generate_assignment` and `nbgrader autograde` as an instructor runs them."""
+    _course(root, scenario)
+    _run([sys.executable, "-m", "nbgrader", "generate_assignment", scenario.assignment, "--force"], root)
+    _hand_in(root, root / "submitted", scenario)
+    _run([sys.executable, "-m", "nbgrader", "autograde", scenario.assignment, "--force"], root)
+    return cell_grades(f"sqlite:///{root / 'gradebook.db'}", scenario.assignment)
+
+
+def ours(root: Path, scenario: Scenario, *args: str, moodle: bool = False) -> tuple[CellGrades, list[dict], Path]:
+    """`autograde release`, then `autograde grade` of the same hand-ins (one worker; `moodle`:
+    as a Moodle download): the gradebook's cells, the rows, and the output folder."""
+    _course(root, scenario)
+    env = {"AUTOGRADE_COURSE": str(root), "AUTOGRADE_LANG": "en"}
+    command = [sys.executable, "-m", "autograde.cli"]
+    _run([*command, "release", "--assignment", scenario.assignment], root, env)
+    _hand_in(root, root / "class", scenario, moodle)
+    out = root / "out"
+    graded = _run([*command, "grade", str(root / "class"), "--out", str(out), "--assignment", scenario.assignment,
+                   "--json", "--workers", "1", *args], root, env)
+    return cell_grades(f"sqlite:///{out / 'gradebook.db'}", scenario.assignment), json.loads(graded.stdout)["rows"], out
+
+
+def cell_grades(db_url: str, assignment: str) -> CellGrades:
+    """Every graded cell of every student, as the gradebook holds it after autograding."""
+    from nbgrader.api import Gradebook
+
+    found = {}
+    with Gradebook(db_url) as gb:
+        for submission in gb.assignment_submissions(assignment):
+            for nb in submission.notebooks:
+                comments = {c.name: c.auto_comment for c in nb.comments}
+                for grade in nb.grades:
+                    found[(submission.student_id, nb.name, grade.name)] = (
+                        grade.auto_score, grade.needs_manual_grade, comments.get(grade.name))
+                for name, comment in comments.items():
+                    found.setdefault((submission.student_id, nb.name, name), (None, None, comment))
+    return found
+
+
+def totals(grades: CellGrades) -> dict[tuple[str, str], float]:
+    """(student, notebook) -> the sum of its cells' auto scores."""
+    summed: dict[tuple[str, str], float] = {}
+    for (student, notebook, _), (score, _, _) in grades.items():
+        summed[(student, notebook)] = summed.get((student, notebook), 0.0) + (score or 0.0)
+    return summed
+
+
+def documentation_course() -> Scenario:
+    """nbgrader's documentation course: ps1 (problem1, problem2, jupyter.png), bitdiddle and hacker."""
+    source = {p.name: p for p in sorted((DOCS / "source" / "ps1").iterdir()) if p.is_file()}
+    submitted = {student: {p.name: p for p in sorted((DOCS / "submitted" / student / "ps1").iterdir()) if p.is_file()}
+                 for student in ("bitdiddle", "hacker")}
+    # nbgrader's documentation shows these (user_guide/creating_and_grading_assignments)
+    return Scenario("ps1", source, submitted, totals={("bitdiddle", "problem1"): 1.5, ("hacker", "problem1"): 3.0})
+
+
+def autograde_tests() -> Scenario:
+    """nbgrader's test_grade and test_grade_hashed_autotest: submitted-unchanged as the source,
+    and four students (unchanged, changed, and the two notebooks that hide their traceback)."""
+    handed = {"foo": "submitted-unchanged.ipynb", "bar": "submitted-changed.ipynb",
+              "spam": "submitted-cheat-attempt.ipynb", "eggs": "submitted-cheat-attempt-alternative.ipynb"}
+    return Scenario("ps1", {"p1.ipynb": FILES / "submitted-unchanged.ipynb"},
+                    {student: {"p1.ipynb": FILES / name} for student, name in handed.items()},
+                    totals={("foo", "p1"): 1, ("bar", "p1"): 2, ("spam", "p1"): 1, ("eggs", "p1"): 1})
+
+
+def hidden_tests() -> Scenario:
+    """nbgrader's test_hidden_tests_single_notebook: a comment as the code stub, the release handed in as it is."""
+    return Scenario("ps1", {"p1.ipynb": FILES / "test-hidden-tests.ipynb"}, {"foo": {"p1.ipynb": "release:p1.ipynb"}},
+                    config='c.ClearSolutions.code_stub = dict(python="# YOUR CODE HERE")\n', totals={("foo", "p1"): 1.5})
+
+
+def relative_file() -> Scenario:
+    """open_relative_file.ipynb beside data.txt (which the test cell reads): one student hands in
+    only the notebook, one a data.txt of their own, which the release's copy replaces."""
+    return Scenario("ps1", {"p1.ipynb": FILES / "open_relative_file.ipynb", "data.txt": FILES / "data.txt"},
+                    {"foo": {"p1.ipynb": "release:p1.ipynb"},
+                     "bar": {"p1.ipynb": "release:p1.ipynb", "data.txt": FILES / "submission_secret.txt"}},
+                    totals={("foo", "p1"): 10, ("bar", "p1"): 10})
+
+
+def _nbgrader_cell(grade_id: str, source: str) -> dict:
+    from nbformat.v4 import new_code_cell
+
+    return new_code_cell(source, metadata={"nbgrader": {"grade_id": grade_id, "grade": True, "solution": False,
+                                                        "locked": True, "points": 1, "schema_version": 3}})
+
+
+def shipped_files(root: Path) -> Scenario:
+    """An assignment with a helper package in a subfolder, a data file in another, and a helper
+    module that `c.Autograde.exclude_overwriting` leaves to the student (as in nbgrader's
+    test_grade_overwrite_files_subdirs). foo hands in their own helper.py and a changed data
+    file; zed hands in only the notebook, and is graded after foo on the same worker."""
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    folder = root / "files"
+    for relative, text in {"helpers/__init__.py": "", "helpers/util.py": "def answer():\n    return 42\n",
+                           "sub/data.csv": "some,data\n", "helper.py": "VALUE = 'source'\n",
+                           "foo-helper.py": "VALUE = 'student'\n", "foo-data.csv": "some,other,data\n"}.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / relative).write_text(text, encoding="utf-8")
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[_nbgrader_cell("package", "from helpers.util import answer\nassert answer() == 42"),
+                             _nbgrader_cell("data", 'assert open("sub/data.csv").read() == "some,data\\n"'),
+                             _nbgrader_cell("own_helper", "import helper\nassert helper.VALUE == 'student'")])
+    nbformat.write(nb, folder / "p1.ipynb")
+    source = {name: folder / name for name in ("p1.ipynb", "helpers/__init__.py", "helpers/util.py", "sub/data.csv",
+                                               "helper.py")}
+    return Scenario("ps1", source, {
+        "foo": {"p1.ipynb": "release:p1.ipynb", "helper.py": folder / "foo-helper.py", "sub/data.csv": folder / "foo-data.csv"},
+        "zed": {"p1.ipynb": "release:p1.ipynb"}},
+        config='c.Autograde.exclude_overwriting = {"ps1": ["helper.py"]}\n',
+        totals={("foo", "p1"): 3, ("zed", "p1"): 2})
+
+
+def configured(root: Path) -> Scenario:
+    """Test cells nbgrader scores by their outputs, under nbgrader's config: a number displayed as
+    partial credit, stderr (nothing earned) unless IgnorePattern's pattern removes it, and
+    LimitOutput's max_lines, which drops the stderr after a long printout (so the cell earns)."""
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[_nbgrader_cell("partial", "0.25"),
+                             _nbgrader_cell("ignored_warning", 'import sys\nprint("WARNING: harmless", file=sys.stderr)'),
+                             _nbgrader_cell("stderr", 'import sys\nprint("oops", file=sys.stderr)'),
+                             _nbgrader_cell("cut_stderr", 'import sys\nprint("\\n".join(map(str, range(20))))\n'
+                                                          'print("oops", file=sys.stderr)'),
+                             _nbgrader_cell("raises", 'raise ValueError("no")')])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": "release:p1.ipynb"}},
+                    config='c.IgnorePattern.enabled = True\nc.IgnorePattern.pattern = "WARNING: harmless"\n'
+                           'c.LimitOutput.max_lines = 5\n',
+                    totals={("foo", "p1"): 2.25})
+
+
+def stops_early(root: Path) -> Scenario:
+    """A test cell, the student's answer, a test cell: foo's answer ends its kernel (os._exit),
+    so the second test cell never runs (a cell without outputs would earn full points)."""
+    import copy
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", metadata={"nbgrader": {
+        "grade_id": "answer", "grade": False, "solution": True, "locked": False, "schema_version": 3}})
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[_nbgrader_cell("before", "assert True"), answer, _nbgrader_cell("after", "assert True")])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    handed = copy.deepcopy(nb)
+    handed.cells[1].source = "import os\nos._exit(3)"
+    nbformat.write(handed, folder / "foo.ipynb")
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})
+
+
+SECRET = 'assert "the hidden secret line" != "x"'
+
+
+def leaks_hidden(root: Path) -> Scenario:
+    """A test cell with hidden tests, then a visible one: foo's answer records every cell it is
+    handed (an IPython hook) and makes the visible test fail with all of it as the message."""
+    import copy
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = new_code_cell("### BEGIN SOLUTION\ndef leak():\n    return True\n### END SOLUTION", metadata={"nbgrader": {
+        "grade_id": "answer", "grade": False, "solution": True, "locked": False, "schema_version": 3}})
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[answer,
+                             _nbgrader_cell("hidden_one", f"assert True\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS"),
+                             _nbgrader_cell("visible_two", "assert leak()")])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    handed = copy.deepcopy(nb)
+    handed.cells[0].source = ("seen = []\nget_ipython().events.register('pre_run_cell', lambda info: seen.append(info.raw_cell))\n"
+                              "def leak():\n    raise ValueError(' | '.join(seen))")
+    nbformat.write(handed, folder / "foo.ipynb")
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})
