@@ -287,7 +287,7 @@ def copied_values(data: ClassData) -> dict[str, list[str]]:
     """Student -> the exercises (grade ids, in course order) where every visible check passed and
     every hidden one failed, for the students with at least COPIED_VALUES_AT of them. Which checks
     are hidden is the references' word, not the notebook's; a check without a verdict failed."""
-    refs = references()
+    refs = catalogue()  # the course's exercises and the plain test cells test_cells yields
     order = {gid: i for i, gid in enumerate(refs.ordered())}
     found: dict[str, list[str]] = defaultdict(list)
     for (student, _), nb in data.notebooks.items():
