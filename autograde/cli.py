@@ -114,6 +114,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     return status or cmd_release(argparse.Namespace(assignment=args.assignment, out=None))
 
 
+def _submissions(args: argparse.Namespace) -> Path:
+    """What `autograde grade` grades: SUBMISSIONS, or else the course's submitted folder, where
+    nbgrader keeps hand-ins (`nbgrader collect`, `zip_collect` or a copy put there by hand)."""
+    if args.submissions:
+        return Path(args.submissions)
+    folder = course.submitted()
+    if not folder.is_dir():
+        raise UsageError(f"name the hand-ins to grade (SUBMISSIONS): the course has no {folder} "
+                         "(c.CourseDirectory.submitted_directory, where nbgrader keeps them)")
+    return folder
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     # only what grading needs before its workers start: the rest (torch included) loads meanwhile
     from .grading import roster
@@ -130,7 +142,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         _needs("distributed", "dask", "--scheduler")
     if args.db and args.db.startswith("postgresql"):
         _needs("psycopg2", "postgres", "a PostgreSQL gradebook (--db)")
-    handins = collect(Path(args.submissions), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
+    handins = collect(_submissions(args), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
     # with --json, standard output carries the JSON document alone; what people read goes to stderr
     console = Console(stderr=args.json)
     say = console.print
@@ -288,7 +300,9 @@ def _secret_flags(p: argparse.ArgumentParser, what: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograde", description="Grading for the attention course's notebooks.")
+    parser = argparse.ArgumentParser(prog="autograde", description="Grading for the attention course's notebooks, "
+                                                                    "and for any nbgrader course's.")
+    parser.add_argument("--course", metavar="DIR", help=COURSE_HELP)  # read before the parser is built: see main
     sub = parser.add_subparsers(dest="command", required=True)
     parser.withheld = []  # the instructor's commands a student's handout does not offer
 
@@ -311,10 +325,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_release)
 
     p = instructor("grade", help="grade a class's submissions: CSV, feedback and the nbgrader gradebook")
-    p.add_argument("submissions", help="a Canvas, Moodle or Blackboard download (zip or folder), nbgrader's exchange "
-                                       "inbound or submitted folder, a folder of .zip files (one per student), or one notebook")
+    p.add_argument("submissions", nargs="?",
+                   help="a Canvas, Moodle or Blackboard download (zip or folder), nbgrader's exchange inbound or "
+                        "submitted folder, a folder of .zip files (one per student), or one notebook (default: the "
+                        "course's submitted folder, c.CourseDirectory.submitted_directory, if it has one)")
     p.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and gradebook.db")
-    p.add_argument("--assignment", help="assignment id, a folder of solutions/ (default: the course's only one)")
+    p.add_argument("--assignment", help="assignment id, a folder of the course's source folder (default: the course's only one)")
     p.add_argument("--db", help="gradebook as an SQLAlchemy URL (default: sqlite in --out)")
     p.add_argument("--timeout", type=int, default=cell_timeout(),
                    help="seconds a cell may run (default: %(default)s, c.Execute.timeout in nbgrader_config.py)")
@@ -389,6 +405,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+COURSE_HELP = ("the course folder: this course's, or any nbgrader course's (its nbgrader_config.py names the "
+               "source, release and submitted folders) (default: $AUTOGRADE_COURSE, else the working folder if it "
+               "is a course, else this clone)")
+
+
+def _choose_course(argv: list[str]) -> list[str]:
+    """Point the course module at `--course DIR` (or AUTOGRADE_COURSE) before anything reads the
+    course (the parser's defaults come from its config); `argv` without the flag."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--course")
+    chosen, rest = early.parse_known_args(argv)
+    if chosen.course:
+        course.use(Path(chosen.course))
+    elif os.environ.get("AUTOGRADE_COURSE"):
+        course.use(Path(os.environ["AUTOGRADE_COURSE"]))
+    elif not course.is_course(course.ROOT):
+        raise UsageError(f"no course found: looked for --course DIR, $AUTOGRADE_COURSE, an {course.CONFIG_NAME} in the "
+                         f"working folder {Path.cwd()} whose source or release folder is there, and {course.ROOT}; "
+                         "run in a course folder or name one with --course DIR")
+    return rest
+
+
 def main(argv: list[str] | None = None) -> int:
     # nbgrader's gradebook code trips this SQLAlchemy warning on every notebook; it is harmless
     warnings.filterwarnings("ignore", message="Object of type .* not in session")
@@ -396,12 +434,13 @@ def main(argv: list[str] | None = None) -> int:
     # second of every command's start; no schema these commands check uses that format, and
     # jsonschema skips the format when the module is unavailable (python-jsonschema/jsonschema#1428)
     sys.modules.setdefault("rfc3987_syntax", None)
+    argv = sys.argv[1:] if argv is None else argv
     try:
+        argv = _choose_course(argv)
         parser = build_parser()
-    except UsageError as exc:  # nbgrader_config.py holds a setting the command cannot use
+    except UsageError as exc:  # no course, or nbgrader_config.py holds a setting the command cannot use
         print(f"autograde: error: {exc}", file=sys.stderr)
         return 2
-    argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in parser.withheld:
         print(f"autograde: `{argv[0]}` is an instructor's command, and this is the student handout of the course: "
               "it offers `autograde check` (run your notebooks' visible checks), `autograde submit` (pack them "

@@ -18,7 +18,7 @@ def with_timeout(tmp_path, monkeypatch, line: str) -> None:
     assert "\nc.Execute.timeout = 30\n" in text
     config = tmp_path / "nbgrader_config.py"
     config.write_text(text.replace("\nc.Execute.timeout = 30\n", f"\n{line}\n"), encoding="utf-8")
-    monkeypatch.setattr(nbgrader_api, "CONFIG_FILE", config)
+    monkeypatch.setattr(nbgrader_api, "config_file", lambda: config)
 
 
 def timeouts_used(monkeypatch, *args: str) -> dict[str, int]:
@@ -58,8 +58,15 @@ def test_the_config_sets_the_commands_default_and_the_flag_wins(tmp_path, monkey
     assert "(default: 7, c.Execute.timeout in nbgrader_config.py)" in " ".join(capsys.readouterr().out.split())
 
 
-@pytest.mark.parametrize("line", ["c.Execute.timeout = None", "c.Execute.timeout = '30'", "c.Execute.timeout = 0",
-                                  "# no timeout"])
+def test_a_config_without_a_timeout_gets_nbgrader_s_default(tmp_path, monkeypatch):
+    with_timeout(tmp_path, monkeypatch, "# no timeout")  # as in most nbgrader courses' configs
+    assert timeouts_used(monkeypatch) == {"grade": nbgrader_api.NBGRADER_TIMEOUT, "check": nbgrader_api.NBGRADER_TIMEOUT}
+    from nbgrader.preprocessors import Execute
+
+    assert nbgrader_api.NBGRADER_TIMEOUT == Execute.timeout.default_value
+
+
+@pytest.mark.parametrize("line", ["c.Execute.timeout = None", "c.Execute.timeout = '30'", "c.Execute.timeout = 0"])
 def test_a_timeout_the_command_cannot_use_is_a_plain_error(tmp_path, monkeypatch, capsys, line):
     with_timeout(tmp_path, monkeypatch, line)
     assert cli.main(["grade", "class.zip", "--out", "out"]) == 2

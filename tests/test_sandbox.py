@@ -2,7 +2,7 @@
 import pytest
 
 from autograde.grading.grader import Settings
-from autograde.verdict.references import REFERENCE_DIR
+from autograde.course import REFERENCE_DIR
 from autograde.workers.sandbox import bubblewrap
 from autograde.workers.warm import WarmPool
 

@@ -51,7 +51,8 @@ def write_handout(folder: Path, assignment: str | None = None, force: bool = Fal
     `folder` must be new or empty unless `force`, which replaces it and the zip."""
     folder = folder.resolve()
     archive = folder.with_name(folder.name + ".zip")
-    protected = [course.ROOT / name for name in ("autograde", "solutions", "notebooks", "reference", "student-lab")]
+    folders = course.layout()
+    protected = [course.ROOT / name for name in ("autograde", folders.source, folders.release, "reference", "student-lab")]
     if folder == course.ROOT or folder in course.ROOT.parents or any(p == folder or p in folder.parents for p in protected):
         raise UsageError(f"{folder} is the course itself or part of it: write the handout to a folder of its own")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):

@@ -5,7 +5,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..grading.nbgrader_api import course_folder
+from ..grading.nbgrader_api import SCRATCH_FOLDERS, course_folder
 
 
 def generate_release(assignment: str, out: Path) -> Path:
@@ -19,5 +19,5 @@ def generate_release(assignment: str, out: Path) -> Path:
         course_folder(root, f"sqlite:///{root / 'gradebook.db'}", assignment)
         if out.exists():
             shutil.rmtree(out)
-        shutil.copytree(root / "notebooks" / assignment, out)
+        shutil.copytree(root / SCRATCH_FOLDERS["release_directory"] / assignment, out)
     return out

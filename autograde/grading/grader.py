@@ -232,10 +232,10 @@ class Grader:
         self.stages.setup_cpu += time.process_time()  # since the process started: its imports are set-up too
 
     def _recorder(self):
-        from .nbgrader_api import course_folder
+        from .nbgrader_api import SCRATCH_FOLDERS, course_folder
         from .recording import Recorder
 
-        source = self.root / "solutions" / self.assignment
+        source = self.root / SCRATCH_FOLDERS["source_directory"] / self.assignment
         if source.exists():  # the solutions may have changed since the last run: no stale files
             shutil.rmtree(source)
         config = course_folder(self.root, self.db_url, self.assignment).config

@@ -10,7 +10,6 @@ import logging
 import os
 import shutil
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 from traitlets.config import Config
@@ -18,33 +17,39 @@ from traitlets.config import Config
 from .. import course
 from ..errors import UsageError
 
-CONFIG_FILE = course.ROOT / "nbgrader_config.py"
+# nbgrader's Execute.timeout default, for a course whose config does not set it
+NBGRADER_TIMEOUT = 30
+# The folders of the scratch course nbgrader works in (whatever the course's own layout names)
+SCRATCH_FOLDERS = {"source_directory": "solutions", "release_directory": "notebooks", "submitted_directory": "submitted",
+                   "autograded_directory": "autograded", "feedback_directory": "feedback"}
 
 
-@lru_cache(maxsize=None)
-def _read_config(path: Path) -> Config:
-    """`path` executed as nbgrader does, once per process (callers copy before changing it)."""
-    config = Config()
-    namespace = {"get_config": lambda: config, "c": config}
-    exec(compile(path.read_text(encoding="utf-8"), path.name, "exec"), namespace)
-    return config
+def config_file() -> Path:
+    return course.ROOT / course.CONFIG_NAME
+
+
+def _course_config() -> Config:
+    return course.read_config(config_file()) if config_file().is_file() else Config()
 
 
 def cell_timeout() -> int:
     """Seconds a cell may run unless `--timeout` says otherwise: `c.Execute.timeout` in
-    nbgrader_config.py, the limit nbgrader's own Execute step reads."""
-    value = _read_config(CONFIG_FILE).get("Execute", {}).get("timeout")
+    nbgrader_config.py, the limit nbgrader's own Execute step reads (its default where unset)."""
+    value = _course_config().get("Execute", {}).get("timeout", NBGRADER_TIMEOUT)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise UsageError(f"{CONFIG_FILE}: c.Execute.timeout must be a whole number of seconds above 0 "
+        raise UsageError(f"{config_file()}: c.Execute.timeout must be a whole number of seconds above 0 "
                          f"(the time a cell may run), not {value!r}")
     return value
 
 
 def nbgrader_config(root: Path, db_url: str) -> Config:
-    """The course's nbgrader_config.py, pointed at another course root and gradebook."""
-    config = copy.deepcopy(_read_config(CONFIG_FILE))
+    """The course's nbgrader_config.py, pointed at a scratch course root (laid out as
+    SCRATCH_FOLDERS, whatever the course's own folders are called) and gradebook."""
+    config = copy.deepcopy(_course_config())
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = db_url
+    for name, folder in SCRATCH_FOLDERS.items():
+        config.CourseDirectory[name] = folder
     # nbgrader checks its exchange folder (for JupyterHub hand-ins, unused here) on every start
     (root / "exchange").mkdir(parents=True, exist_ok=True)
     config.Exchange.root = str(root / "exchange")
@@ -62,7 +67,7 @@ class NbgraderFailed(RuntimeError):
 def course_folder(root: Path, db_url: str, assignment: str):
     """An NbGraderAPI for a course folder at `root` holding one assignment's solutions, with the
     assignment generated (so the gradebook knows its cells and `root/notebooks` holds the release)."""
-    shutil.copytree(course.source(assignment), root / "solutions" / assignment, dirs_exist_ok=True)
+    shutil.copytree(course.source(assignment), root / SCRATCH_FOLDERS["source_directory"] / assignment, dirs_exist_ok=True)
     create_gradebook(db_url)
     nbgrader = api(root, db_url)
     result = nbgrader.generate_assignment(assignment, force=True, create=True)

@@ -25,7 +25,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from ..course import REFERENCE_DIR
+from .. import course
 
 MISTAKE_SEP = "~"
 
@@ -84,7 +84,7 @@ def load(directory: Path | None = None, *, hidden: bool = True, private: Path | 
     """The references of one assignment's folder, or of every assignment (None). `private`: the
     folder of hidden references recorded under a secret, read instead of each hidden/."""
     refs = References()
-    folders = [directory] if directory is not None else sorted(p for p in REFERENCE_DIR.glob("*") if p.is_dir())
+    folders = [directory] if directory is not None else sorted(p for p in course.REFERENCE_DIR.glob("*") if p.is_dir())
     for path in sorted(p for folder in folders for p in (folder / "visible").glob("*.safetensors")):
         with safe_open(path, "pt") as f:
             refs.exercises.update(json.loads((f.metadata() or {}).get("exercises", "{}")))

@@ -26,7 +26,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..course import REFERENCE_DIR
+from .. import course
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
 
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), "
@@ -105,8 +105,8 @@ def readable_roots() -> list[Path]:
     (whose hidden/ folders bwrap_command covers with empty ones)."""
     package = Path(__file__).resolve().parent.parent  # the whole autograde package
     roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package}
-    if REFERENCE_DIR.is_dir():
-        roots.add(REFERENCE_DIR.resolve())
+    if course.REFERENCE_DIR.is_dir():
+        roots.add(course.REFERENCE_DIR.resolve())
     roots.update(Path(p).resolve() for p in site.getsitepackages() if Path(p).exists())
     return sorted(roots)
 
@@ -142,7 +142,7 @@ def bwrap_command(bwrap: str, command: list[str], env: dict[str, str]) -> list[s
             args += ["--perms", "0755", "--dir", str(parent)]
     for root in roots:
         args += ["--ro-bind", str(root), str(root)]
-    for hidden in sorted(REFERENCE_DIR.glob("*/hidden")):
+    for hidden in sorted(course.REFERENCE_DIR.glob("*/hidden")):
         args += ["--tmpfs", str(hidden.resolve()), "--remount-ro", str(hidden.resolve())]
     args += ["--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
     # last, once every mount point exists: as another user, bubblewrap's root and /dev are its own
