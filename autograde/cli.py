@@ -420,6 +420,8 @@ def _choose_course(argv: list[str]) -> list[str]:
         course.use(Path(chosen.course))
     elif os.environ.get("AUTOGRADE_COURSE"):
         course.use(Path(os.environ["AUTOGRADE_COURSE"]))
+    elif (Path.cwd() / course.CONFIG_NAME).is_file() and not course.is_course(Path.cwd()):
+        course.use(Path.cwd())  # an nbgrader config here means this folder: say what it lacks, not grade another
     elif not course.is_course(course.ROOT):
         raise UsageError(f"no course found: looked for --course DIR, $AUTOGRADE_COURSE, an {course.CONFIG_NAME} in the "
                          f"working folder {Path.cwd()} whose source or release folder is there, and {course.ROOT}; "
