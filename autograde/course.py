@@ -58,7 +58,10 @@ def layout_of(folder: Path) -> Layout:
     path = folder / CONFIG_NAME
     if not path.is_file():
         return Layout()
-    said = read_config(path.resolve()).get("CourseDirectory", {})
+    try:
+        said = read_config(path.resolve()).get("CourseDirectory", {})
+    except Exception as exc:  # nbgrader would stop on it too: say where, not a traceback
+        raise UsageError(f"{path} could not be read as nbgrader reads it: {type(exc).__name__}: {exc}") from exc
     names = {"source": "source_directory", "release": "release_directory", "submitted": "submitted_directory"}
     values = {field: said[key] for field, key in names.items() if key in said}
     for field, value in values.items():

@@ -97,3 +97,9 @@ def test_an_nbgrader_config_without_its_folders_is_no_course(how, elsewhere, cap
     assert f"{elsewhere} is not a course: its nbgrader_config.py names instructor/ as the source folder and " \
            "release/ as the release folder (c.CourseDirectory.source_directory and release_directory), " \
            "and neither is there" in said
+
+
+def test_a_config_that_does_not_run_is_a_plain_error(elsewhere, capsys):
+    (elsewhere / "nbgrader_config.py").write_text("c = get_config(\n", encoding="utf-8")
+    assert cli.main(["--course", str(elsewhere), "release"]) == 2
+    assert f"{elsewhere / 'nbgrader_config.py'} could not be read as nbgrader reads it: SyntaxError" in capsys.readouterr().err
