@@ -17,7 +17,7 @@ HINTS: dict[str, list[Hint]] = {
         ("a score is one dot product: multiply the query and one token element by element and add up; do it for every row of inputs",
          "一个分数就是一次点积：把查询和一个词元逐元素相乘再求和；对 inputs 的每一行都这样做"),
         ("fill a tensor of length inputs.shape[0] inside the loop, one torch.dot per row; the query is the second token (Python counts from 0)",
-         "在循环里填充一个长度为 inputs.shape[0] 的张量，每行一次 torch.dot；查询是第二个词元（Python 从 0 开始计数）"),
+         "在循环里填充一个含 inputs.shape[0] 个元素的张量，每行一次 torch.dot；查询是第二个词元（Python 从 0 开始计数）"),
     ],
     "ex2-softmax-naive": [
         ("softmax = exponentials divided by their total, so every weight is positive and they add up to 1",
@@ -29,7 +29,7 @@ HINTS: dict[str, list[Hint]] = {
         ("a context vector is a weighted sum of the input rows: each row counts as much as its attention weight",
          "上下文向量是各输入行的加权和：每一行的分量等于它的注意力权重"),
         ("start from zeros of length inputs.shape[1] (one input vector, not one per token) and add weight i times row i in the loop",
-         "从长度为 inputs.shape[1] 的零向量开始（一个输入向量的长度，而不是词元个数），在循环中加上 第 i 个权重 乘 第 i 行"),
+         "从维度为 inputs.shape[1] 的零向量开始（一个输入向量的维度，而不是词元个数），在循环中加上 第 i 个权重 乘 第 i 行"),
     ],
     # notebook 2
     "ex4-all-scores": [
@@ -65,15 +65,15 @@ HINTS: dict[str, list[Hint]] = {
     ],
     "ex9-scaled-weights": [
         ("three steps: scores of the query against every key, divide them by the square root of the key size, softmax over the keys",
-         "三步：查询与每个键的分数，除以键长度的平方根，再对键做 softmax"),
+         "三步：查询与每个键的分数，除以键维度的平方根，再对键做 softmax"),
         ("multiply by the transpose of keys so that several queries (one per row) also work; d_k is the size of one key, the last dimension of keys; query_2 uses the input of journey and keys use all inputs",
-         "乘以 keys 的转置，这样多个查询（每行一个）也能用；d_k 是一个键的长度，即 keys 的最后一维；query_2 用 journey 的输入，keys 用全部输入"),
+         "乘以 keys 的转置，这样多个查询（每行一个）也能用；d_k 是一个键的维度，即 keys 的最后一维；query_2 用 journey 的输入，keys 用全部输入"),
     ],
     "ex10-self-attention-v1": [
         ("the same three moves as before, but with the projected queries, keys and values of x instead of x itself",
          "与之前相同的三步，只是用 x 投影得到的查询、键、值，而不是 x 本身"),
         ("project with the module's own matrices (self.W_...), scale the scores by the square root of the key size, softmax over the last dimension, and blend the values, not the inputs",
-         "用模块自己的矩阵（self.W_...）投影，分数除以键长度的平方根，在最后一维做 softmax，融合的是值向量而不是输入"),
+         "用模块自己的矩阵（self.W_...）投影，分数除以键维度的平方根，在最后一维做 softmax，融合的是值向量而不是输入"),
     ],
     "ex11-self-attention-v2": [
         ("a linear layer without bias computes x times a weight matrix: call the layers instead of multiplying by matrices",
@@ -92,7 +92,7 @@ HINTS: dict[str, list[Hint]] = {
         ("divide every row by its own sum, so that each row adds up to 1 again",
          "把每一行除以它自己的和，让每一行的和重新为 1"),
         ("sum over the last dimension and keep that dimension (keepdim=True): a column of row sums then divides each row, also in a batch",
-         "沿最后一维求和并保留这一维（keepdim=True）：这样一列行和会去除每一行，批次也一样"),
+         "沿最后一维求和并保留这一维（keepdim=True）：这样每一行都除以它那一列中对应的行和，批次也一样"),
     ],
     "ex14-causal-mask": [
         ("the future is every entry above the diagonal; the diagonal stays, since a token may look at itself",
@@ -139,7 +139,7 @@ HINTS: dict[str, list[Hint]] = {
     ],
     "ex21-exercise-3-2": [
         ("the wrapper lays num_heads vectors of d_out numbers side by side: how many numbers does each head need to give output_dim in total?",
-         "包装类把 num_heads 个长度为 d_out 的向量并排拼接：每个头要给出多少个数，总数才是 output_dim？"),
+         "包装类把 num_heads 个维度为 d_out 的向量并排拼接：每个头要给出多少个数，总数才是 output_dim？"),
         ("the size of one head is the total divided by the number of heads (an integer division); dropout is 0.0",
          "一个头的大小等于总数除以头的个数（整数除法）；dropout 为 0.0"),
     ],

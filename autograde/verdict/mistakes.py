@@ -236,14 +236,14 @@ _CATALOGUE: list[Mistake] = [
     Mistake(
         "mha-scale-d-in", NB5, "attn_scores / keys.shape[-1]**0.5", "attn_scores / d_in**0.5",
         "the scores were divided by sqrt(d_in); each head compares vectors of head_dim numbers, so divide by sqrt(head_dim)",
-        "分数除以了 sqrt(d_in)；每个头比较的是长度为 head_dim 的向量，所以应除以 sqrt(head_dim)",
+        "分数除以了 sqrt(d_in)；每个头比较的是维度为 head_dim 的向量，所以应除以 sqrt(head_dim)",
         {"ex20-multi-head-attention": 0.25},
     ),
     Mistake(
         "mha-scale-d-out", NB5, "attn_scores / keys.shape[-1]**0.5", "attn_scores / self.d_out**0.5",
         "the scores were divided by sqrt(d_out); each head compares vectors of head_dim = d_out // num_heads numbers, so "
         "divide by sqrt(head_dim)",
-        "分数除以了 sqrt(d_out)；每个头比较的是长度为 head_dim = d_out // num_heads 的向量，所以应除以 sqrt(head_dim)",
+        "分数除以了 sqrt(d_out)；每个头比较的是维度为 head_dim = d_out // num_heads 的向量，所以应除以 sqrt(head_dim)",
         {"ex20-multi-head-attention": 0.25},
     ),
     Mistake(
