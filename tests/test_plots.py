@@ -49,3 +49,29 @@ def test_nothing_is_drawn_while_grading(monkeypatch):
     monkeypatch.setenv("AUTOGRADE_MODE", "emit")
     monkeypatch.setattr(plots, "figure_of", lambda *a, **k: pytest.fail("drew a figure while grading"))
     plots.heatmap(causal_weights(), TOKENS, "causal")
+
+
+def test_each_panel_has_its_own_colour_scale():
+    # Weights of 0.09-0.24 must span the colour map, not sit in its bottom quarter; a panel
+    # beside it with weights up to 2 (dropout's scaled survivors) must not squash it.
+    flat = torch.linspace(0.09, 0.24, 36).view(6, 6)
+    figure = plots.figure_of([(flat, "flat"), (flat * 8, "scaled")], TOKENS)
+    images = [ax.images[0] for ax in figure.axes if ax.get_title()]
+    assert [(round(i.norm.vmin, 4), round(i.norm.vmax, 4)) for i in images] == [(0.09, 0.24), (0.72, 1.92)]
+
+
+def test_a_constant_panel_still_has_a_colour_scale():
+    image = next(ax for ax in plots.figure_of([(torch.full((6, 6), 1 / 6), "uniform")], TOKENS).axes if ax.get_title()).images[0]
+    assert image.norm.vmax > image.norm.vmin
+
+
+def test_a_long_title_is_wrapped_inside_the_figure():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    title = "scaled attention weights (3.4): softmax(queries @ keys.T / sqrt(d_k))"
+    figure = plots.figure_of([(causal_weights(), title)], TOKENS)
+    FigureCanvasAgg(figure).draw()
+    ax = next(ax for ax in figure.axes if ax.get_title())
+    extent = ax.title.get_window_extent(figure.canvas.get_renderer())
+    assert ax.get_title().replace("\n", " ") == title
+    assert 0 <= extent.x0 and extent.x1 <= figure.bbox.x1
