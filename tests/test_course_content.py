@@ -6,6 +6,7 @@ import re
 import nbformat
 
 from autograde import course
+from autograde.kernel.exercise import SKILLS
 from autograde.verdict import references
 
 DEFINES = re.compile(r"^(?:class|def) (\w+)\(", re.M)
@@ -55,6 +56,25 @@ def test_hidden_checks_carry_at_least_half_of_every_exercise():
     heavier = {**exercise, "points": exercise["points"] + 1,
                "checks": [*exercise["checks"], {"name": "a heavy visible check", "points": 1.0, "hidden": False}]}
     assert hidden_share(exercise) >= 0.5 > hidden_share(heavier)
+
+
+def reasoning_share(exercises: dict[str, dict]) -> float:
+    """The share of the course's points that exercises needing reasoning carry (every skill but "build")."""
+    total = sum(e["points"] for e in exercises.values())
+    return sum(e["points"] for e in exercises.values() if e.get("skill", "build") != "build") / total
+
+
+def test_reasoning_earns_at_least_half_of_the_points():
+    """Predicting, deriving, debugging and designing, not transcribing the text above a cell,
+    carry at least half of the course's points."""
+    exercises = references.load(hidden=False).exercises
+    assert all(e.get("skill") in SKILLS for e in exercises.values()), "an exercise's skill was not recorded"
+    share = reasoning_share(exercises)
+    by_skill = {s: sum(e["points"] for e in exercises.values() if e["skill"] == s) for s in SKILLS}
+    assert share >= 0.5, f"reasoning earns {share:.0%} of the points: {by_skill}"
+    # the rule counts points, not exercises: one heavy "build" exercise tips it
+    heavy = {**exercises, "extra": {"skill": "build", "points": 10 * sum(e["points"] for e in exercises.values())}}
+    assert reasoning_share(heavy) < 0.5
 
 
 def test_readme_counts_the_exercises_and_lists_every_notebook():

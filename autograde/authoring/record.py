@@ -54,7 +54,7 @@ class Recorder:
             return
         first_hint, _ = hint(meta["grade_id"], 1)  # what feedback pages show; `check --hints N` shows more
         entry = self.exercises.setdefault(meta["grade_id"], {
-            "notebook": self.notebook, "title": exercise.title, "hint": list(first_hint or ()),
+            "notebook": self.notebook, "title": exercise.title, "skill": exercise.skill, "hint": list(first_hint or ()),
             "points": float(meta["points"]), "checks": []})
         entry["checks"].append({"name": name, "points": float(points), "hidden": name in self.hidden})
 

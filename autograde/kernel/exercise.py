@@ -25,6 +25,11 @@ RECORDER: Any = None
 SCORES: dict[str, "Score"] = {}
 # How many runs of each exercise's check cell failed so far, by title: the hint tier to show.
 FAILED_RUNS: dict[str, int] = {}
+# What an exercise asks of a learner. "build" writes code the text before it describes; the
+# others need reasoning: say a value before running anything ("predict"), work a result out on
+# paper ("derive"), find what is wrong in given code ("debug"), or choose weights or sizes so a
+# stated behaviour follows ("design"). The course gives reasoning at least half its points.
+SKILLS = ("build", "predict", "derive", "debug", "design")
 
 
 def _display(plain: str, rich: str | None = None, extra: dict | None = None) -> None:
@@ -64,10 +69,13 @@ class Score(float):
 class Exercise:
     """The checks of one exercise; create one at the top of its test cell."""
 
-    def __init__(self, title: str):
+    def __init__(self, title: str, skill: str = "build"):
         """`title` names the exercise. Its hints live in the package (hints.py), not in the
-        notebook: a failed run shows the first tier, later failed runs the next ones."""
-        self.title = title
+        notebook: a failed run shows the first tier, later failed runs the next ones. `skill`
+        is one of SKILLS: what the exercise asks of a learner."""
+        if skill not in SKILLS:
+            raise ValueError(f"skill must be one of {SKILLS}, not {skill!r}")
+        self.title, self.skill = title, skill
         self.earned = 0.0
         self.possible = 0.0
         self.failed = False
