@@ -77,6 +77,29 @@ def test_reasoning_earns_at_least_half_of_the_points():
     assert reasoning_share(heavy) < 0.5
 
 
+def sitting_minutes(nb: nbformat.NotebookNode) -> float:
+    """How long a learner needs for a notebook: its English prose read at 150 words a minute
+    (the Chinese column is the same text), its code read at 10 lines a minute, and 5 minutes
+    for each exercise."""
+    words = lines = exercises = 0
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            rows = [line.split("|")[1] if line.startswith("|") else line for line in cell.source.splitlines()
+                    if not line.startswith("|---")]
+            words += len(" ".join(rows).split())
+        else:
+            lines += len(cell.source.splitlines())
+            exercises += bool(cell.metadata.get("nbgrader", {}).get("points"))
+    return words / 150 + lines / 10 + 5 * exercises
+
+
+def test_each_notebook_is_one_sitting():
+    released = {p.stem: nbformat.read(p, as_version=4) for p in sorted(course.release("ch03").glob("*.ipynb"))}
+    assert released.keys() == notebooks().keys()
+    long = {stem: round(sitting_minutes(nb)) for stem, nb in released.items() if sitting_minutes(nb) > 60}
+    assert not long, f"notebooks longer than an hour's sitting (minutes): {long}"
+
+
 def test_readme_counts_the_exercises_and_lists_every_notebook():
     exercises = references.load(hidden=False).exercises
     readme = (course.ROOT / "README.md").read_text(encoding="utf-8")

@@ -27,11 +27,27 @@ def solution_lines() -> set[str]:
     return lines
 
 
-def test_every_exercise_has_at_least_two_tiers_and_no_stray_hints():
+# Each exercise's answer in the words and symbols a hint could give it away with: the key
+# expression, the formula, the number, in both languages. No tier may contain one (spaces and
+# case ignored). Every exercise has an entry, so a new exercise cannot slip past.
+GIVEAWAYS: dict[str, tuple[str, ...]] = {
+}
+
+
+def squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def giveaways_in(text: str, words: tuple[str, ...]) -> list[str]:
+    return [w for w in words if squeezed(w) in squeezed(text)]
+
+
+def test_every_exercise_has_three_tiers_and_no_stray_hints():
+    """The idea; something to run and look at; a nudge about one point."""
     exercises = references.load(hidden=False).exercises
     assert set(HINTS) == set(exercises)
     for grade_id, tiers in HINTS.items():
-        assert len(tiers) >= 2, grade_id
+        assert len(tiers) == 3, grade_id
         assert all(en and zh and en != zh for en, zh in tiers), grade_id
         assert len({en for en, _ in tiers}) == len(tiers), f"{grade_id}: tiers repeat"
 
@@ -43,6 +59,17 @@ def test_no_hint_shows_a_line_of_the_solution():
         for en, zh in tiers:
             shown = [line for line in lines if line in en or line in zh]
             assert not shown, f"{grade_id} hint shows solution code: {shown}"
+
+
+def test_no_hint_gives_the_answer_away_in_words():
+    assert set(GIVEAWAYS) == set(HINTS), "every exercise lists what would give its answer away"
+    for grade_id, tiers in HINTS.items():
+        assert GIVEAWAYS[grade_id], grade_id
+        for en, zh in tiers:
+            given = giveaways_in(en, GIVEAWAYS[grade_id]) + giveaways_in(zh, GIVEAWAYS[grade_id])
+            assert not given, f"{grade_id} hint gives the answer away: {given}"
+    # spacing and case do not hide an answer
+    assert giveaways_in("try Dim = -1 here", ("dim=-1",)) == ["dim=-1"]
 
 
 def test_notebooks_carry_no_hints():
