@@ -254,3 +254,27 @@ def leaks_hidden(root: Path) -> Scenario:
                               "def leak():\n    raise ValueError(' | '.join(seen))")
     nbformat.write(handed, folder / "foo.ipynb")
     return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})
+
+
+def clean_kernel(root: Path) -> Scenario:
+    """What a notebook of a course that imports nothing finds in its kernel, as in a fresh
+    ipykernel: no torch (its worker warms only what the notebooks import, here json), nothing
+    left of the worker's warm-up (its names, the error it raised to load IPython's traceback
+    formatting), and its cells counted as stock's kernel counts them."""
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[_nbgrader_cell("no_torch", 'import sys, json\nassert "torch" not in sys.modules, "torch"'),
+                             _nbgrader_cell("no_warm_up", 'assert not [n for n in globals() if "warm" in n], globals()\n'
+                                                          'assert getattr(sys, "last_value", None) is None, sys.last_value'),
+                             # what stock's kernel reports in the third cell (4), which ours must report too
+                             _nbgrader_cell("counted_as_stock", "assert get_ipython().execution_count == 4, "
+                                                                "get_ipython().execution_count"),
+                             _nbgrader_cell("fails", 'raise ValueError("its own error")'),
+                             _nbgrader_cell("after_an_error", 'assert sys.last_value.args == ("its own error",)')])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": "release:p1.ipynb"}},
+                    totals={("foo", "p1"): 4})  # all but the cell that fails

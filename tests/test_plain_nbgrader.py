@@ -10,7 +10,7 @@ import pytest
 
 from autograde.workers.sandbox import bubblewrap
 
-from plain_course import (SECRET, Scenario, autograde_tests, configured, documentation_course, hidden_tests,
+from plain_course import (SECRET, Scenario, autograde_tests, clean_kernel, configured, documentation_course, hidden_tests,
                           leaks_hidden, ours, relative_file, shipped_files, stock, stops_early, totals)
 
 pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
@@ -21,12 +21,14 @@ SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-
              # (exclude_overwriting): foo's own copy is used for foo, and never reaches zed
              "shipped-files": shipped_files,
              # partial credit, stderr, and nbgrader's IgnorePattern and LimitOutput configured
-             "nbgrader-config": configured}
+             "nbgrader-config": configured,
+             # a worker that warmed nothing but IPython: no torch, no trace of its warm-up
+             "clean-kernel": clean_kernel}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_every_cell_scores_as_stock_nbgrader_scores_it(name, tmp_path):
-    scenario: Scenario = SCENARIOS[name](tmp_path) if name in ("shipped-files", "nbgrader-config") else SCENARIOS[name]()
+    scenario: Scenario = SCENARIOS[name](tmp_path) if name in ("shipped-files", "nbgrader-config", "clean-kernel") else SCENARIOS[name]()
     expected = stock(tmp_path / "stock", scenario)
     graded, rows, _ = ours(tmp_path / "ours", scenario)
     assert expected, "stock nbgrader graded nothing"

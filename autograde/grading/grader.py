@@ -210,13 +210,15 @@ class Grader:
 
     def __init__(self, out: Path, db_url: str, settings: Settings, assignment: str, stages: Stages | None = None):
         from ..workers.cluster import DaskRunner, LocalRunner
+        from .warm_imports import imported_modules
 
         self.out, self.db_url, self.settings, self.assignment = out, db_url, settings, assignment
         self.stages = stages or Stages()
         self.root = out / ".nbgrader"
-        # the workers warm up (seconds: Python, torch) while nbgrader is set up here
-        self.runner = (DaskRunner(settings.scheduler, settings.sandbox) if settings.scheduler
-                       else LocalRunner(settings.workers, (self.root / "scratch").resolve(), settings.sandbox))
+        # the workers warm up (Python, what the notebooks import: torch here) while nbgrader is set up here
+        warm = imported_modules(course.source(assignment))
+        self.runner = (DaskRunner(settings.scheduler, settings.sandbox, warm) if settings.scheduler
+                       else LocalRunner(settings.workers, (self.root / "scratch").resolve(), settings.sandbox, warm))
         try:
             self.recorder = self._recorder()
             self.files = assignment_files.shipped(assignment, self.recorder.config)

@@ -51,8 +51,9 @@ class NotebookBrokeWorker(RuntimeError):
 
 
 class Zygote:
-    def __init__(self, scratch: Path, sandbox: bool = True):
+    def __init__(self, scratch: Path, sandbox: bool = True, warm: tuple[str, ...] | None = None):
         self.scratch, self.sandbox = scratch, sandbox
+        self.warm = warm  # the modules it loads before its first notebook (None: the zygote's default)
         self.proc: subprocess.Popen | None = None
         self.reader: protocol.FrameReader | None = None
         self.warming = False  # spawned, and its "ready" not read yet
@@ -69,7 +70,8 @@ class Zygote:
         # that outlives the zygote (the main thread, or a worker thread of the pool using it)
         self.scratch.mkdir(parents=True, exist_ok=True)
         # -I: neither the working folder nor PYTHON* variables decide what the worker imports
-        command = [sys.executable, "-I", "-m", "autograde.workers.zygote"]
+        command = [sys.executable, "-I", "-m", "autograde.workers.zygote",
+                   *(["--warm", ",".join(self.warm)] if self.warm is not None else [])]
         # only these variables: the grader's environment may hold secrets (a gradebook password, keys)
         env = {"HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
                "AUTOGRADE_COURSE": str(course.ROOT)}  # the same course, whatever the worker's folder
@@ -172,10 +174,10 @@ class Zygote:
 class WarmPool:
     """`workers` zygotes shared by threads; `run` blocks until one is free."""
 
-    def __init__(self, workers: int, scratch: Path, sandbox: bool = True):
+    def __init__(self, workers: int, scratch: Path, sandbox: bool = True, warm: tuple[str, ...] | None = None):
         if sandbox and not bubblewrap():
             raise SandboxUnavailable(f"no working sandbox: {INSTALL_HINT}")
-        self.zygotes = [Zygote(scratch / f"worker-{i}", sandbox) for i in range(workers)]
+        self.zygotes = [Zygote(scratch / f"worker-{i}", sandbox, warm) for i in range(workers)]
         self.free: queue.Queue[Zygote] = queue.Queue()
         for z in self.zygotes:  # they warm up in parallel, and while the caller gets on with its own set-up
             z.spawn()

@@ -1,6 +1,7 @@
 """A warm process that runs students' notebooks: `python -m autograde.workers.zygote`.
 
-It imports torch and IPython once, then for every notebook it forks a child that runs the
+It imports what the assignment's notebooks import (`--warm`; torch, for this course) and
+IPython once, then for every notebook it forks a child that runs the
 cells in a fresh IPython shell and reports each cell's outputs. The child is a copy of a
 process that never ran student code, so nothing one notebook does (monkeypatching torch,
 globals, files, processes it started) reaches the next one: the child's memory, its /tmp and
@@ -30,27 +31,43 @@ CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send
 NICENESS = 5
 PACKAGE = Path(__file__).resolve().parent.parent  # the autograde package, as this worker imports it
 START_SECONDS = 60.0  # for a notebook's process to be confined and say so (no student code runs before)
+# What a worker warms when it is not told (`--warm`): this course's notebooks' torch and helpers
+DEFAULT_WARM = ("torch", "autograde")
 
 
 class CellTimeout(BaseException):
     """Raised in the child when a cell outlives its time (like nbclient's interrupt)."""
 
 
-def _warm_up():
-    import torch  # noqa: F401  (the point: every child starts with torch imported)
-    import torch.nn  # noqa: F401
+def _warm_up(modules: tuple[str, ...] = DEFAULT_WARM):
+    """Load what the notebooks import (`modules`: grading/warm_imports.py reads them from the
+    assignment's notebooks), then IPython's shell, once: every child starts with them loaded."""
+    import importlib
+
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
 
-    import autograde.kernel.exercise  # noqa: F401  (what every notebook imports first)
-    import autograde.kernel.seeding  # noqa: F401
-    import autograde.kernel.provenance  # noqa: F401  (every check runs under it)
-    # a test cell's result, a Score, shows as HTML from a template: Jinja2 and that template
-    # load here, once, rather than in every notebook's process
-    autograde.kernel.exercise.Score(0.0, 0.0, "")._repr_html_()
+    for name in modules:
+        if name.split(".")[0] == "autograde":  # the course's own: only the fixed part below (never a withheld module)
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:  # not installed here, or it fails to load: the notebook meets that itself
+            pass
+    torch = sys.modules.get("torch")
+    course_kernel = any(name.split(".")[0] == "autograde" for name in modules)
+    if course_kernel:
+        import autograde.kernel.exercise  # noqa: F401  (what every notebook of the course imports first)
+        import autograde.kernel.seeding  # noqa: F401
+        import autograde.kernel.provenance  # noqa: F401  (every check runs under it)
+        # a test cell's result, a Score, shows as HTML from a template: Jinja2 and that template
+        # load here, once, rather than in every notebook's process
+        autograde.kernel.exercise.Score(0.0, 0.0, "")._repr_html_()
+    if torch is not None:
+        import torch.nn  # noqa: F401
 
-    torch.set_num_threads(1)  # no thread pool exists before fork: forking with one is unsafe
+        torch.set_num_threads(1)  # no thread pool exists before fork: forking with one is unsafe
     # What is warm now is never freed: the collector leaves it alone, so a child neither spends
     # time scanning it nor copies its pages (a scan writes to every object it visits).
     gc.collect()
@@ -127,11 +144,18 @@ def _warm_up():
     config.HistoryManager.enabled = False  # no history database in a read-only home
     shell = Shell.instance(config=config, display_pub_class=Publisher, displayhook_class=Hook, colors="NoColor")
     # load what the first cell of every notebook would otherwise load, then forget it ran
-    shell.run_cell("import torch\nfrom autograde import Exercise, seeded\n"
-                   "torch.nn.Linear(3, 2)(torch.ones(2, 3)).softmax(dim=-1)", store_history=False)
-    for name in ("torch", "Exercise", "seeded", "_"):
+    if torch is not None:
+        shell.run_cell("import torch\n" + ("from autograde import Exercise, seeded\n" if course_kernel else "") +
+                       "torch.nn.Linear(3, 2)(torch.ones(2, 3)).softmax(dim=-1)", store_history=False)
+    # and what a notebook's first error loads: IPython's traceback formatting and inspect's
+    # tables of modules (tens of milliseconds, which every notebook with a failing cell paid)
+    shell.run_cell("def _warm():\n    raise ValueError('warm-up')\n_warm()", store_history=False)
+    for name in ("torch", "Exercise", "seeded", "_warm", "_"):
         shell.user_ns.pop(name, None)
-    Capture.outputs = []
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    if hasattr(sys, "last_exc"):
+        sys.last_exc = None
+    Capture.outputs, Capture.used, Capture.truncated = [], 0, False
     return shell, Capture, Stream
 
 
@@ -145,8 +169,6 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
     """The notebook's first process (pid 1 of its namespace): says it is ready once confined,
     then runs each cell it is handed, one frame per cell carrying that hand-off's token (the
     worker, which checks it, attaches the cell's id). It never holds a cell before it is handed."""
-    import torch
-
     os.setsid()  # kill(0, ...) now reaches only the notebook's own processes
     confine.enter_as_notebook(request.get("notebook_uid"), int(request["max_processes"]),
                               int(request["memory_bytes"]), int(request["disk_bytes"]), request["isolated"])
@@ -154,11 +176,13 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
     os.chdir(work)
     sys.path.insert(0, "")  # as ipykernel does: the notebook imports the helper modules beside it
     os.environ.update({"AUTOGRADE_MODE": "emit", "HOME": work, "TMPDIR": work})
-    from autograde.kernel import seeding
+    if request.get("seeds"):  # under a secret
+        from autograde.kernel import seeding
 
-    seeding.DERIVED.update((int(n), int(seed)) for n, seed in request.get("seeds") or [])  # under a secret
+        seeding.DERIVED.update((int(n), int(seed)) for n, seed in request["seeds"])
     sys.stdout, sys.stderr = Stream("stdout"), Stream("stderr")
-    torch.seed()  # a fresh kernel's generator starts from a random seed too
+    if "torch" in sys.modules:  # warmed: a fresh kernel's generator starts from a random seed too
+        sys.modules["torch"].seed()
     Capture.limit = int(request["max_output_bytes"])
     timeout = float(request["timeout"])
 
@@ -464,12 +488,19 @@ def _inside_package(path: str) -> bool:
     return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
 
 
+def _warm_list(argv: list[str]) -> tuple[str, ...]:
+    """`--warm a,b.c` (comma-separated, possibly empty): the modules to load; DEFAULT_WARM without it."""
+    if len(argv) == 2 and argv[0] == "--warm":
+        return tuple(name for name in argv[1].split(",") if name)
+    return DEFAULT_WARM
+
+
 def main() -> None:
     confine.set_dumpable(False)  # no ptrace, no /proc/PID/fd or mem for anything else of this uid
     # Where cores are short, the grading process goes first: it alone does the serial work
     # (sanitizing, recording), and it must not wait behind the workers' warm-up.
     os.nice(NICENESS)
-    warm = _warm_up()
+    warm = _warm_up(_warm_list(sys.argv[1:]))
     out = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # stray prints must not corrupt the protocol
