@@ -24,3 +24,27 @@ def test_help_answers_without_heavy_imports():
 
 def test_notebooks_still_get_the_helpers_they_import():
     assert loaded_after("from autograde import Exercise, progress, seeded") == ["torch"]
+
+
+def test_grading_a_course_without_references_never_loads_torch(tmp_path):
+    """nbgrader's documentation course: plain test cells, no tensors to compare, so neither the
+    grading process nor (warm_imports: its notebooks import nothing) its workers load torch."""
+    import json
+    import os
+
+    from plain_course import _course, _hand_in, _run, documentation_course
+
+    scenario = documentation_course()
+    _course(tmp_path, scenario)
+    env = {"AUTOGRADE_COURSE": str(tmp_path), "AUTOGRADE_LANG": "en"}
+    _run([sys.executable, "-m", "autograde.cli", "release", "--assignment", "ps1"], tmp_path, env)
+    _hand_in(tmp_path, tmp_path / "class", scenario)
+    probe = ("import json, sys\nfrom autograde import cli\n"
+             f"status = cli.main(['grade', {str(tmp_path / 'class')!r}, '--out', {str(tmp_path / 'out')!r}, "
+             "'--workers', '1', '--json'])\n"
+             "print(json.dumps({'status': status, 'torch': 'torch' in sys.modules}))")
+    out = _run([sys.executable, "-c", probe], tmp_path, env).stdout
+    said = json.loads(out.strip().splitlines()[-1])
+    assert said == {"status": 0, "torch": False}
+    rows = json.loads(out[:out.rindex("\n{")])["rows"] if "\n{" in out else []
+    assert rows and all(row["status"] == "ok" for row in rows) and os.path.exists(tmp_path / "out" / "report.html")

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import torch
-
 from .diagnose import catalogued, likely_mistake
+from .lazy_torch import torch
 from .values import NotATensor, as_tensor
 
 # torch.testing's float32 defaults: loops, matrix products, einsum and float64

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import NamedTuple
 
-import torch
+from .lazy_torch import torch
 
 
 class Hint(NamedTuple):

@@ -20,12 +20,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-import torch
-from safetensors import safe_open
-from safetensors.torch import save_file
+from typing import TYPE_CHECKING
 
 from .. import course
+
+if TYPE_CHECKING:
+    import torch
 
 MISTAKE_SEP = "~"
 
@@ -83,6 +83,8 @@ class References:
 def load(directory: Path | None = None, *, hidden: bool = True, private: Path | None = None) -> References:
     """The references of one assignment's folder, or of every assignment (None). `private`: the
     folder of hidden references recorded under a secret, read instead of each hidden/."""
+    from safetensors import safe_open  # and torch: only where there are references to read
+
     refs = References()
     folders = [directory] if directory is not None else sorted(p for p in course.REFERENCE_DIR.glob("*") if p.is_dir())
     for path in sorted(p for folder in folders for p in (folder / "visible").glob("*.safetensors")):
@@ -136,6 +138,8 @@ def save(refs: References, directory: Path, *, private: tuple[Path, dict[str, st
     """Write one visible and one hidden file per notebook into one assignment's folder
     (`course.references(assignment)`); returns the files written. `private` (a folder and the
     files' metadata): write only the hidden files, there, as `<notebook>.safetensors`."""
+    from safetensors.torch import save_file
+
     written = []
     for notebook in refs.notebooks():
         exercises = refs.exercises_of(notebook)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import base64
 import numbers
 
-import torch
-from safetensors.torch import load as load_bytes
-from safetensors.torch import save as save_bytes
+from .lazy_torch import torch
 
 
 class NotATensor(TypeError):
@@ -41,8 +39,12 @@ def as_tensor(value: object) -> torch.Tensor:
 
 def encode(tensors: dict[str, torch.Tensor]) -> str:
     """Safetensors bytes, base64-encoded so they fit in a notebook output."""
+    from safetensors.torch import save as save_bytes
+
     return base64.b64encode(save_bytes(tensors)).decode("ascii")
 
 
 def decode(text: str) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load as load_bytes
+
     return load_bytes(base64.b64decode(text.encode("ascii"), validate=True))
