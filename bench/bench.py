@@ -1,20 +1,26 @@
 """Grading speed: stock `nbgrader autograde` against `autograde grade` on the same class.
 
-    python bench/bench.py N [N ...] [--workers W] [--no-stock] [--profile] [--dask]
+    python bench/bench.py N [N ...] [--course attention|nbgrader-docs] [--workers W] [--no-stock] [--profile] [--dask]
 
-For each N, builds a class of N students (correct, partly wrong, broken, in turn; all five
-notebooks each), grades it once with stock nbgrader (one `nbgrader autograde` command for
-the whole class) and once with `autograde grade`, checks that every honest submission got
-the same scores from both, and prints one line: both times, the ratio, the time per
+For each N, builds a class of N students, grades it once with stock nbgrader (one
+`nbgrader autograde` command for the whole class) and once with `autograde grade`, checks
+that both gave the same scores, and prints one line: both times, the ratio, the time per
 notebook, the grading process's own CPU time per notebook, and the peak memory (PSS) of
-`autograde grade` and its workers while grading (and with the class report it writes after). Then, on a class of one student, the start-up of the
-`autograde grade` command: from the command to its first notebook running.
+`autograde grade` and its workers while grading (and with the class report it writes after).
+Then, on a class of one student, the start-up of the `autograde grade` command: from the
+command to its first notebook running.
 
+--course    attention (default): this course, all five notebooks a student; students
+            correct, partly wrong and broken in turn; every honest submission's scores compared.
+            nbgrader-docs: nbgrader's own documentation course (ps1: problem1, problem2, an
+            image beside them, tests/plain_course.py), its two students' hand-ins copied to N
+            students, graded where it lies (source/, submitted/, its own nbgrader_config.py);
+            every cell's auto score compared.
 --profile   also the seconds per notebook of each stage (read, sanitize, execute, compare,
             record, feedback)
---dask      also grade the class on a Dask LocalCluster of two worker processes, check that
-            the scores are the same as the local run's, and measure the bytes that cross
-            the network per notebook
+--dask      (attention) also grade the class on a Dask LocalCluster of two worker processes,
+            check that the scores are the same as the local run's, and measure the bytes that
+            cross the network per notebook
 """
 from __future__ import annotations
 
@@ -36,10 +42,14 @@ from autograde.grading.grader import Row, Settings
 from autograde.verdict.mistakes import MISTAKES
 from autograde.workers import confine
 
-sys.path.insert(0, str(course.ROOT / "tests"))  # the example class the benchmark grades
+sys.path.insert(0, str(course.ROOT / "tests"))  # the example class and the documentation course the benchmark grades
 import example_class as ex  # noqa: E402
+import plain_course  # noqa: E402
 
 KINDS = ("correct", "partly-wrong", "broken")
+COURSES = ("attention", "nbgrader-docs")
+DOCS_AUTHORS = ("bitdiddle", "hacker")  # the documentation course's two students
+DOCS_CONFIG = 'c = get_config()\nc.CourseDirectory.course_id = "example_course"\n'
 
 
 def build_class(n: int, dest: Path) -> dict[str, str]:
@@ -61,6 +71,18 @@ def build_class(n: int, dest: Path) -> dict[str, str]:
         students[student], kinds[student] = files, kind
     ex.write_class(dest, students)
     return kinds
+
+
+def build_docs_course(n: int, root: Path) -> Path:
+    """nbgrader's documentation course as it lies (source/ps1, nbgrader's default folders, its
+    own config), with N students: bitdiddle's and hacker's hand-ins in turn."""
+    docs = plain_course.DOCS
+    shutil.copytree(docs / "source" / "ps1", root / "source" / "ps1")
+    for i in range(n):
+        author = DOCS_AUTHORS[i % 2]
+        shutil.copytree(docs / "submitted" / author / "ps1", root / "submitted" / f"s{i:04d}-{author}" / "ps1")
+    (root / "nbgrader_config.py").write_text(DOCS_CONFIG, encoding="utf-8")
+    return root
 
 
 class PeakMemory:
@@ -139,6 +161,7 @@ class Result:
     same_scores: bool | None
     stages: dict[str, float] = field(default_factory=dict)
     rows: list = field(default_factory=list, repr=False)
+    compared: str = "honest scores"  # what same_scores compares
 
     def line(self) -> str:
         per = (f"ours {self.ours_seconds:.1f} s ({self.ours_seconds / self.notebooks:.3f} s/notebook, grading process CPU "
@@ -152,7 +175,7 @@ class Result:
         return (f"N={self.students} notebooks={self.notebooks}: stock {self.stock_seconds:.1f} s "
                 f"({self.stock_seconds / self.notebooks:.3f} s/notebook), {per}, "
                 f"ratio {self.stock_seconds / self.ours_seconds:.1f}x, {memory}, "
-                f"honest scores {'identical' if self.same_scores else 'DIFFER'}")
+                f"{self.compared} {'identical' if self.same_scores else 'DIFFER'}")
 
     def profile(self) -> str:
         order = ("read", "sanitize", "execute", "compare", "record", "feedback")
@@ -160,10 +183,14 @@ class Result:
             "  (seconds per notebook; execute is the workers' time, the rest the grading process's)"
 
 
-def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None, scheduler: str | None = None) -> Result:
-    """Stock nbgrader and `autograde grade` on a class of N students. Both are timed as
-    commands, from launch (so with their imports and set-up) to the last grade recorded."""
+def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None, scheduler: str | None = None,
+        course_name: str = "attention") -> Result:
+    """Stock nbgrader and `autograde grade` on a class of N students of `course_name` (COURSES).
+    Both are timed as commands, from launch (so with their imports and set-up) to the last
+    grade recorded."""
     work = work or Path(tempfile.mkdtemp(prefix="bench-"))
+    if course_name == "nbgrader-docs":
+        return _run_docs(n, workers, with_stock, work)
     if not (work / "class").exists():
         build_class(n, work / "class")
     kinds = {p.name: p.name.split("-", 1)[1] for p in (work / "class").iterdir()}
@@ -171,32 +198,73 @@ def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None,
     out = work / ("ours-dask" if scheduler else "ours")
     command = [sys.executable, "-m", "autograde.cli", "grade", str(work / "class"), "--out", str(out), "--json",
                "--workers", str(workers), "--profile", str(work / "profile.json"), *(["--scheduler", scheduler] if scheduler else [])]
-    profile_path = work / "profile.json"  # written when the last grade is recorded, before the class report
-    profile_path.unlink(missing_ok=True)
+    seconds, profile, rows, memory = _grade(command, work / "profile.json")
+    same = None
+    if with_stock:
+        honest = [r for r in rows if kinds.get(r.student_id) in ("correct", "partly-wrong") and r.status == "ok"]
+        same = all(stock_scores.get((r.student_id, r.notebook)) == r.exercises for r in honest) and bool(honest)
+    return Result(n, n * len(ex.ASSIGNMENT_NOTEBOOKS), stock_seconds, seconds,
+                  profile["process_cpu_seconds"], profile["setup_cpu_seconds"], memory.peak_until, memory.peak, same,
+                  profile["seconds"], rows)
+
+
+def _grade(command: list[str], profile_path: Path, env: dict | None = None) -> tuple[float, dict, list[Row], PeakMemory]:
+    """`autograde grade` as a command: seconds from launch to the last grade recorded, its
+    profile, its rows and its memory."""
+    profile_path.unlink(missing_ok=True)  # written when the last grade is recorded, before the class report
     launched = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, **(env or {})})
     with PeakMemory(process.pid, until=profile_path.exists) as memory:
         stdout, stderr = process.communicate()
     if process.returncode not in (0, 1):  # 1: some hand-ins of the class are broken on purpose
         raise RuntimeError(f"autograde grade failed:\n{stderr[-3000:]}")
     profile = json.loads(profile_path.read_text())
     rows = [Row(**r) for r in json.loads(stdout)["rows"]]
-    same = None
+    return profile["graded_monotonic"] - launched, profile, rows, memory
+
+
+def _run_docs(n: int, workers: int, with_stock: bool, work: Path) -> Result:
+    """nbgrader's documentation course, graded where it lies: stock in one copy of the course
+    folder, ours in another; every cell's auto score compared."""
+    stock_seconds, same = None, None
     if with_stock:
-        honest = [r for r in rows if kinds.get(r.student_id) in ("correct", "partly-wrong") and r.status == "ok"]
-        same = all(stock_scores.get((r.student_id, r.notebook)) == r.exercises for r in honest) and bool(honest)
-    return Result(n, n * len(ex.ASSIGNMENT_NOTEBOOKS), stock_seconds, profile["graded_monotonic"] - launched,
-                  profile["process_cpu_seconds"], profile["setup_cpu_seconds"], memory.peak_until, memory.peak, same,
-                  profile["seconds"], rows)
+        stock_root = build_docs_course(n, work / "stock")
+        nbgrader = [sys.executable, "-m", "nbgrader"]
+        plain_course._run([*nbgrader, "generate_assignment", "ps1", "--force"], stock_root)
+        started = time.monotonic()
+        plain_course._run([*nbgrader, "autograde", "ps1", "--force"], stock_root)
+        stock_seconds = time.monotonic() - started
+    ours_root = build_docs_course(n, work / "ours")
+    env = {"AUTOGRADE_COURSE": ""}
+    ours = [sys.executable, "-m", "autograde.cli", "--course", str(ours_root)]
+    plain_course._run([*ours, "release"], ours_root, env)
+    seconds, profile, rows, memory = _grade(
+        [*ours, "grade", "--out", str(work / "out"), "--json", "--workers", str(workers),
+         "--profile", str(work / "profile.json")], work / "profile.json", env)
+    if with_stock:
+        scores = lambda grades: {key: value[0] for key, value in grades.items()}  # noqa: E731
+        stocks = scores(plain_course.cell_grades(f"sqlite:///{stock_root / 'gradebook.db'}", "ps1"))
+        same = bool(stocks) and stocks == scores(plain_course.cell_grades(f"sqlite:///{work / 'out' / 'gradebook.db'}", "ps1"))
+    return Result(n, 2 * n, stock_seconds, seconds, profile["process_cpu_seconds"], profile["setup_cpu_seconds"],
+                  memory.peak_until, memory.peak, same, profile["seconds"], rows, "every cell's auto score")
 
 
-def startup(work: Path) -> float:
+def startup(work: Path, course_name: str = "attention") -> float:
     """Seconds from launching `autograde grade` (a new process: imports included) on a class
     of one student to its first notebook running."""
-    build_class(1, work / "one")
+    if course_name == "nbgrader-docs":
+        root = build_docs_course(1, work / "one")
+        command = [sys.executable, "-m", "autograde.cli", "--course", str(root)]
+        env = {**os.environ, "AUTOGRADE_COURSE": ""}
+        plain_course._run([*command, "release"], root, {"AUTOGRADE_COURSE": ""})
+        command += ["grade"]
+    else:
+        build_class(1, work / "one")
+        command, env = [sys.executable, "-m", "autograde.cli", "grade", str(work / "one")], None
     launched = time.monotonic()
-    subprocess.run([sys.executable, "-m", "autograde.cli", "grade", str(work / "one"), "--out", str(work / "one-out"),
-                    "--profile", str(work / "profile.json")], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([*command, "--out", str(work / "one-out"), "--profile", str(work / "profile.json")], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     first = json.loads((work / "profile.json").read_text())["first_notebook_monotonic"]
     return first - launched
 
@@ -237,15 +305,19 @@ def dask(n: int, local: Result, work: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("students", type=int, nargs="+")
+    parser.add_argument("--course", choices=COURSES, default="attention",
+                        help="this course (default) or nbgrader's documentation course (any nbgrader course's plain tests)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-stock", action="store_true", help="skip stock nbgrader (it takes ~3.5 s per notebook)")
     parser.add_argument("--profile", action="store_true", help="print the seconds per notebook of each stage")
     parser.add_argument("--dask", action="store_true", help="also grade each class on a Dask LocalCluster")
     args = parser.parse_args()
+    if args.dask and args.course != "attention":
+        parser.error("--dask measures this course's class (--course attention)")
     status = 0
     for n in args.students:
         work = Path(tempfile.mkdtemp(prefix=f"bench-{n}-"))
-        result = run(n, args.workers, not args.no_stock, work)
+        result = run(n, args.workers, not args.no_stock, work, course_name=args.course)
         print(result.line(), flush=True)
         if args.profile:
             print("  profile:", result.profile(), flush=True)
@@ -254,7 +326,7 @@ def main() -> int:
         status = status or (0 if result.same_scores in (True, None) else 1)
         shutil.rmtree(work, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="bench-start-") as work:
-        print(f"start-up: {startup(Path(work)):.2f} s from the command to the first notebook running", flush=True)
+        print(f"start-up: {startup(Path(work), args.course):.2f} s from the command to the first notebook running", flush=True)
     return status
 
 
