@@ -29,3 +29,20 @@ def test_this_course_warms_torch_and_its_helpers():
 
 def test_an_assignment_without_notebooks_warms_nothing(tmp_path):
     assert imported_modules(tmp_path / "missing") == ()
+
+
+def test_a_worker_never_warms_a_module_of_the_course_package_it_is_not_told_to_keep():
+    """The book's classes are withheld while the notebook that asks for them is graded (a
+    stub over their file): one loaded in the warm process would reach every notebook forked
+    from it. Whatever the notebooks import from `autograde`, a worker warms only the helpers
+    every check needs (they load the package's __init__, which defines no class); the other
+    modules named are warmed."""
+    import json
+    import subprocess
+    import sys
+
+    probe = ("import json, sys\nfrom autograde.workers import zygote\n"
+             "zygote._warm_up(('autograde.kernel.book.causal_attention', 'autograde.kernel.book', 'fractions'))\n"
+             "print(json.dumps(sorted(m for m in sys.modules if m.startswith('autograde.kernel.book.') or m == 'fractions')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == ["fractions"]

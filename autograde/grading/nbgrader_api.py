@@ -5,6 +5,7 @@ nbgrader_config.py is the one place the course's settings live: nbgrader reads i
 flags override. Reading it needs traitlets only, never nbgrader."""
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import os
@@ -68,12 +69,46 @@ def course_folder(root: Path, db_url: str, assignment: str):
     """An NbGraderAPI for a course folder at `root` holding one assignment's solutions, with the
     assignment generated (so the gradebook knows its cells and `root/notebooks` holds the release)."""
     shutil.copytree(course.source(assignment), root / SCRATCH_FOLDERS["source_directory"] / assignment, dirs_exist_ok=True)
-    create_gradebook(db_url)
-    nbgrader = api(root, db_url)
-    result = nbgrader.generate_assignment(assignment, force=True, create=True)
+    with _synced_once(db_url):
+        create_gradebook(db_url)
+        nbgrader = api(root, db_url)
+        result = nbgrader.generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
         raise NbgraderFailed(f"nbgrader could not set up the assignment: {result.get('error') or result.get('log')}")
     return nbgrader
+
+
+@contextlib.contextmanager
+def _synced_once(db_url: str):
+    """Setting up a gradebook file this run creates: nbgrader's generate_assignment commits
+    every cell, and each commit waits for the disk (tens of them, a good part of a second).
+    A new file holds nothing yet to lose, so within the block SQLite does not wait
+    (PRAGMA synchronous=OFF), and the file is synced once at the end, before any student's
+    grade goes in (each student's commit waits for the disk as usual). A gradebook that
+    exists, or is not an SQLite file, is set up as nbgrader sets it up."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine, make_url
+
+    url = make_url(db_url)
+    path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") else None
+    if path is None or path.exists():
+        yield
+        return
+
+    def unsynced(connection, _record):
+        connection.execute("PRAGMA synchronous=OFF")
+
+    event.listen(Engine, "connect", unsynced)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "connect", unsynced)
+    for synced in (path, path.parent):  # the file's data, then its name in the folder
+        fd = os.open(synced, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 # nbgrader's schema indexes these foreign keys only as the second column of a unique

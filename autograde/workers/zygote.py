@@ -150,6 +150,7 @@ def _warm_up(modules: tuple[str, ...] = DEFAULT_WARM):
     # and what a notebook's first error loads: IPython's traceback formatting and inspect's
     # tables of modules (tens of milliseconds, which every notebook with a failing cell paid)
     shell.run_cell("def _warm():\n    raise ValueError('warm-up')\n_warm()", store_history=False)
+    shell.display_formatter.format([1])  # and its first result's formatters, without a result in the namespace
     for name in ("torch", "Exercise", "seeded", "_warm", "_"):
         shell.user_ns.pop(name, None)
     sys.last_type = sys.last_value = sys.last_traceback = None
