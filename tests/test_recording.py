@@ -142,3 +142,32 @@ def test_the_pipelines_order_is_checked_not_only_commented():
         in_order([SnapshotOverwriteCells, RepairCells], [(RepairCells, OverwriteCells)])
     with pytest.raises(ValueError, match="CompareWithReference must come before LimitOutput"):
         in_order([PrecomputedExecute, LimitOutput], [(CompareWithReference, LimitOutput)])  # a step left out
+
+
+def test_only_a_new_gradebook_is_set_up_without_disk_syncs(tmp_path):
+    """nbgrader_api._synced_once: while a gradebook file this run creates is set up, SQLite does
+    not wait for the disk; every connection after that (the students' commits), and any
+    gradebook that already existed, waits as usual (PRAGMA synchronous: 0 off, 2 full)."""
+    from sqlalchemy import create_engine
+
+    from autograde.grading.nbgrader_api import _synced_once
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+
+    def synchronous(write: bool = False) -> int:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                if write:
+                    connection.exec_driver_sql("CREATE TABLE setup (x INTEGER)")
+                    connection.commit()
+                return connection.exec_driver_sql("PRAGMA synchronous").scalar()
+        finally:
+            engine.dispose()
+
+    with _synced_once(url):
+        during_setup = synchronous(write=True)
+    after_setup = synchronous()
+    with _synced_once(url):  # it exists now: set up as nbgrader sets it up
+        existing = synchronous()
+    assert (during_setup, after_setup, existing) == (0, 2, 2)
