@@ -53,7 +53,7 @@ def _warm_up(modules: tuple[str, ...] = DEFAULT_WARM):
             continue
         try:
             importlib.import_module(name)
-        except Exception:  # not installed here, or it fails to load: the notebook meets that itself
+        except (Exception, SystemExit):  # not installed here, or it fails to load: the notebook meets that itself
             pass
     torch = sys.modules.get("torch")
     course_kernel = any(name.split(".")[0] == "autograde" for name in modules)
