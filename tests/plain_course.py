@@ -267,7 +267,7 @@ def clean_kernel(root: Path) -> Scenario:
     nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
                       cells=[_nbgrader_cell("no_torch", 'import sys, json\nassert "torch" not in sys.modules, "torch"'),
                              _nbgrader_cell("no_warm_up", 'assert not [n for n in globals() if "warm" in n], globals()\n'
-                                                          'assert getattr(sys, "last_value", None) is None, sys.last_value'),
+                                                          'assert not hasattr(sys, "last_value"), sys.last_value'),
                              # what stock's kernel reports in the third cell (4), which ours must report too
                              _nbgrader_cell("counted_as_stock", "assert get_ipython().execution_count == 4, "
                                                                 "get_ipython().execution_count"),

@@ -153,9 +153,10 @@ def _warm_up(modules: tuple[str, ...] = DEFAULT_WARM):
     shell.display_formatter.format([1])  # and its first result's formatters, without a result in the namespace
     for name in ("torch", "Exercise", "seeded", "_warm", "_"):
         shell.user_ns.pop(name, None)
-    sys.last_type = sys.last_value = sys.last_traceback = None
-    if hasattr(sys, "last_exc"):
-        sys.last_exc = None
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):  # as in a fresh interpreter: none
+        if hasattr(sys, name):
+            delattr(sys, name)
+    shell.last_execution_succeeded, shell.last_execution_result = True, None
     Capture.outputs, Capture.used, Capture.truncated = [], 0, False
     return shell, Capture, Stream
 
