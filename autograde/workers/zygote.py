@@ -200,8 +200,8 @@ def _unpack(files: dict[str, str], work: str) -> None:
     import base64
 
     for relative, data in files.items():
-        parts = PurePosixPath(relative).parts
-        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+        parts = _relative_parts(relative)
+        if not parts:
             continue
         path = os.path.join(work, *parts)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -458,10 +458,10 @@ def _end(middle: int, first: int, isolated: bool) -> None:
         os.waitpid(middle, 0)
 
 
-def _inside_package(path: str) -> bool:
-    """Whether `path` (of a Request's withheld files) names a file inside the package."""
+def _relative_parts(path: str) -> tuple[str, ...]:
+    """The parts of `path` if it stays inside the folder it is relative to, else ()."""
     parts = PurePosixPath(path).parts
-    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
+    return () if not parts or PurePosixPath(path).is_absolute() or ".." in parts else parts
 
 
 def main() -> None:
@@ -484,7 +484,7 @@ def main() -> None:
             limits = commands.read()  # the request without its cells: they come after the fork
         except protocol.Closed:
             return
-        withheld = [str(PACKAGE / path) for path in limits.get("withheld", ()) if _inside_package(path)]
+        withheld = [str(PACKAGE / path) for path in limits.get("withheld", ()) if _relative_parts(path)]
         limits.update(keep=keep, withheld=withheld, stub=str(WITHHELD_STUB), notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
                       require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
         # Everything of one notebook (its nonce, its cells, its outputs) passes through a process
