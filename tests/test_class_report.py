@@ -8,12 +8,12 @@ import shutil
 import pytest
 
 from autograde import cli
-from autograde.grading import class_report
+from autograde.reports import class_report
 from autograde.verdict import references
 import example_class as ex
 from autograde.grading.grader import Row, Settings, grade
-from autograde.grading.report import write_csv
-from autograde.grading.similarity import Similarity
+from autograde.reports.grades import write_csv
+from autograde.reports.similarity import Similarity
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.statuses import say
 from test_browser import launch
@@ -137,7 +137,7 @@ def test_report_on_a_folder_that_is_not_a_grading_output_exits_2(tmp_path, capsy
 
 def test_student_text_is_escaped():
     """Student ids, statuses, error texts and code are hostile: none may become markup."""
-    from autograde.grading.similarity import Pair
+    from autograde.reports.similarity import Pair
 
     evil = '<script>alert("x")</script>'
     check = {"name": "attn_weights", "points": 1, "hidden": False, "passed": False, "mistake": "code-failed",

@@ -239,7 +239,7 @@ def test_a_course_class_earns_nothing_when_graded(graded, route):
 
 
 def test_the_class_report_names_the_students_who_took_the_courses_answers(graded, tmp_path):
-    from autograde.grading import class_report
+    from autograde.reports import class_report
 
     rows, out = graded
     report = class_report.write(out, list(rows.values()), None, assignment="ch03").read_text(encoding="utf-8")

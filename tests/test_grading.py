@@ -15,7 +15,7 @@ import example_class as ex
 from classroom import Classroom
 from autograde.grading.grader import Settings, grade
 from autograde.verdict.mistakes import MISTAKES
-from autograde.grading.report import write_csv
+from autograde.reports.grades import write_csv
 from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued
@@ -364,7 +364,7 @@ def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
 def test_class_report_of_this_class(graded):
     """The class report, rebuilt from the gradebook: every catalogue mistake counted under its
     own id, every broken hand-in among the students who need attention."""
-    from autograde.grading import class_report
+    from autograde.reports import class_report
 
     _, out, students, _ = graded
     class_report.write(out)

@@ -31,7 +31,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, Ove
 from ..workers.protocol import Mismatch, Reply, code_cells, match_cells
 from .recording import AUTOGRADE_KEY, RAN_KEY
 from ..verdict.statuses import say
-from .structure import read_structure, released
+from ..intake.structure import read_structure, released
 
 log = logging.getLogger(__name__)
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
