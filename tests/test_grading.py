@@ -42,7 +42,10 @@ ALTERNATIVES = {
     "03_trainable_weights.ipynb": [
         ("attn_scores = query @ keys.T\n    return torch.softmax(attn_scores / keys.shape[-1]**0.5, dim=-1)",
          "attn_scores = query.double() @ keys.double().T\n    return torch.softmax(attn_scores * keys.shape[-1]**-0.5, dim=-1).float()"),
-        ("attn_scores = queries @ keys.T  # omega", "attn_scores = torch.einsum('qd,kd->qk', queries, keys)  # omega")],
+        ("attn_scores = queries @ keys.T  # omega", "attn_scores = torch.einsum('qd,kd->qk', queries, keys)  # omega"),
+        # layers created in another order than the book's: the checks load the book's weights by name
+        ("self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)",
+         "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)")],
     "04_causal_attention.ipynb": [
         ("return attn_scores.masked_fill(mask.bool(), -torch.inf)",
          "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)")],

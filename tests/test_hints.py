@@ -31,6 +31,11 @@ def solution_lines() -> set[str]:
 # expression, the formula, the number, in both languages. No tier may contain one (spaces and
 # case ignored). Every exercise has an entry, so a new exercise cannot slip past.
 GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "ex8-score-spread": ("d_k**0.5", "sqrt(d_k)", "√d_k", "d_k ** 0.5", "square root of d_k", "root of d_k", "variance is d_k", "variance d_k", "variance of d_k", "variance equals d_k", "d_k 的平方根", "方差是 d_k", "方差为 d_k", "方差等于 d_k"),
+    "ex9-scaled-weights": ("query @ keys.T", "keys.T", "keys.transpose", "keys.shape[-1]", "d_k**0.5", "sqrt(d_k)", "√d_k", "square root", "平方根", "dim=-1", "last dimension", "最后一维", "最后一个维度", "inputs[1]", "x_2 @ W_query", "inputs @ W_key", "inputs @ W_value"),
+    "ex10-self-attention-v1": ("x @ self.W_query", "self.W_query", "keys.shape[-1]", "x.shape[-1]", "dim=-1", "dim=0", "made with W_key", "from W_key", "of d_in", "size of x", "columns", "用 W_key", "d_in 的平方根", "列和"),
+    "ex11-self-attention-v2": ("nn.Linear(d_in, d_out", "bias=qkv_bias", "self.W_query(x)", "self.W_key(x)", "self.W_value(x)"),
+    "ex12-copy-weights": ("weight.T", "weight.t()", ".transpose(", "transpose", "转置", "permute", "nn.Parameter(linear", "setattr", "detach"),
 }
 
 

@@ -102,7 +102,7 @@ _CATALOGUE: list[Mistake] = [
         "wrong-query-x2", NB3, "x_2 = inputs[1]", "x_2 = inputs[0]",
         "this is the query of the first token, 'Your' (inputs[0]); the query token is 'journey', inputs[1]",
         "这是第一个词元 'Your'（inputs[0]）的查询；查询词元应是 'journey'，即 inputs[1]",
-        {"ex9-scaled-weights": 2.25},
+        {"ex9-scaled-weights": 1.5},
     ),
     Mistake(
         "mask-off-by-one", NB4, "torch.triu(torch.ones(n, n), diagonal=1)", "torch.triu(torch.ones(n, n), diagonal=0)",
@@ -164,8 +164,26 @@ _CATALOGUE: list[Mistake] = [
         "d_k 是分数的方差；这里问的分散程度是标准差，即方差的平方根",
         {"ex8-score-spread": 0.0},
     ),
-    Mistake("layers-out-of-order", NB3, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
-            {"ex11-self-attention-v2": 2.0, "ex12-copy-weights": 2.0}),
+    Mistake(
+        "v1-queries-from-keys", NB3, "queries = x @ self.W_query", "queries = x @ self.W_key",
+        "the queries are made with W_key, so each token compares its key with the other keys and the query's role is "
+        "lost: the queries come from W_query",
+        "查询是用 W_key 算出来的，于是每个词元拿自己的键去和别的键比较，查询这个角色就丢了：查询应由 W_query 得到",
+        {"ex10-self-attention-v1": 0.0, "ex12-copy-weights": 0.75},
+    ),
+    Mistake(
+        "v1-scale-by-d-in", NB3, "d_k = keys.shape[-1]  # a key's dimension, not d_in", "d_k = x.shape[-1]",
+        "the scores were divided by the square root of d_in, the dimension of an input; the scale is the square root of "
+        "d_k, the dimension of a key (3 and 2 on the book's sentence)",
+        "分数除以的是 d_in（输入的维度）的平方根；缩放应除以 d_k（键的维度）的平方根（在书中的句子上分别是 3 和 2）",
+        {"ex10-self-attention-v1": 0.0, "ex12-copy-weights": 1.0},
+    ),
+    Mistake(
+        "v1-softmax-dim-0", NB3, "dim=-1)  # each query's row sums to 1", "dim=0)",
+        "softmax over dim=0 makes each key's column sum to 1; each query's row of weights must sum to 1: use dim=-1",
+        "对 dim=0 做 softmax 会让每个键所在的列和为 1；应让每个查询那一行权重的和为 1，请用 dim=-1",
+        {"ex10-self-attention-v1": 0.0, "ex12-copy-weights": 0.75},
+    ),
     Mistake(
         "renormalise-no-keepdim", NB4, "masked_weights.sum(dim=-1, keepdim=True)", "masked_weights.sum(dim=-1)",
         "the rows were divided by the wrong sums: without keepdim=True the row sums form a flat vector, which broadcasting "
