@@ -31,6 +31,15 @@ def solution_lines() -> set[str]:
 # expression, the formula, the number, in both languages. No tier may contain one (spaces and
 # case ignored). Every exercise has an entry, so a new exercise cannot slip past.
 GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "ex13-renormalise": ("keepdim", "sum(dim=-1,keepdim", "sum(-1,keepdim", "masked_weights/masked_weights.sum", "保留这一维"),
+    "ex14-causal-mask": ("diagonal=1", "k=1", "k = 1", "mask.bool()", "triu(torch.ones(n,n)", "-torch.inf)", "上方一格"),
+    "ex15-causal-weights": ("d_k**0.5", "sqrt(d_k)", "square root", "dim=-1", "softmax(causal_scores", "平方根"),
+    "ex16-debug-weights": ("masked_fill_", "thrown away", "discarded", "dim=-1", "dim=1", "d_k**0.5", "sqrt", "square root",
+                           "wrong dimension", "丢掉", "平方根", "用错了维度"),
+    "ex16b-predict-rows": ("1/(1-p)", "1/(1−p)", "(1-p)", "1-p", "1−p", "1/p", "1.25", "nan", "not a number", "0/0",
+                           "divided by 0", "1/i", "不是一个数", "除以 0", "0 除以 0"),
+    "ex17-causal-attention": ("register_buffer", "transpose(1,2)", "[:num_tokens,:num_tokens]", "masked_fill_",
+                              "self.dropout(attn_weights)", "keys.transpose", "mask.bool()[:num_tokens"),
 }
 
 
