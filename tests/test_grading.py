@@ -14,7 +14,7 @@ from autograde.verdict import references
 import example_class as ex
 from classroom import Classroom
 from autograde.grading.grader import Settings, grade
-from autograde.verdict.mistakes import MISTAKES
+from autograde.verdict.mistakes import KEY_THEN_QUERY, MISTAKES, QUERY_THEN_KEY
 from autograde.grading.report import write_csv
 from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
@@ -45,7 +45,8 @@ ALTERNATIVES = {
         ("attn_scores = queries @ keys.T  # omega", "attn_scores = torch.einsum('qd,kd->qk', queries, keys)  # omega")],
     "04_causal_attention.ipynb": [
         ("return attn_scores.masked_fill(mask.bool(), -torch.inf)",
-         "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)")],
+         "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)"),
+        (QUERY_THEN_KEY, KEY_THEN_QUERY)],  # layers created in another order than the book's cost nothing
     "05_multi_head_attention.ipynb": [
         ("return torch.cat([head(x) for head in self.heads], dim=-1)",
          "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)"),
