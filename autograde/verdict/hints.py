@@ -121,8 +121,8 @@ HINTS: dict[str, list[Hint]] = {
          "每个错误破坏一个性质：行和、对角线以上的值，或者权重有多尖锐；对每一行代码，都问一问它的结果到底有没有被用上"),
     ],
     "ex16b-predict-rows": [
-        ("two rows to think about: dropout keeps each entry's average what it was, and softmax shares a row among the scores that are not minus infinity",
-         "要想清楚两种行：dropout 让每个元素的平均值保持不变；softmax 把一行的权重分给那些不是负无穷的分数"),
+        ("two things to reason out: dropout keeps each entry's average what it was, and softmax shares a row only among the scores that are not minus infinity",
+         "要推出两件事：dropout 让每个元素的平均值保持不变；softmax 只把一行的权重分给不是负无穷的那些分数"),
         ("count the survivors of nn.Dropout(0.2)(torch.ones(1000)) and look at the mean of the whole output: what must one survivor be worth for the mean to stay near 1? For the weights, print torch.exp of a few scores of minus infinity, and their sum",
          "数一数 nn.Dropout(0.2)(torch.ones(1000)) 保留下来的元素，再看整个输出的均值：一个保留下来的元素要值多少，均值才能保持在 1 附近？至于权重，打印几个负无穷分数的 torch.exp 以及它们的和"),
         ("with p = 0.2 most entries survive, so each needs only a small boost; and in row 1, what is the denominator of softmax?",
