@@ -14,7 +14,7 @@ from autograde.verdict import references
 import example_class as ex
 from classroom import Classroom
 from autograde.grading.grader import Settings, grade
-from autograde.verdict.mistakes import MISTAKES
+from autograde.verdict.mistakes import KEY_THEN_QUERY, MISTAKES, QUERY_THEN_KEY
 from autograde.reports.grades import write_csv
 from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
@@ -48,7 +48,8 @@ ALTERNATIVES = {
          "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)")],
     "04_causal_attention.ipynb": [
         ("return attn_scores.masked_fill(mask.bool(), -torch.inf)",
-         "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)")],
+         "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)"),
+        (QUERY_THEN_KEY, KEY_THEN_QUERY)],  # layers created in another order than the book's cost nothing
     "05_multi_head_attention.ipynb": [
         ("return torch.cat([head(x) for head in self.heads], dim=-1)",
          "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)"),

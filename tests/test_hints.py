@@ -36,6 +36,15 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
     "ex10-self-attention-v1": ("x @ self.W_query", "self.W_query", "keys.shape[-1]", "x.shape[-1]", "dim=-1", "dim=0", "made with W_key", "from W_key", "of d_in", "size of x", "columns", "用 W_key", "d_in 的平方根", "列和"),
     "ex11-self-attention-v2": ("nn.Linear(d_in, d_out", "bias=qkv_bias", "self.W_query(x)", "self.W_key(x)", "self.W_value(x)"),
     "ex12-copy-weights": ("weight.T", "weight.t()", ".transpose(", "transpose", "转置", "permute", "nn.Parameter(linear", "setattr", "detach"),
+    "ex13-renormalise": ("keepdim", "sum(dim=-1,keepdim", "sum(-1,keepdim", "masked_weights/masked_weights.sum", "保留这一维"),
+    "ex14-causal-mask": ("diagonal=1", "k=1", "k = 1", "mask.bool()", "triu(torch.ones(n,n)", "-torch.inf)", "上方一格"),
+    "ex15-causal-weights": ("d_k**0.5", "sqrt(d_k)", "square root", "dim=-1", "softmax(causal_scores", "平方根"),
+    "ex16-debug-weights": ("masked_fill_", "thrown away", "discarded", "dim=-1", "dim=1", "d_k**0.5", "sqrt", "square root",
+                           "wrong dimension", "丢掉", "平方根", "用错了维度"),
+    "ex16b-predict-rows": ("1/(1-p)", "1/(1−p)", "(1-p)", "1-p", "1−p", "1/p", "1.25", "nan", "not a number", "0/0",
+                           "divided by 0", "1/i", "不是一个数", "除以 0", "0 除以 0"),
+    "ex17-causal-attention": ("register_buffer", "transpose(1,2)", "[:num_tokens,:num_tokens]", "masked_fill_",
+                              "self.dropout(attn_weights)", "keys.transpose", "mask.bool()[:num_tokens"),
 }
 
 

@@ -7,7 +7,7 @@ from torch import nn
 
 from autograde.kernel import book
 from autograde.kernel.trace import forward_steps
-from autograde.kernel.probes import (PatternDropout, buffer_flags, build, load_by_name, with_book_weights,
+from autograde.kernel.probes import (PatternDropout, buffer_flags, build, load_by_name, sdpa_gap, with_book_weights,
                                      with_pattern_dropout)
 
 
@@ -179,3 +179,16 @@ def test_buffer_flags():
 
     assert buffer_flags(book.CausalAttention(3, 2, 6, 0.0), "mask").tolist() == [1, 0]
     assert buffer_flags(PlainMask(), "mask").tolist() == [0, 0]
+
+
+def test_sdpa_gap_is_zero_only_for_a_right_causal_attention():
+    q, k, v = torch.randn(3, 2, 4, 5, 8).unbind(0)  # batch 2, 4 heads, 5 tokens, d_k 8
+    scores = q @ k.transpose(-2, -1)
+    future = torch.triu(torch.ones(5, 5), diagonal=1).bool()
+    right = torch.softmax(scores.masked_fill(future, -torch.inf) / 8**0.5, dim=-1) @ v
+    assert sdpa_gap(right, q, k, v).abs().max() < 1e-6
+    unscaled = torch.softmax(scores.masked_fill(future, -torch.inf), dim=-1) @ v
+    not_causal = torch.softmax(scores / 8**0.5, dim=-1) @ v
+    diagonal_kept_out = torch.softmax(scores.masked_fill(torch.triu(torch.ones(5, 5)).bool(), -torch.inf) / 8**0.5, dim=-1) @ v
+    assert sdpa_gap(unscaled, q, k, v).abs().max() > 1e-2 and sdpa_gap(not_causal, q, k, v).abs().max() > 1e-2
+    assert sdpa_gap(diagonal_kept_out, q, k, v).isnan().any()

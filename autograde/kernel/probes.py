@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from .seeding import seed_for, seeded
 
@@ -110,3 +111,10 @@ def buffer_flags(module: nn.Module, name: str) -> torch.Tensor:
     """[is `name` a registered buffer, is it a parameter]: a mask must be [1, 0]."""
     return torch.tensor([name in dict(module.named_buffers()), name in dict(module.named_parameters())], dtype=torch.int64)
 
+
+
+def sdpa_gap(output: torch.Tensor, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+    """A learner's causal attention `output` minus torch's own, scaled_dot_product_attention(
+    queries, keys, values, is_causal=True): zeros, up to float rounding, where the learner's code
+    agrees with PyTorch on the same queries, keys and values (any leading dimensions: heads too)."""
+    return output - F.scaled_dot_product_attention(queries, keys, values, is_causal=True)

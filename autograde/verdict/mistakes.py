@@ -238,8 +238,29 @@ _CATALOGUE: list[Mistake] = [
         "从未使用 dropout：训练模式下应丢弃一部分注意力权重（对权重调用 self.dropout）",
         {"ex17-causal-attention": 2.25},
     ),
-    Mistake("causal-layers-out-of-order", NB4, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
-            {"ex17-causal-attention": 2.5}),
+    Mistake(
+        "dropout-scale-one-over-p", NB4, "return 1 / (1 - p)", "return 1 / p",
+        "1/p agrees with dropout only at p = 0.5: on average a share 1 - p of the entries survives, so each survivor is "
+        "scaled by 1/(1 - p) to keep every entry's expected value (with p = 0.2 the survivors are 1.25, not 5)",
+        "1/p 只在 p = 0.5 时与 dropout 一致：平均有 1 - p 比例的元素保留下来，所以每个保留的元素乘以 1/(1 - p)，"
+        "才能保持每个元素的期望值（p = 0.2 时保留的元素是 1.25，而不是 5）",
+        {"ex16b-predict-rows": 2.25},
+    ),
+    Mistake(
+        "empty-row-as-zeros", NB4, 'by_hand[0] = float("nan")', "by_hand[0] = 0.0",
+        "softmax does not give a row of zeros when every score is -inf: every exp(-inf) is 0, so it divides 0 by 0, "
+        "which is NaN (not a number)",
+        "分数全是 -inf 的一行，softmax 给出的并不是 0：每个 exp(-inf) 都是 0，softmax 就成了 0 除以 0，结果是 NaN（不是一个数）",
+        {"ex16b-predict-rows": 3.0},
+    ),
+    Mistake(
+        "empty-row-spread-evenly", NB4, 'by_hand[0] = float("nan")', "by_hand[0] = 1 / n",
+        "equal scores share a row evenly only when they are finite: every score of this row is -inf, each exp(-inf) is 0, "
+        "so softmax divides 0 by 0, which is NaN (not a number)",
+        "相等的分数只有在有限时才会平分一行：这一行的每个分数都是 -inf，每个 exp(-inf) 都是 0，softmax 就成了 0 除以 0，"
+        "结果是 NaN（不是一个数）",
+        {"ex16b-predict-rows": 1.75},
+    ),
     Mistake("mha-layers-out-of-order", NB5, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
             {"ex20-multi-head-attention": 2.0}),
     Mistake(
