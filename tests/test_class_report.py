@@ -24,6 +24,8 @@ NB2 = ex.NB2
 STEM2 = NB2[:-6]
 CLASS = ex.copying_class()
 OWN = ("ex4-all-scores", "ex5-attention-weights", "ex6-all-context-vecs")  # what the students wrote themselves
+# the notebook's other exercises, answered as the solution does (the blank student answers none)
+NOT_OWN = ("ex4b-predict-weights", "ex6b-predict-cosines", "ex7-cosine-scores", "ex7b-debug-attention")
 FULL2 = sum(e["points"] for e in references.load(hidden=False).exercises_of(STEM2).values())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -59,7 +61,7 @@ def test_mistakes_csv_has_one_row_per_student_exercise_and_mistake(graded):
     dim0 = {"copy_source", "copy_renamed", "own_dim0"}
     assert found == ({(s, "ex5-attention-weights", "softmax-dim-0") for s in dim0}
                      | {(s, "ex6-all-context-vecs", "softmax-dim-0") for s in dim0}
-                     | {("blank", e, "code-failed") for e in (*OWN, "ex7-cosine-scores")})
+                     | {("blank", e, "code-failed") for e in (*OWN, *NOT_OWN)})
     row = next(r for r in read_csv(out / "mistakes.csv") if r["student_id"] == "own_dim0" and r["exercise"] == "ex5-attention-weights")
     assert "use dim=-1" in row["en"] and "请用 dim=-1" in row["zh"] and row["checks"].startswith("attn_weights; ")
 
