@@ -75,6 +75,13 @@ _CATALOGUE: list[Mistake] = [
         {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 0.75},
     ),
     Mistake(
+        "softmax-dim-1", NB2, "torch.softmax(attn_scores, dim=-1)", "torch.softmax(attn_scores, dim=1)",
+        "dim=1 walks along the keys of one table, but in a batch of tables (b, tokens, tokens) dimension 1 is the queries: "
+        "count from the end so that the keys stay the dimension you normalise, whatever comes in front",
+        "对单张表来说 dim=1 是沿着键的方向，但在一批表 (b, 词元, 词元) 中第 1 维是查询：从末尾数维度，这样无论前面有什么，归一化的始终是键的方向",
+        {"ex5-attention-weights": 0.5},
+    ),
+    Mistake(
         "scores-product-order", NB2, "return inputs @ inputs.T", "return inputs.T @ inputs",
         "inputs.T @ inputs compares embedding dimensions, not tokens: use inputs @ inputs.T (tokens x tokens)",
         "inputs.T @ inputs 比较的是嵌入维度而不是词元：应为 inputs @ inputs.T（词元数 x 词元数）",
