@@ -31,6 +31,17 @@ def solution_lines() -> set[str]:
 # expression, the formula, the number, in both languages. No tier may contain one (spaces and
 # case ignored). Every exercise has an entry, so a new exercise cannot slip past.
 GIVEAWAYS: dict[str, tuple[str, ...]] = {
+    "ex1-dot-scores": ("inputs[1]", "inputs @ query", "torch.dot(x_i", "attn_scores[i]", "query = inputs", "index 1", "下标 1"),
+    "ex2-softmax-naive": ("torch.exp(x) /", "exp(x).sum", "exp().sum", "torch.softmax(x", "x.softmax("),
+    "ex3-context-vector": ("attn_weights[i] * x_i", "inputs.shape[1]", "torch.zeros(3)", "attn_weights @ inputs", "weights @ inputs"),
+    "ex4-all-scores": ("inputs @ inputs.T", "inputs.T", "inputs.mT", "transpose", "转置", "einsum", "torch.mm(inputs"),
+    "ex4b-predict-weights": ("1/4", "3/4", "1/3", "2/3", "3/5", "2/5", "1/8", "5/8", "0.25", "0.75", "0.125", "0.625", "0.6", "0.4", "softmax(toy", "dim=0)"),
+    "ex5-attention-weights": ("dim=-1", "dim = -1", "last dimension", "最后一维", "最后一个维度", "softmax(attn_scores, dim"),
+    "ex6-all-context-vecs": ("attn_weights @ inputs", "weights @ inputs", "weights first", "权重在前", "torch.matmul(attn_weights", "torch.bmm"),
+    "ex6b-predict-cosines": ("25", "50", "100", "-1.0", "= -1", "opposite", "相反", "反向", "b = 2a", "twice", "两倍"),
+    "ex7-cosine-scores": ("keepdim=True", "keepdim", "norms * norms.T", "norms.T", "[:, None]", "unsqueeze", "cosine_similarity("),
+    "ex7b-debug-attention": ("softmax", "inputs[0]", "inputs.transpose(1, 2)", "transpose(1, 2) @", "weights @ inputs", "exponential", "指数",
+                             "first sentence", "第一个句子", "plain sum", "transposed weights"),
     "ex8-score-spread": ("d_k**0.5", "sqrt(d_k)", "√d_k", "d_k ** 0.5", "square root of d_k", "root of d_k", "variance is d_k", "variance d_k", "variance of d_k", "variance equals d_k", "d_k 的平方根", "方差是 d_k", "方差为 d_k", "方差等于 d_k"),
     "ex9-scaled-weights": ("query @ keys.T", "keys.T", "keys.transpose", "keys.shape[-1]", "d_k**0.5", "sqrt(d_k)", "√d_k", "square root", "平方根", "dim=-1", "last dimension", "最后一维", "最后一个维度", "inputs[1]", "x_2 @ W_query", "inputs @ W_key", "inputs @ W_value"),
     "ex10-self-attention-v1": ("x @ self.W_query", "self.W_query", "keys.shape[-1]", "x.shape[-1]", "dim=-1", "dim=0", "made with W_key", "from W_key", "of d_in", "size of x", "columns", "用 W_key", "d_in 的平方根", "列和"),
@@ -94,7 +105,7 @@ def test_notebooks_carry_no_hints():
 
 
 def test_tiers_are_capped_and_unknown_exercises_have_none():
-    assert hint("ex5-attention-weights", 1) == (HINTS["ex5-attention-weights"][0], 2)
+    assert hint("ex5-attention-weights", 1) == (HINTS["ex5-attention-weights"][0], 3)
     assert hint("ex5-attention-weights", 9)[0] == HINTS["ex5-attention-weights"][-1]
     assert hint("no-such-exercise", 1) == (None, 0)
 
@@ -114,16 +125,20 @@ def test_first_failed_run_shows_the_idea_and_later_runs_more(capsys, monkeypatch
     monkeypatch.setattr(exercise, "FAILED_RUNS", {})
     monkeypatch.delenv("AUTOGRADE_MODE", raising=False)
     title = "Exercise 5: attention weights"
-    first, second = HINTS["ex5-attention-weights"]
+    first, second, third = HINTS["ex5-attention-weights"]
     failed_run(title)
     out = capsys.readouterr().out
-    assert "❌ attn_weights" in out and f"hint 1/2: {first[0]}" in out and first[1] in out and second[0] not in out
+    assert "❌ attn_weights" in out and f"hint 1/3: {first[0]}" in out and first[1] in out and second[0] not in out
     assert "more specific hint" in out
     failed_run(title)
     out = capsys.readouterr().out
-    assert f"hint 2/2: {second[0]}" in out and first[0] not in out
+    assert f"hint 2/3: {second[0]}" in out and second[1] in out and first[0] not in out and third[0] not in out
+    assert "more specific hint" in out
     failed_run(title)
-    assert "hint 2/2" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"hint 3/3: {third[0]}" in out and second[0] not in out and "more specific hint" not in out
+    failed_run(title)
+    assert "hint 3/3" in capsys.readouterr().out
 
 
 def test_a_passing_run_shows_no_hint(capsys, monkeypatch):

@@ -1,8 +1,9 @@
 """Hints in tiers, one list per exercise (by grade id), kept out of the notebooks.
 
-Tier 1 gives the idea; tier 2 is more specific (which dimension, which shape, which step
-is usually forgotten). No tier shows a line of the solution: tests/test_hints.py checks
-every tier against every line of the solution notebooks.
+Three tiers: 1 gives the idea; 2 is something to run and look at ("print the row sums of your
+weights: what should they be?"); 3 is a nudge about one point. No tier states the answer, in
+code or in words: tests/test_hints.py checks every tier against every line of the solution
+notebooks and against the words that would give each exercise away.
 
 In JupyterLab the first failed run of a check cell shows tier 1 and later failed runs the
 next tiers; `autograde check --hints N` shows tier N.
@@ -16,45 +17,83 @@ HINTS: dict[str, list[Hint]] = {
     "ex1-dot-scores": [
         ("a score is one dot product: multiply the query and one token element by element and add up; do it for every row of inputs",
          "一个分数就是一次点积：把查询和一个词元逐元素相乘再求和；对 inputs 的每一行都这样做"),
-        ("fill a tensor of length inputs.shape[0] inside the loop, one torch.dot per row; the query is the second token (Python counts from 0)",
-         "在循环里填充一个含 inputs.shape[0] 个元素的张量，每行一次 torch.dot；查询是第二个词元（Python 从 0 开始计数）"),
+        ("print the shape of your result and the query you chose: there must be one score per token, and the query must be the printed vector of journey",
+         "打印结果的形状和你选的查询：每个词元要有一个分数，查询必须是上面打印出来的 journey 的向量"),
+        ("Python counts from 0: the second token of the sentence does not sit at index 2",
+         "Python 从 0 开始计数：句子的第二个词元不在下标 2 处"),
     ],
     "ex2-softmax-naive": [
-        ("softmax = exponentials divided by their total, so every weight is positive and they add up to 1",
-         "softmax = 各个指数除以它们的总和，所以每个权重都为正，且总和为 1"),
-        ("apply torch.exp to the whole tensor once, then divide by the sum of that same tensor of exponentials, not by the sum of the scores",
-         "对整个张量做一次 torch.exp，再除以这组指数的和，而不是分数的和"),
+        ("softmax turns scores into weights that are positive and add up to 1: follow the formula above the exercise term by term",
+         "softmax 把分数变成全为正、总和为 1 的权重：对照练习上方的公式一项一项地写"),
+        ("print softmax_naive of torch.tensor([1.0, 2.0, 3.0]) and of torch.tensor([11.0, 12.0, 13.0]): softmax gives both the same weights, because only the differences between scores count; does yours?",
+         "分别打印 softmax_naive 作用在 torch.tensor([1.0, 2.0, 3.0]) 和 torch.tensor([11.0, 12.0, 13.0]) 上的结果：softmax 对两者给出相同的权重，因为起作用的只是分数之间的差；你的也一样吗？"),
+        ("the denominator adds up exponentials, not the scores themselves",
+         "分母加起来的是指数，而不是分数本身"),
     ],
     "ex3-context-vector": [
         ("a context vector is a weighted sum of the input rows: each row counts as much as its attention weight",
-         "上下文向量是各输入行的加权和：每一行的分量等于它的注意力权重"),
-        ("start from zeros of length inputs.shape[1] (one input vector, not one per token) and add weight i times row i in the loop",
-         "从维度为 inputs.shape[1] 的零向量开始（一个输入向量的维度，而不是词元个数），在循环中加上 第 i 个权重 乘 第 i 行"),
+         "上下文向量是各输入行的加权和：每一行所占的分量等于它的注意力权重"),
+        ("print the shape of your result and of one input row: they must be the same (3 numbers here, not 6); then try weights of 1 for one token and 0 for the others: the result must be that token's row",
+         "打印结果和一个输入行的形状：两者必须相同（这里是 3 个数，不是 6 个）；再试一组权重：某个词元为 1、其余为 0，结果必须正好是该词元那一行"),
+        ("the running sum starts as zeros with as many numbers as one embedding has dimensions, not as many as there are tokens",
+         "累加的和从零开始，数的个数等于一个嵌入的维度，而不是词元的个数"),
     ],
     # notebook 2
     "ex4-all-scores": [
-        ("entry (i, j) is row i dotted with row j: that is what a matrix product computes when the second factor has the tokens as its columns",
-         "元素 (i, j) 是第 i 行与第 j 行的点积：当第二个因子以词元为列时，矩阵乘法算的正是这个"),
-        ("shapes: (tokens x dims) times (dims x tokens) gives (tokens x tokens); the second factor is inputs turned on its side",
-         "形状：(词元数 x 维度) 乘 (维度 x 词元数) 得到 (词元数 x 词元数)；第二个因子是把 inputs 转过来"),
+        ("entry (i, j) is row i dotted with row j: find one matrix product whose first factor has the tokens as its rows and whose second factor has them as its columns",
+         "元素 (i, j) 是第 i 行与第 j 行的点积：找一次矩阵乘法，让第一个因子以词元为行，第二个因子以词元为列"),
+        ("print inputs.shape and the shape of your result: for 6 tokens of 3 dimensions the table is 6 x 6; a 3 x 3 result compares dimensions, not tokens",
+         "打印 inputs.shape 和结果的形状：6 个 3 维词元的表是 6 x 6；如果得到 3 x 3，你比较的是维度而不是词元"),
+        ("in a matrix product the inner sizes must agree and the outer sizes are the result's: which outer sizes do you want?",
+         "矩阵乘法中内侧的两个大小必须相同，外侧的两个大小就是结果的形状：你想要的外侧大小是什么？"),
+    ],
+    "ex4b-predict-weights": [
+        ("softmax takes e to the power of each score and divides by the total of the group it normalises; ln and exp undo each other",
+         "softmax 对每个分数取 e 的幂，再除以被归一化的那一组的总和；ln 和 exp 互相抵消"),
+        ("write the table of exponentials first and look at it: which numbers share out a row, and which share out a column?",
+         "先写出指数表看一看：哪些数一起分配一行？哪些数一起分配一列？"),
+        ("adding the same number to every score of a query multiplies all its exponentials by the same factor, and a common factor cancels in a division",
+         "给一个查询的每个分数都加上同一个数，等于把它所有的指数乘以同一个因子，而公共因子在除法中会约掉"),
     ],
     "ex5-attention-weights": [
-        ("each query's row must sum to 1: normalise along the keys, which are the last dimension",
-         "每个查询那一行的和必须为 1：沿着键的方向归一化，也就是最后一个维度"),
-        ("count dimensions from the end so that a batch in front changes nothing; dim=0 normalises the columns instead",
-         "从末尾数维度，这样前面多出批次维度也不受影响；dim=0 归一化的是列"),
+        ("each query's row must sum to 1: normalise along the keys, across the columns of the table",
+         "每个查询那一行的和必须为 1：沿着键的方向、跨过表的各列归一化"),
+        ("print attn_weights.sum(dim=0) and attn_weights.sum(dim=1): which one is all ones? Then try a batch of shape (2, 5, 5): does the same dim still walk along the keys?",
+         "打印 attn_weights.sum(dim=0) 和 attn_weights.sum(dim=1)：哪一个全是 1？再试一批形状为 (2, 5, 5) 的分数：同一个 dim 还是沿着键的方向吗？"),
+        ("count the dimensions from the end, so that a batch dimension added in front changes nothing",
+         "从末尾往前数维度，这样在前面加上批次维度也不受影响"),
     ],
     "ex6-all-context-vecs": [
-        ("row i of the result mixes the input rows with the weights of row i: one matrix product, weights first",
-         "结果的第 i 行用第 i 行权重混合各输入行：一次矩阵乘法，权重在前"),
-        ("(tokens x tokens) times (tokens x dims) gives (tokens x dims); the @ operator also multiplies batches of matrices",
-         "(词元数 x 词元数) 乘 (词元数 x 维度) 得 (词元数 x 维度)；@ 运算符也能对一批矩阵相乘"),
+        ("row i of the result mixes the input rows with the weights of row i, for every i at once: that is one matrix product",
+         "结果的第 i 行用第 i 行的权重混合各输入行，对所有 i 同时进行：这就是一次矩阵乘法"),
+        ("print the shapes of attn_weights, inputs and your result: the result needs one row per token and as many numbers per row as an embedding",
+         "打印 attn_weights、inputs 和结果的形状：结果应当每个词元一行，每行的数与一个嵌入一样多"),
+        ("the order of the factors matters: in your product, which factor's rows belong to the queries?",
+         "因子的顺序很重要：在你的乘法里，哪个因子的行属于各个查询？"),
+    ],
+    "ex6b-predict-cosines": [
+        ("a dot product multiplies two vectors element by element and adds up; a cosine similarity divides it by both norms, and a norm is the square root of the sum of squares",
+         "点积把两个向量逐元素相乘再求和；余弦相似度再除以两个向量的模，模是各分量平方和的平方根"),
+        ("work out the three norms first and look at the vectors: which of them point the same way, and which are perpendicular (dot product 0)?",
+         "先算出三个模，再看看这些向量：哪些方向相同？哪些互相垂直（点积为 0）？"),
+        ("every norm and every dot product here is a whole number, and a cosine similarity always lies between -1 and 1",
+         "这里每个模、每个点积都是整数，而余弦相似度总在 -1 和 1 之间"),
     ],
     "ex7-cosine-scores": [
-        ("cosine similarity is the dot product divided by the lengths of both vectors, so only the angle counts",
-         "余弦相似度 = 点积除以两个向量的长度，于是只剩下夹角的影响"),
-        ("take the length of every row once; to divide entry (i, j) by length i times length j, shape the lengths as a column and a row (keepdim=True) and let broadcasting build the table",
-         "先求出每一行的长度；要让元素 (i, j) 除以 长度 i 乘 长度 j，把长度排成一列和一行（keepdim=True），让广播生成整张表"),
+        ("cosine similarity is the dot product divided by the norms of both vectors, so only the angle counts",
+         "余弦相似度 = 点积除以两个向量的模，于是只剩下夹角的影响"),
+        ("print the diagonal of your table (torch.diagonal): every token has a cosine similarity of 1 with itself; if yours does not, look at which norms divide entry (i, j)",
+         "打印表的对角线（torch.diagonal）：每个词元与自己的余弦相似度都是 1；如果不是，看看元素 (i, j) 除以的是哪两个模"),
+        ("entry (i, j) needs norm i times norm j: give the norms a shape that lets broadcasting build that table, a column times a row",
+         "元素 (i, j) 需要 模 i 乘 模 j：把模排成合适的形状，让广播生成这张表：一列乘一行"),
+    ],
+    "ex7b-debug-attention": [
+        ("test the buggy function for what attention must give: weights that are positive and sum to 1 along each row, each sentence of the batch treated on its own, and the results of your functions of exercises 4 to 6",
+         "检查有缺陷的函数是否满足注意力应有的性质：权重为正且每行和为 1，批次中的每个句子各自独立处理，结果与你在练习 4 到 6 中写的函数相同"),
+        ("compare it with your own functions on batch[1], the sentence read backwards, whose context vectors must be those of the sentence in reverse order; then print the weights it computes on inputs with negative numbers",
+         "在 batch[1]（倒过来读的句子）上把它和你自己的函数比一比：它的上下文向量必须是原句的上下文向量倒过来排列；再打印它在含负数的输入上算出的权重"),
+        ("each sentence of a batch may only be scored against its own tokens",
+         "批次中的每个句子只能与它自己的词元打分"),
     ],
     # notebook 3
     "ex8-score-spread": [

@@ -72,19 +72,26 @@ _CATALOGUE: list[Mistake] = [
         "softmax-dim-0", NB2, "torch.softmax(attn_scores, dim=-1)", "torch.softmax(attn_scores, dim=0)",
         "softmax over dim=0 makes each key's column sum to 1; each query's row must sum to 1: use dim=-1",
         "对 dim=0 做 softmax 会让每个键所在的列和为 1；应让每个查询所在的行和为 1，请用 dim=-1",
-        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 1.5},
+        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 0.75},
+    ),
+    Mistake(
+        "softmax-dim-1", NB2, "torch.softmax(attn_scores, dim=-1)", "torch.softmax(attn_scores, dim=1)",
+        "dim=1 walks along the keys of one table, but in a batch of tables (b, tokens, tokens) dimension 1 is the queries: "
+        "count from the end so that the keys stay the dimension you normalise, whatever comes in front",
+        "对单张表来说 dim=1 是沿着键的方向，但在一批表 (b, 词元, 词元) 中第 1 维是查询：从末尾数维度，这样无论前面有什么，归一化的始终是键的方向",
+        {"ex5-attention-weights": 0.5},
     ),
     Mistake(
         "scores-product-order", NB2, "return inputs @ inputs.T", "return inputs.T @ inputs",
         "inputs.T @ inputs compares embedding dimensions, not tokens: use inputs @ inputs.T (tokens x tokens)",
         "inputs.T @ inputs 比较的是嵌入维度而不是词元：应为 inputs @ inputs.T（词元数 x 词元数）",
-        {"ex4-all-scores": 0.0, "ex5-attention-weights": 2.0, "ex6-all-context-vecs": 1.5},
+        {"ex4-all-scores": 0.0, "ex5-attention-weights": 0.75, "ex6-all-context-vecs": 0.75},
     ),
     Mistake(
         "no-softmax", NB2, "torch.softmax(attn_scores, dim=-1)", "attn_scores",
         "the scores were never normalised: apply softmax so that each row sums to 1",
         "分数没有归一化：请用 softmax 使每一行的和为 1",
-        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 1.5},
+        {"ex5-attention-weights": 0.0, "ex6-all-context-vecs": 0.75},
     ),
     Mistake(
         "no-sqrt-dk-scaling", NB3, "/ keys.shape[-1]**0.5", "",
@@ -157,6 +164,35 @@ _CATALOGUE: list[Mistake] = [
         "每个分数除以的长度之积并不属于它那一对词元：没有 keepdim=True 时长度是一个扁平向量，广播会让每一列都除以同一组数；"
         "请把长度保留成一列",
         {"ex7-cosine-scores": 0.0},
+    ),
+    Mistake(
+        "predicted-columns-for-rows", NB2, "weights_rows = torch.tensor([[1/4, 3/4], [1/2, 1/2]])",
+        "weights_rows = torch.tensor([[1/3, 3/5], [2/3, 2/5]])",
+        "in these weights each column sums to 1 (how the attention a key receives is shared out); the attention weights "
+        "share out each query's row: divide each exponential by the sum of its row",
+        "这组权重是每一列的和为 1（一个键收到的注意力怎样分配）；注意力权重分配的是每个查询的那一行：每个指数应除以它所在行的和",
+        {"ex4b-predict-weights": 2.25},
+    ),
+    Mistake(
+        "debug-scores-first-sentence", NB2, "scores = inputs @ inputs.transpose(1, 2)", "scores = inputs @ inputs[0].transpose(0, 1)",
+        "every sentence of the batch was scored against the tokens of the first sentence (inputs[0]): score each sentence "
+        "against its own tokens, swapping the last two dimensions of the whole batch",
+        "批次中的每个句子都是与第一个句子（inputs[0]）的词元打分的：每个句子应与它自己的词元打分，对整个批次交换最后两个维度",
+        {"ex7b-debug-attention": 1.0},  # a batch of one sentence is still right,
+    ),
+    Mistake(
+        "debug-weights-not-softmax", NB2, "weights = scores.softmax(dim=-1)", "weights = scores / scores.sum(dim=-1, keepdim=True)",
+        "your rows sum to 1, but the weights are the scores divided by their row's sum, which goes negative or above 1 when "
+        "some scores are negative: attention weights come from a softmax over each row",
+        "你的每一行和为 1，但权重是分数除以所在行的和，分数有负数时权重会小于 0 或大于 1：注意力权重应由对每一行做 softmax 得到",
+        {"ex7b-debug-attention": 0.0},
+    ),
+    Mistake(
+        "debug-weights-transposed", NB2, "return weights @ inputs", "return weights.transpose(1, 2) @ inputs",
+        "the context vectors blend the inputs with the columns of the weights (the attention each token receives), not "
+        "with each query's own row: use the weights as they are, queries in the rows",
+        "上下文向量用权重的列（每个词元收到的注意力）去混合输入，而不是用每个查询自己的那一行：权重按原样使用，各行对应查询",
+        {"ex7b-debug-attention": 0.0},
     ),
     Mistake(
         "score-spread-variance", NB3, "return d_k**0.5", "return d_k",
