@@ -1,8 +1,10 @@
 """What hidden and visible checks use to test a learner's module beyond its output on the
 book's inputs: weights loaded by parameter name (so the order in which layers are created
-does not matter), a dropout that is deterministic, and a look at the module's buffers."""
+does not matter), the book's own weights given by layer name for the book's inputs, a
+dropout that is deterministic, and a look at the module's buffers."""
 from __future__ import annotations
 
+import copy
 import zlib
 from collections.abc import Callable
 
@@ -35,6 +37,38 @@ def build(seed: int, make: Callable[[], nn.Module]) -> nn.Module:
     with seeded(seed):
         module = make()
     return load_by_name(module, seed)
+
+
+# The order in which the book creates an attention module's layers: after the book's seed,
+# a layer's place in it decides which random numbers it draws (heads come one after the other).
+BOOK_ORDER = ("W_query", "W_key", "W_value", "out_proj")
+
+
+def _book_place(name: str) -> tuple:
+    """Where the layer `name` ("heads.1.W_key") comes in the book's creation order."""
+    return tuple((0, int(part), "") if part.isdigit() else
+                 (1, BOOK_ORDER.index(part), "") if part in BOOK_ORDER else (2, 0, part)
+                 for part in name.split("."))
+
+
+def with_book_weights(module: nn.Module, seed: int = 123) -> nn.Module:
+    """A copy of `module` whose layers hold the numbers the book's `seed` gives them when they
+    are created in the book's order (BOOK_ORDER, heads one after the other), whatever order
+    the learner created them in: a check on the book's numbers then grades the code, not the
+    order of its lines. `module` and the notebook's random state are left as they are.
+
+    Creating a layer draws exactly what its reset_parameters() draws, so resetting the layers
+    in the book's order after the seed repeats the book's construction.
+    """
+    copied = copy.deepcopy(module)
+    layers = sorted(((name, layer) for name, layer in copied.named_modules()
+                     if name and hasattr(layer, "reset_parameters") and next(layer.parameters(recurse=False), None) is not None),
+                    key=lambda item: _book_place(item[0]))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # the book's own seed, public: never a hidden test's derived one
+        for _, layer in layers:
+            layer.reset_parameters()
+    return copied
 
 
 class PatternDropout(nn.Module):
