@@ -48,7 +48,8 @@ ALTERNATIVES = {
          "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)")],
     "05_multi_head_attention.ipynb": [
         ("return torch.cat([head(x) for head in self.heads], dim=-1)",
-         "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)"),
+         "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)")],
+    "06_multi_head_in_practice.ipynb": [
         ("return sum(p.numel() for p in model.parameters())",
          "total = 0\n    for p in model.parameters():\n        total += p.numel()\n    return total")],
 }
