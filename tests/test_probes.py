@@ -7,8 +7,7 @@ from torch import nn
 
 from autograde.kernel import book
 from autograde.kernel.trace import forward_steps
-from autograde.kernel.probes import (PatternDropout, buffer_flags, build, load_by_name, with_book_weights,
-                                     with_pattern_dropout)
+from autograde.kernel.probes import PatternDropout, buffer_flags, build, load_by_name, with_pattern_dropout
 
 
 class KeyFirst(nn.Module):
@@ -127,87 +126,3 @@ def test_buffer_flags():
 
     assert buffer_flags(book.CausalAttention(3, 2, 6, 0.0), "mask").tolist() == [1, 0]
     assert buffer_flags(PlainMask(), "mask").tolist() == [0, 0]
-
-
-class OutProjFirst(book.MultiHeadAttention):
-    """book.MultiHeadAttention with its layers created in the reverse of the book's order."""
-
-    def __init__(self, d_in, d_out, context_length, dropout, num_heads, qkv_bias=False):
-        nn.Module.__init__(self)
-        self.d_out, self.num_heads, self.head_dim = d_out, num_heads, d_out // num_heads
-        self.out_proj = nn.Linear(d_out, d_out)
-        self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
-        self.dropout = nn.Dropout(dropout)
-        self.register_buffer("mask", torch.triu(torch.ones(context_length, context_length), diagonal=1))
-
-
-def test_book_weights_do_not_depend_on_the_order_of_creation():
-    x = torch.rand(2, 6, 3)
-    torch.manual_seed(123)
-    books = book.MultiHeadAttention(3, 4, 6, 0.0, num_heads=2, qkv_bias=True)
-    torch.manual_seed(123)
-    reversed_order = OutProjFirst(3, 4, 6, 0.0, num_heads=2, qkv_bias=True)
-    assert not torch.allclose(books(x), reversed_order(x))  # the same seed, other weights per layer
-    assert torch.equal(with_book_weights(reversed_order)(x), books(x))
-    assert torch.equal(with_book_weights(books)(x), books(x))
-    # the wrapper: heads one after the other, in each W_query, W_key, W_value
-    torch.manual_seed(123)
-    wrapper = book.MultiHeadAttentionWrapper(3, 2, 6, 0.0, num_heads=3)
-    expected = wrapper(x)
-    wrapper.heads = nn.ModuleList(list(wrapper.heads)[::-1])  # the heads the other way round
-    assert not torch.allclose(wrapper(x), expected)
-    assert torch.equal(with_book_weights(wrapper)(x), expected)
-
-
-def test_book_weights_leave_the_module_and_the_random_state_alone():
-    module = OutProjFirst(3, 4, 6, 0.0, num_heads=2)
-    before = {k: v.clone() for k, v in module.state_dict().items()}
-    torch.manual_seed(0)
-    expected = torch.rand(3)
-    torch.manual_seed(0)
-    with_book_weights(module)
-    assert torch.equal(torch.rand(3), expected)
-    assert all(torch.equal(before[k], v) for k, v in module.state_dict().items())
-
-
-def test_multi_head_attention_is_scaled_dot_product_attention_per_head_then_out_proj():
-    mha = build(5, lambda: book.MultiHeadAttention(6, 8, 9, 0.0, num_heads=4, qkv_bias=True))
-    x = torch.rand(2, 5, 6)
-
-    def heads(t):
-        return t.view(2, 5, 4, 2).transpose(1, 2)
-
-    per_head = F.scaled_dot_product_attention(heads(mha.W_query(x)), heads(mha.W_key(x)), heads(mha.W_value(x)), is_causal=True)
-    assert torch.allclose(mha(x), mha.out_proj(per_head.transpose(1, 2).reshape(2, 5, 8)), atol=1e-6)
-    wrapper = build(6, lambda: book.MultiHeadAttentionWrapper(6, 2, 9, 0.0, num_heads=3))
-    assert torch.allclose(wrapper(x), torch.cat([head(x) for head in wrapper.heads], dim=-1))
-
-
-@pytest.mark.parametrize("edit", [
-    "mha-layers-out-of-order",  # MultiHeadAttention's W_key created before W_query
-    ("for _ in range(num_heads)]\n        )", "for _ in range(num_heads)][::-1]\n        )"),  # the wrapper's heads reversed
-])
-def test_an_answer_with_its_layers_in_another_order_earns_full_marks(edit):
-    """Every check of notebook 5, visible and hidden, gets the reference's value from it: the
-    grader compares exactly these values, so the answer earns full marks (the grading run of
-    the same mistake is tests/test_grading.py's)."""
-    import nbformat
-
-    from autograde import course
-    from autograde.authoring.record import run
-    from autograde.verdict.compare import close
-    from autograde.verdict.mistakes import MISTAKES, Mistake, apply_mistake
-    from autograde.verdict.references import references
-
-    stem = "05_multi_head_attention"
-    nb = nbformat.read(course.solutions("ch03") / f"{stem}.ipynb", as_version=4)
-    mistake = MISTAKES[edit] if isinstance(edit, str) else Mistake("reversed-heads", stem, *edit, "", "")
-    assert not mistake.scores  # the catalogue says it costs nothing
-    recorded = run(apply_mistake(nb, mistake), stem, strict=False)
-    refs = references()
-    checks = [c["name"] for e in refs.exercises_of(stem).values() for c in e["checks"]]
-    assert len(checks) >= 12 and set(checks) <= set(recorded.values)
-    wrong = [name for name in checks if not close(recorded.values[name], refs.expected(name))]
-    assert not wrong, wrong
