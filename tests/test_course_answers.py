@@ -207,10 +207,10 @@ def graded(tmp_path_factory):
                                                     "class MultiHeadAttention(nn.Module):")])}
     students["12a-gc"] = {NB4: _with_answer(NB4, CA_SOLUTION, GC_ROUTE + CA_USE)}
     # notebook 5's answers, taken from the course: notebook 6 is given them, notebook 5 is not
-    students["14a-mha-import"] = {NB5: _with_answer(NB5, "ex20-multi-head-attention-solution", (
+    students["12b-mha-import"] = {NB5: _with_answer(NB5, "ex20-multi-head-attention-solution", (
         "from autograde.kernel.book import MultiHeadAttention\n\n\ntorch.manual_seed(123)\n"
         "mha = MultiHeadAttention(3, 2, 6, 0.0, num_heads=2)\ncontext_vecs = mha(batch)"))}
-    students["14b-wrapper-import"] = {NB5: _with_answer(NB5, "ex18-mha-wrapper-solution", (
+    students["12c-wrapper-import"] = {NB5: _with_answer(NB5, "ex18-mha-wrapper-solution", (
         "from autograde.kernel.book import MultiHeadAttentionWrapper\n\n\ntorch.manual_seed(123)\n"
         "context_length, d_in, d_out = 6, 3, 2\n"
         "mha = MultiHeadAttentionWrapper(d_in, d_out, context_length, 0.0, num_heads=2)\ncontext_vecs = mha(batch)"))}
@@ -267,7 +267,7 @@ def test_other_notebooks_routes_earn_nothing_and_an_honest_class_keeps_full_mark
     helper = rows[("11a-helper", NB5[:-6])]
     assert _exercise_points(out, "11a-helper", NB5[:-6], "ex20-multi-head-attention") == 0.0
     assert "course-answer" in [m["code"] for m in helper.messages], helper.status
-    for student, grade_id in (("14a-mha-import", "ex20-multi-head-attention"), ("14b-wrapper-import", "ex18-mha-wrapper")):
+    for student, grade_id in (("12b-mha-import", "ex20-multi-head-attention"), ("12c-wrapper-import", "ex18-mha-wrapper")):
         assert _exercise_points(out, student, NB5[:-6], grade_id) == 0.0, student
         assert "course-answer" in [m["code"] for m in rows[(student, NB5[:-6])].messages], rows[(student, NB5[:-6])].status
     for name in (NB3, NB4, NB5, NB6):

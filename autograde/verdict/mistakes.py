@@ -223,9 +223,6 @@ _CATALOGUE: list[Mistake] = [
     ),
     Mistake("causal-layers-out-of-order", NB4, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
             {"ex17-causal-attention": 2.5}),
-    # notebook 5's checks give the book's weights to the layers by name (probes.with_book_weights):
-    # another order of creation earns full marks, only the numbers printed under the cell differ
-    Mistake("mha-layers-out-of-order", NB5, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER),
     Mistake(
         "heads-plain-list", NB5,
         "self.heads = nn.ModuleList(\n            [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias) for _ in range(num_heads)]\n        )",
