@@ -53,6 +53,10 @@ ALTERNATIVES = {
     "05_multi_head_attention.ipynb": [
         ("return torch.cat([head(x) for head in self.heads], dim=-1)",
          "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)"),
+        # layer order costs nothing: W_key created before W_query (checks use probes.with_book_weights)
+        ("self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)",
+         "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)")],
+    "06_multi_head_in_practice.ipynb": [
         ("return sum(p.numel() for p in model.parameters())",
          "total = 0\n    for p in model.parameters():\n        total += p.numel()\n    return total")],
 }

@@ -56,6 +56,23 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
                            "divided by 0", "1/i", "不是一个数", "除以 0", "0 除以 0"),
     "ex17-causal-attention": ("register_buffer", "transpose(1,2)", "[:num_tokens,:num_tokens]", "masked_fill_",
                               "self.dropout(attn_weights)", "keys.transpose", "mask.bool()[:num_tokens"),
+    "ex18-mha-wrapper": ("torch.cat", "cat(", "dim=-1", "ModuleList", "最后一维拼接", "along the last dimension"),
+    "ex19-predict-shapes": ("(b, num_heads, num_tokens, head_dim)", "(b, num_heads, num_tokens, num_tokens)", "(b, num_tokens, d_out)",
+                            "d_out // num_heads numbers", "num_tokens x num_tokens", "tokens x tokens", "词元数 x 词元数",
+                            "(批次, 头, 词元", "(2, 2, 6, 1)", "(2, 2, 6, 6)", "(2, 6, 2)"),
+    "ex20-multi-head-attention": ("[:num_tokens, :num_tokens]", "(b, num_tokens, num_heads, head_dim)",
+                                  "view(b, num_tokens, self.num_heads", "head_dim**0.5", "sqrt(head_dim)", "√head_dim",
+                                  "square root of head_dim", "keys.shape[-1]**0.5", "cut the mask", "top-left", "左上角",
+                                  "裁到", "head_dim 的平方根", "then transpose", "再转置", "再把头的维度转置"),
+    "ex21-exercise-3-2": ("output_dim // num_heads", "output_dim / num_heads", "divided by the number of heads",
+                          "total divided by", "除以头的个数", "总数除以", "d_out=1", "1 number each", "1 个数"),
+    "ex22-exercise-3-3": ("numel", "model.parameters()", "768, 768", "context_length=1024", "num_heads=12", "12 heads",
+                          "12 个头", "2,360,064", "2360064", "2.36"),
+    "ex23-parameter-formula": ("3 * (d_in * d_out", "3 * d_in * d_out", "d_out * d_out + d_out", "d_out*d_out+d_out",
+                               "num_heads does not appear", "num_heads 不出现", "out_proj from d_out to d_out",
+                               "always has a bias", "总是带偏置", "2,360,064", "589,824"),
+    "ex24-wrapper-vs-mha": ("d_out * d_out + d_out", "d_out*d_out+d_out", "d_out ** 2", "d_out²", "out_proj",
+                            "one layer", "一个层", "590,592", "the same projection weights", "正好等于三个大矩阵"),
 }
 
 

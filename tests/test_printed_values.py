@@ -81,5 +81,5 @@ def test_walkthrough_values_are_in_the_stored_outputs(notebook):
 
 
 def test_gpt2_sized_attention_parameter_count_is_shown():
-    text = stored_text("05_multi_head_attention")
+    text = stored_text("06_multi_head_in_practice")
     assert "2360064" in text or "2,360,064" in text

@@ -62,7 +62,7 @@ def test_nan_and_infinity_must_match_where_they_are():
 def test_every_exercise_has_visible_and_hidden_checks():
     refs = references.load()
     assert len(refs.exercises) >= 12
-    assert len(refs.notebooks()) == 5
+    assert len(refs.notebooks()) == 6
     for grade_id, exercise in refs.exercises.items():
         kinds = {check["hidden"] for check in exercise["checks"]}
         assert kinds == {True, False}, f"{grade_id} needs both visible and hidden checks"

@@ -42,6 +42,7 @@ NB2 = "02_attention_all_tokens"
 NB3 = "03_trainable_weights"
 NB4 = "04_causal_attention"
 NB5 = "05_multi_head_attention"
+NB6 = "06_multi_head_in_practice"
 
 # Layers created in another order than the book's: the same seed then gives each layer other
 # numbers. Checks on other inputs load weights by name and pass; only the book's numbers differ.
@@ -145,14 +146,14 @@ _CATALOGUE: list[Mistake] = [
         {"ex20-multi-head-attention": 0.25},
     ),
     Mistake(
-        "count-buffers-too", NB5, "return sum(p.numel() for p in model.parameters())",
+        "count-buffers-too", NB6, "return sum(p.numel() for p in model.parameters())",
         "return sum(t.numel() for t in model.state_dict().values())",
         "you also counted buffers such as the causal mask, which are not learned: sum p.numel() over model.parameters() only",
         "你把因果掩码这样的缓冲区也算进去了，它们不是学习得到的：只对 model.parameters() 求 p.numel() 之和",
         {"ex22-exercise-3-3": 1.0},
     ),
     Mistake(
-        "wrapper-d-out-not-divided", NB5, "d_out = output_dim // num_heads  # every head", "d_out = output_dim  # every head",
+        "wrapper-d-out-not-divided", NB6, "d_out = output_dim // num_heads  # every head", "d_out = output_dim  # every head",
         "each head adds d_out numbers, so the wrapper returns num_heads * d_out: use d_out = output_dim // num_heads",
         "每个头贡献 d_out 个数，包装类返回 num_heads * d_out 个数：应取 d_out = output_dim // num_heads",
         {"ex21-exercise-3-2": 0.0},
@@ -297,8 +298,6 @@ _CATALOGUE: list[Mistake] = [
         "结果是 NaN（不是一个数）",
         {"ex16b-predict-rows": 1.75},
     ),
-    Mistake("mha-layers-out-of-order", NB5, QUERY_THEN_KEY, KEY_THEN_QUERY, *OUT_OF_ORDER,
-            {"ex20-multi-head-attention": 2.0}),
     Mistake(
         "heads-plain-list", NB5,
         "self.heads = nn.ModuleList(\n            [CausalAttention(d_in, d_out, context_length, dropout, qkv_bias) for _ in range(num_heads)]\n        )",
@@ -306,7 +305,7 @@ _CATALOGUE: list[Mistake] = [
         "the heads are in a plain Python list, so PyTorch does not see them: the wrapper has no parameters, nothing would be "
         "trained or moved by .to(device); use nn.ModuleList",
         "这些头放在普通的 Python 列表里，PyTorch 看不到它们：包装类没有任何参数，训练和 .to(device) 都不会作用到它们；请使用 nn.ModuleList",
-        {"ex18-mha-wrapper": 0.5, "ex21-exercise-3-2": 0.5},
+        {"ex18-mha-wrapper": 0.5},
     ),
     Mistake(
         "mha-scale-d-in", NB5, "attn_scores / keys.shape[-1]**0.5", "attn_scores / d_in**0.5",
@@ -343,7 +342,28 @@ _CATALOGUE: list[Mistake] = [
         {"ex20-multi-head-attention": 1.25}, error=r"view size is not compatible with input tensor's size and stride",
     ),
     Mistake(
-        "formula-no-out-proj-bias", NB5, "out_proj = d_out * d_out + d_out", "out_proj = d_out * d_out",
+        "mha-mask-not-cut", NB5, "mask_bool = self.mask.bool()[:num_tokens, :num_tokens]", "mask_bool = self.mask.bool()",
+        "the mask is context_length x context_length, but a sequence can be shorter: cut it to its top-left "
+        "num_tokens x num_tokens corner before masking (the book's batch hides this: it is exactly context_length long)",
+        "掩码的大小是 context_length x context_length，但序列可以更短：先把它裁成左上角的 num_tokens x num_tokens 再用来遮盖"
+        "（书中的批次看不出这一点：它恰好有 context_length 个词元）",
+        {"ex20-multi-head-attention": 2.25}, error=r"must match the size of tensor b",
+    ),
+    Mistake(
+        "shapes-output-per-head", NB5, "(b, num_tokens, d_out)]", "(b, num_tokens, num_heads * d_out)]",
+        "the output was predicted as the wrapper's, num_heads x d_out numbers per token; in MultiHeadAttention d_out is "
+        "the size of the whole output, shared among the heads",
+        "输出按包装类的方式预测成了每个词元 num_heads x d_out 个数；在 MultiHeadAttention 里 d_out 是整个输出的大小，由各个头分摊",
+        {"ex19-predict-shapes": 0.0},
+    ),
+    Mistake(
+        "extra-no-out-proj-bias", NB6, "return d_out * d_out + d_out  # out_proj", "return d_out * d_out  # out_proj",
+        "the layer MultiHeadAttention has and the wrapper has not was counted without its bias, which adds d_out parameters",
+        "MultiHeadAttention 有而包装类没有的那个层，少算了它的偏置：偏置又多出 d_out 个参数",
+        {"ex24-wrapper-vs-mha": 0.0},
+    ),
+    Mistake(
+        "formula-no-out-proj-bias", NB6, "out_proj = d_out * d_out + d_out", "out_proj = d_out * d_out",
         "one layer's bias is missing: out_proj is an nn.Linear(d_out, d_out) with a bias, which adds d_out parameters",
         "少算了一个层的偏置：out_proj 是带偏置的 nn.Linear(d_out, d_out)，偏置又多出 d_out 个参数",
         {"ex23-parameter-formula": 0.0},
