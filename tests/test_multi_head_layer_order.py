@@ -13,7 +13,7 @@ from autograde.authoring.record import run
 from autograde.kernel import book
 from autograde.kernel.probes import build, with_book_weights
 from autograde.verdict.compare import close
-from autograde.verdict.mistakes import Mistake, apply_mistake
+from autograde.verdict.mistakes import KEY_THEN_QUERY, QUERY_THEN_KEY, Mistake, apply_mistake
 from autograde.verdict.references import references
 
 NB5 = "05_multi_head_attention"
@@ -64,11 +64,6 @@ def test_multi_head_attention_is_scaled_dot_product_attention_per_head_then_out_
     assert torch.allclose(wrapper(x), torch.cat([head(x) for head in wrapper.heads], dim=-1))
 
 
-# MultiHeadAttention's layers created W_key first (tests/test_grading.py grades it as an alternative answer)
-QUERY_THEN_KEY = ("self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n"
-                  "        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)")
-KEY_THEN_QUERY = ("self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n"
-                  "        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)")
 # the wrapper's heads the other way round
 HEADS = "for _ in range(num_heads)]\n        )"
 REVERSED_HEADS = "for _ in range(num_heads)][::-1]\n        )"
