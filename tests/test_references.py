@@ -81,3 +81,12 @@ def test_saved_visible_references_are_readable_by_a_notebook(tmp_path):
     written = references.save(references.load(course.references("ch03")), tmp_path)
     visible = [p for p in written if p.parent.name == "visible"]
     assert visible and all(p.stat().st_mode & 0o777 == 0o644 for p in visible)
+
+
+def test_a_check_name_holding_the_other_quote_is_still_hidden():
+    """A hidden check whose name holds a quote (GPT-2's) was once cut at it, so its reference
+    went into the visible file, which every learner gets."""
+    source = ('ex.check("seen", lambda: 1, points=1)\n### BEGIN HIDDEN TESTS\n'
+              'ex.check("uniform_loss(50257), GPT-2\'s vocabulary", lambda: 1, points=1)\n'
+              "ex.check('on \"the\" twice', lambda: 1, points=1)\n### END HIDDEN TESTS\n")
+    assert record.hidden_check_names(source) == {"uniform_loss(50257), GPT-2's vocabulary", 'on "the" twice'}
