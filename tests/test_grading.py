@@ -50,6 +50,12 @@ ALTERNATIVES = {
         ("return attn_scores.masked_fill(mask.bool(), -torch.inf)",
          "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)"),
         (QUERY_THEN_KEY, KEY_THEN_QUERY)],  # layers created in another order than the book's cost nothing
+    "07_attention_that_learns.ipynb": [
+        ("pattern = torch.zeros(num_tokens, num_tokens)\n    pattern[0, 0] = 1.0  # nothing comes before the first token: it can only attend to itself\n"
+         "    for i in range(1, num_tokens):\n        pattern[i, i - 1] = 1.0\n    return pattern",
+         "pattern = torch.eye(num_tokens).roll(-1, dims=1).tril()\n    pattern[0, 0] = 1.0\n    return pattern.tolist()"),
+        # another design: any scale that makes the right key win by enough passes
+        ("strength = 10.0 * context_length", "strength = 40.0")],
     "05_multi_head_attention.ipynb": [
         ("return torch.cat([head(x) for head in self.heads], dim=-1)",
          "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)"),

@@ -73,6 +73,16 @@ GIVEAWAYS: dict[str, tuple[str, ...]] = {
                                "always has a bias", "总是带偏置", "2,360,064", "589,824"),
     "ex24-wrapper-vs-mha": ("d_out * d_out + d_out", "d_out*d_out+d_out", "d_out ** 2", "d_out²", "out_proj",
                             "one layer", "一个层", "590,592", "the same projection weights", "正好等于三个大矩阵"),
+    "ex25-predict-pattern": ("i - 1", "i-1", "pattern[0, 0]", "torch.eye", "diagonal=-1", "below the diagonal",
+                             "under the diagonal", "one column to the left", "weight 1 on itself", "对角线下方",
+                             "对角线以下一格", "左边一列", "权重全部放在自己"),
+    "ex26-uniform-loss": ("math.log(vocab_size)", "log(vocab_size)", "ln(vocab_size)", "ln 8", "2.08", "2.079",
+                          "log of vocab_size", "log(1 / vocab_size)", "1 / vocab_size", "1/vocab_size",
+                          "one over vocab_size", "词表大小的对数", "词表大小分之一"),
+    "ex27-train": ("optimizer.zero_grad()", "zero_grad", "loss.backward()", "optimizer.step()",
+                   "torch.optim.SGD(model.parameters(), lr=lr)", "clear the gradients", "清零梯度", "清掉梯度", "清除梯度"),
+    "ex28-design": ("vocab_size + i", "i + 1", "10.0 * context_length", "strength", "W_query[vocab_size", "W_key[vocab_size",
+                    "position i - 1", "multiply by 10", "乘以 10", "放大倍数"),
 }
 
 

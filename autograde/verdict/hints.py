@@ -243,6 +243,39 @@ HINTS: dict[str, list[Hint]] = {
         ("a head of the wrapper projects d_in numbers to d_out // num_heads; add that over the heads before you compare it with one big matrix",
          "包装类的一个头把 d_in 个数投影成 d_out // num_heads 个数；先把所有头的加起来，再和一个大矩阵比较"),
     ],
+    # notebook 7
+    "ex25-predict-pattern": [
+        ("row i is query i; a head that has learnt the task looks at exactly one token from each row, the one its output must copy",
+         "第 i 行是查询 i；学会了任务的头在每一行只看一个词元，也就是它的输出要复制的那个"),
+        ("print previous_targets(sentence) next to the sentence: for each position, which position holds the token it must output? Then print your table and the sum of each of its rows: what must every row sum to?",
+         "把 previous_targets(sentence) 和句子并排打印：每个位置要输出的词元在哪个位置？再打印你的表和它每一行的和：每一行的和应该是多少？"),
+        ("a causal row may only use the keys up to its own position, and the first query sees nothing but its own key",
+         "因果注意力的一行只能用到它自己位置为止的键，而第一个查询除了自己的键什么也看不到"),
+    ],
+    "ex26-uniform-loss": [
+        ("the loss at one position is minus the natural logarithm of the probability the model gives the right token; here every token gets the same probability",
+         "一个位置上的损失，是模型给正确词元的概率取自然对数再取负；这里每个词元得到的概率都一样"),
+        ("print torch.softmax(torch.zeros(4), dim=0): when all logits are equal, what probability does each of 4 tokens get, and what would each of vocab_size tokens get?",
+         "打印 torch.softmax(torch.zeros(4), dim=0)：当所有 logits 都相等时，4 个词元各得到多少概率？换成 vocab_size 个词元，每个又得到多少？"),
+        ("cross-entropy uses the natural logarithm (math.log), not base 2, and the loss is never negative",
+         "交叉熵用的是自然对数（math.log），不是以 2 为底，而且损失永远不会是负数"),
+    ],
+    "ex27-train": [
+        ("one step of gradient descent: the loss, its gradient for every parameter, then a small move of every parameter against its gradient",
+         "梯度下降的一步：算出损失，求出它对每个参数的梯度，再让每个参数朝梯度的反方向移动一小步"),
+        ("run your train for 1, 2 and 3 steps on fresh models built with the same seed and print model.out.weight.grad each time: does the gradient after a step still hold the one from the step before?",
+         "用同一个种子新建几个模型，用你的 train 分别训练 1、2、3 步，每次都打印 model.out.weight.grad：一步之后的梯度里是否还留着上一步的梯度？"),
+        ("create the optimiser once, before the loop, and record each loss as a plain number taken before that step changes the weights",
+         "优化器只在循环之前创建一次；每个损失都要在这一步改动权重之前记下来，并且是普通的数"),
+    ],
+    "ex28-design": [
+        ("the words must play no part: build the queries and keys from the position part of the one-hot inputs, so that the query at one position matches the key of the position one step earlier",
+         "词本身不能起作用：只用独热输入里表示位置的那部分来构造查询和键，让一个位置的查询恰好与前一格位置的键相匹配"),
+        ("put your two matrices into designed_head, print head_weights of that head on x, and print the scores (x @ W_query) @ (x @ W_key).T: where are the large scores, and how much weight does each row put on them after the softmax?",
+         "把你的两个矩阵交给 designed_head，打印这个头在 x 上的 head_weights，再打印分数 (x @ W_query) @ (x @ W_key).T：大的分数在哪里？softmax 之后每一行在那里放了多少权重？"),
+        ("the right key must win by a wide margin: the softmax sees the score gap divided by the square root of d, and up to context_length - 1 other keys share what is left",
+         "正确的键必须以很大的优势胜出：softmax 看到的是分数差除以 d 的平方根，而最多有 context_length - 1 个其他键分走剩下的权重"),
+    ],
 }
 
 

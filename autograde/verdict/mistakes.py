@@ -43,6 +43,7 @@ NB3 = "03_trainable_weights"
 NB4 = "04_causal_attention"
 NB5 = "05_multi_head_attention"
 NB6 = "06_multi_head_in_practice"
+NB7 = "07_attention_that_learns"
 
 # Layers created in another order than the book's: not a mistake (checks on the book's numbers
 # load the book's weights by name, kernel/probes.with_book_weights), but the tests apply it as
@@ -51,6 +52,39 @@ QUERY_THEN_KEY = "self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        
 KEY_THEN_QUERY = "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)"
 
 _CATALOGUE: list[Mistake] = [
+    Mistake(
+        "pattern-first-row-empty", NB7, "pattern[0, 0] = 1.0", "pattern[0, 0] = 0.0",
+        "the first row is all 0: a causal softmax row always sums to 1, and the first query can see only its own key, "
+        "so all its weight stays on itself",
+        "第一行全是 0：因果 softmax 的每一行之和总是 1，而第一个查询只能看到它自己的键，所以它的权重全部留在自己身上",
+        {"ex25-predict-pattern": 0.0},
+    ),
+    Mistake(
+        "pattern-on-the-diagonal", NB7, "pattern[i, i - 1] = 1.0", "pattern[i, i] = 1.0",
+        "this head attends to each token itself (the diagonal); the token to copy is the one before, one column to the left",
+        "这个头让每个词元关注它自己（对角线）；要复制的是前一个词元，在左边一列",
+        {"ex25-predict-pattern": 0.5},
+    ),
+    Mistake(
+        "uniform-loss-log2", NB7, "return math.log(vocab_size)", "return math.log2(vocab_size)",
+        "this is the logarithm to base 2 (bits); cross-entropy in PyTorch uses the natural logarithm",
+        "这是以 2 为底的对数（比特）；PyTorch 的交叉熵用的是自然对数",
+        {"ex26-uniform-loss": 0.0},
+    ),
+    Mistake(
+        "uniform-loss-probability", NB7, "return math.log(vocab_size)", "return 1 / vocab_size",
+        "this is the probability a blind guess gives the right token; the loss is minus the natural logarithm of that probability",
+        "这是盲猜给正确词元的概率；损失是这个概率取自然对数再取负",
+        {"ex26-uniform-loss": 0.0},
+    ),
+    Mistake(
+        "train-no-zero-grad", NB7, "        optimizer.zero_grad()  # the gradients of the last step would add up with this one's\n", "",
+        "the first step is right but later ones are not: without optimizer.zero_grad() each backward pass adds its gradients "
+        "to those of the steps before, so every step moves the weights by the sum of all gradients so far",
+        "第一步是对的，后面的步就错了：没有 optimizer.zero_grad()，每次反向传播都会把梯度加到之前各步的梯度上，"
+        "于是每一步都按到目前为止所有梯度之和来移动权重",
+        {"ex27-train": 0.5},
+    ),
     Mistake(
         "wrong-query", NB1, "query = inputs[1]", "query = inputs[0]",
         "these are the scores of the first token, 'Your' (inputs[0]); the query is 'journey', inputs[1]",
