@@ -1,0 +1,115 @@
+"""The isolation claims, attacked on a plain nbgrader course (test cells of plain asserts, which
+nbgrader scores by whether they raised and what they show), graded with `autograde grade` as any
+nbgrader course is: every hostile cell of tests/hostile.py in a hand-in of nbgrader's
+documentation course, and the attacks only such a course invites (hostile.PLAIN_ATTACKS, test
+cells edited or deleted) after a wrong answer. Each attacker gets exactly what its own answers
+earn under stock nbgrader, and an honest student graded right after it on the same (only)
+worker gets exactly stock nbgrader's score, cell by cell, with status `ok`. One grading run per
+course, every attacker in it."""
+import pytest
+
+from autograde.verdict.statuses import say
+from autograde.workers.sandbox import bubblewrap
+from catalogued import assert_catalogued_text
+from hostile import ATTACKS, PLAIN_ATTACKS
+from plain_course import PLAIN_TESTS, TEST_EDITS, Scenario, attacked_documentation_course, ours, plain_attacks, stock
+
+pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
+
+# problem1's answer `squares` is cell 6 of hacker's notebook: the attack's cell is cell 7
+ATTACK_CELL = 7
+
+
+def _cells(grades: dict, student: str, notebook: str) -> dict:
+    """A student's cells of one notebook: grade id -> (auto score, needs manual grade, comment)."""
+    return {cell: value for (who, nb, cell), value in grades.items() if who == student and nb == notebook}
+
+
+@pytest.fixture(scope="module")
+def documentation_course_attacked(tmp_path_factory):
+    """Every attack of hostile.ATTACKS in hacker's problem1, each followed by hacker's own hand-in,
+    graded in one run (--memory-gb 1, which the memory attacks ask for); and stock nbgrader's
+    cells for hacker's hand-in."""
+    tmp = tmp_path_factory.mktemp("plain-attacked")
+    scenario = attacked_documentation_course(tmp / "hand-ins", ATTACKS)
+    graded, rows, _ = ours(tmp / "ours", scenario, "--memory-gb", "1")
+    expected = stock(tmp / "stock", Scenario("ps1", scenario.source, {"hacker": scenario.submitted["00-honest"]}))
+    return graded, {r["student_id"]: r for r in rows if r["notebook"] == "problem1"}, _cells(expected, "hacker", "problem1")
+
+
+@pytest.mark.parametrize("name", [a.name for a in ATTACKS])
+def test_an_honest_student_after_an_attack_on_a_plain_course_scores_as_stock(documentation_course_attacked, name):
+    graded, rows, stock_cells = documentation_course_attacked
+    index = next(i for i, a in enumerate(ATTACKS, start=1) if a.name == name)
+    for student in ("00-honest", f"{index:02d}b-honest"):
+        assert _cells(graded, student, "problem1") == stock_cells, student
+        assert (rows[student]["score"], rows[student]["status"]) == (3.0, "ok"), rows[student]
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
+def test_an_attacker_on_a_plain_course_gets_what_its_own_code_earned(documentation_course_attacked, attack):
+    """Its answers are hacker's: what stock nbgrader gives them, or, stopped in the attack's cell
+    (before every test cell), nothing and the status of the limit it broke."""
+    graded, rows, stock_cells = documentation_course_attacked
+    index = next(i for i, a in enumerate(ATTACKS, start=1) if a.name == attack.name)
+    student = f"{index:02d}a-{attack.name}"
+    row, cells = rows[student], _cells(graded, student, "problem1")
+    if attack.stops is None:
+        assert (row["score"], row["status"]) == (3.0, "ok"), row
+        assert cells == stock_cells
+    else:
+        assert row["status"] == say(attack.stops, cell=ATTACK_CELL), row
+        assert row["score"] == 0 and all(not score for score, _, _ in cells.values()), cells
+        assert_catalogued_text(row["status"])
+
+
+@pytest.fixture(scope="module")
+def plain_attacked(tmp_path_factory):
+    """The plain assignment: every attack of hostile.PLAIN_ATTACKS and every test-cell edit after
+    the wrong answer, each followed by an honest student, graded in one run; and stock
+    nbgrader's cells for the honest and the wrong hand-in without any attack."""
+    tmp = tmp_path_factory.mktemp("plain-only")
+    scenario = plain_attacks(tmp / "hand-ins", PLAIN_ATTACKS, TEST_EDITS)
+    graded, rows, out = ours(tmp / "ours", scenario)
+    baseline = Scenario("ps1", scenario.source, {"honest": scenario.submitted["00-honest"],
+                                                 "wrong": scenario.submitted["01-wrong"]})
+    expected = stock(tmp / "stock", baseline)
+    return graded, {r["student_id"]: r for r in rows}, {who: _cells(expected, who, "p1") for who in ("honest", "wrong")}
+
+
+def test_stock_nbgrader_scores_the_plain_assignment_as_it_is_meant_to(plain_attacked):
+    """What every attacker is held to: the wrong answer earns nothing on any test cell (the
+    partial one shows 0.0), the right one every point, here as under stock nbgrader."""
+    graded, rows, stock_cells = plain_attacked
+    assert {cell: score for cell, (score, _, _) in stock_cells["wrong"].items()} == {
+        "squares": None, "exact": 0.0, "close": 0.0, "helpers": 0.0, "partial": 0.0}  # squares: its comment
+    assert {cell: score for cell, (score, _, _) in stock_cells["honest"].items()} == {
+        "squares": None, "exact": 1.0, "close": 1.0, "helpers": 1.0, "partial": 1.0}
+    assert _cells(graded, "00-honest", "p1") == stock_cells["honest"]
+    assert _cells(graded, "01-wrong", "p1") == stock_cells["wrong"]
+
+
+NAMES = [a.name for a in PLAIN_ATTACKS] + list(TEST_EDITS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_plain_test_cell_cannot_be_made_to_pass_or_show_a_number(plain_attacked, name):
+    """The attack changed what a later cell runs with, or the test cell itself: every test cell
+    still earns what the wrong answer earns under stock nbgrader (nothing), and the honest
+    student after it every point, cell by cell as stock, `ok`."""
+    graded, rows, stock_cells = plain_attacked
+    index = NAMES.index(name) + 2
+    attacker = _cells(graded, f"{index:02d}a-{name}", "p1")
+    # a test cell deleted from the hand-in has no grade (nothing earned), as under stock nbgrader
+    assert {cell: (attacker.get(cell) or (None,))[0] or 0.0 for cell in PLAIN_TESTS} == {
+        cell: stock_cells["wrong"][cell][0] for cell in PLAIN_TESTS}, attacker
+    assert rows[f"{index:02d}a-{name}"]["score"] == 0, rows[f"{index:02d}a-{name}"]
+    honest = f"{index:02d}b-honest"
+    assert _cells(graded, honest, "p1") == stock_cells["honest"]
+    assert (rows[honest]["score"], rows[honest]["status"]) == (4.0, "ok"), rows[honest]
+
+
+def test_plain_attackers_get_statuses_from_the_catalogue(plain_attacked):
+    _, rows, _ = plain_attacked
+    for row in rows.values():
+        assert_catalogued_text(row["status"])
