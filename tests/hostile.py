@@ -419,14 +419,14 @@ def squares(n):
     get_ipython().displayhook(1.0)
     return wrong(n)
 """),
-    Attack("trace-jump", "a trace function that jumps over every assert line of later cells", """
+    Attack("trace-jump", "a trace function (sys.settrace) that jumps over every assert line of later cells to the "
+           "next (a test's loop of cases goes on)", """
 import linecache, sys
 def skip_asserts(frame, event, arg):
     if frame.f_code.co_name != '<module>':
         return None
     def line(frame, event, arg):
-        if event == 'line' and linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip().startswith(
-                ('assert', 'numpy.testing')):
+        if event == 'line' and linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip().startswith('assert'):
             try:
                 frame.f_lineno += 1
             except ValueError:

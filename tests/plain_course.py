@@ -293,7 +293,8 @@ def attacked_documentation_course(root: Path, attacks) -> Scenario:
 RIGHT = "def squares(n):\n    return [i * i for i in range(1, n + 1)]"
 WRONG = "def squares(n):\n    return [i * i for i in range(n)]"  # from 0: every test fails, the partial one shows 0.0
 PLAIN_TESTS = {
-    "exact": 'assert squares(3) == [1, 4, 9]\nprint("exact: checked")',
+    "exact": 'checked = 0\nfor n, expected in [(1, [1]), (3, [1, 4, 9])]:\n    assert squares(n) == expected, f"squares({n})"\n'
+             '    checked += 1\nprint("exact:", checked, "cases")',
     "close": 'import math\nassert math.isclose(sum(squares(2)), 5.0)\nprint("close: checked")',
     "helpers": 'import numpy.testing\nnumpy.testing.assert_array_equal(squares(2), [1, 4])\nprint("helpers: checked")',
     "partial": "sum(x == i * i for i, x in enumerate(squares(4), start=1)) / 4",

@@ -49,7 +49,7 @@ def test_an_honest_student_after_an_attack_on_a_plain_course_scores_as_stock(doc
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
 def test_an_attacker_on_a_plain_course_gets_what_its_own_code_earned(documentation_course_attacked, attack):
     """Its answers are hacker's: what stock nbgrader gives them, or, stopped in the attack's cell
-    (before every test cell), nothing and the status of the limit it broke."""
+    (before every test cell), nothing, with the status of the limit it broke first."""
     graded, rows, stock_cells = documentation_course_attacked
     index = next(i for i, a in enumerate(ATTACKS, start=1) if a.name == attack.name)
     student = f"{index:02d}a-{attack.name}"
@@ -57,8 +57,9 @@ def test_an_attacker_on_a_plain_course_gets_what_its_own_code_earned(documentati
     if attack.stops is None:
         assert (row["score"], row["status"]) == (3.0, "ok"), row
         assert cells == stock_cells
-    else:
-        assert row["status"] == say(attack.stops, cell=ATTACK_CELL), row
+    else:  # under --memory-gb 1 memory-split's children fail in a copy of the notebook, which then
+        # answers a later cell too: "; tampered with its output in cell 9" follows
+        assert row["status"].split("; ")[0] == say(attack.stops, cell=ATTACK_CELL), row
         assert row["score"] == 0 and all(not score for score, _, _ in cells.values()), cells
         assert_catalogued_text(row["status"])
 
