@@ -233,8 +233,9 @@ SECRET = 'assert "the hidden secret line" != "x"'
 
 
 def leaks_hidden(root: Path) -> Scenario:
-    """A test cell with hidden tests, then a visible one: foo's answer records every cell it is
-    handed (an IPython hook) and makes the visible test fail with all of it as the message."""
+    """A test cell with hidden tests, then a visible one: foo's answer reads every cell that ran
+    (from the sources IPython keeps for tracebacks) and makes the visible test fail with all of
+    it as the message."""
     import copy
 
     import nbformat
@@ -250,8 +251,9 @@ def leaks_hidden(root: Path) -> Scenario:
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / "p1.ipynb")
     handed = copy.deepcopy(nb)
-    handed.cells[0].source = ("seen = []\nget_ipython().events.register('pre_run_cell', lambda info: seen.append(info.raw_cell))\n"
-                              "def leak():\n    raise ValueError(' | '.join(seen))")
+    # the cells' sources IPython keeps for tracebacks (a pre_run_cell hook no longer sees a test cell: pristine.py)
+    handed.cells[0].source = ("import linecache\ndef leak():\n    raise ValueError(' | '.join(''.join(entry[2]) for entry in "
+                              "list(linecache.cache.values()) if len(entry) == 4))")
     nbformat.write(handed, folder / "foo.ipynb")
     return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})
 
