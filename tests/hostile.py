@@ -442,6 +442,13 @@ def run_cell(self, raw_cell, *args, **kwargs):
     return original(self, 'pass' if 'assert' in raw_cell else raw_cell, *args, **kwargs)
 InteractiveShell.run_cell = run_cell
 """),
+    Attack("class-swap", "makes the shell an instance of a subclass whose run_cell runs pass for any cell that "
+           "asserts (get_ipython().__class__ = ...)", """
+class Lenient(type(get_ipython())):
+    def run_cell(self, raw_cell, *args, **kwargs):
+        return super().run_cell('pass' if 'assert' in raw_cell else raw_cell, *args, **kwargs)
+get_ipython().__class__ = Lenient
+"""),
     Attack("import-hook", "wraps builtins.__import__ to hand later cells a math and a numpy.testing whose checks "
            "always pass", """
 import builtins, types

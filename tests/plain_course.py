@@ -270,9 +270,9 @@ def _with_cell_after(nb, grade_id: str, source: str):
     return changed
 
 
-def attacked_documentation_course(root: Path, attacks) -> Scenario:
+def attacked_documentation_course(root: Path, attacks: list[tuple]) -> Scenario:
     """problem1 of nbgrader's documentation course, handed in by an honest student (hacker's
-    notebook: 3.0 under stock nbgrader), then for each attack (hostile.Attack) its author (hacker's
+    notebook: 3.0 under stock nbgrader), then for each attack (its number, a hostile.Attack) its author (hacker's
     notebook with the attack's cell right after the answer `squares`, before every test cell),
     `NNa-NAME`, and an honest student again, `NNb-honest`: graded in this order on one worker."""
     import nbformat
@@ -282,7 +282,7 @@ def attacked_documentation_course(root: Path, attacks) -> Scenario:
     honest = DOCS / "submitted" / "hacker" / "ps1" / "problem1.ipynb"
     nb = nbformat.read(honest, as_version=4)
     submitted: dict[str, dict[str, Path | str]] = {"00-honest": {"problem1.ipynb": honest}}
-    for i, attack in enumerate(attacks, start=1):
+    for i, attack in attacks:  # numbered as in hostile.ATTACKS
         nbformat.write(_with_cell_after(nb, "squares", attack.source), folder / f"{attack.name}.ipynb")
         submitted[f"{i:02d}a-{attack.name}"] = {"problem1.ipynb": folder / f"{attack.name}.ipynb"}
         submitted[f"{i:02d}b-honest"] = {"problem1.ipynb": honest}

@@ -28,13 +28,21 @@ def _cells(grades: dict, student: str, notebook: str) -> dict:
 @pytest.fixture(scope="module")
 def documentation_course_attacked(tmp_path_factory):
     """Every attack of hostile.ATTACKS in hacker's problem1, each followed by hacker's own hand-in,
-    graded in one run (--memory-gb 1, which the memory attacks ask for); and stock nbgrader's
-    cells for hacker's hand-in."""
+    graded with one worker: one run for each --memory-gb the attacks ask for (as in
+    test_isolation.py); and stock nbgrader's cells for hacker's hand-in."""
     tmp = tmp_path_factory.mktemp("plain-attacked")
-    scenario = attacked_documentation_course(tmp / "hand-ins", ATTACKS)
-    graded, rows, _ = ours(tmp / "ours", scenario, "--memory-gb", "1")
+    groups: dict = {}
+    for i, attack in enumerate(ATTACKS, start=1):
+        groups.setdefault(attack.memory_gb, []).append((i, attack))
+    graded, rows = {}, {}
+    for run, (memory_gb, attacks) in enumerate(groups.items()):
+        scenario = attacked_documentation_course(tmp / f"hand-ins-{run}", attacks)
+        limits = ["--memory-gb", str(memory_gb)] if memory_gb else []
+        cells, found, _ = ours(tmp / f"ours-{run}", scenario, *limits)
+        graded.update(cells)
+        rows.update({r["student_id"]: r for r in found if r["notebook"] == "problem1"})
     expected = stock(tmp / "stock", Scenario("ps1", scenario.source, {"hacker": scenario.submitted["00-honest"]}))
-    return graded, {r["student_id"]: r for r in rows if r["notebook"] == "problem1"}, _cells(expected, "hacker", "problem1")
+    return graded, rows, _cells(expected, "hacker", "problem1")
 
 
 @pytest.mark.parametrize("name", [a.name for a in ATTACKS])
@@ -49,7 +57,7 @@ def test_an_honest_student_after_an_attack_on_a_plain_course_scores_as_stock(doc
 @pytest.mark.parametrize("attack", ATTACKS, ids=[a.name for a in ATTACKS])
 def test_an_attacker_on_a_plain_course_gets_what_its_own_code_earned(documentation_course_attacked, attack):
     """Its answers are hacker's: what stock nbgrader gives them, or, stopped in the attack's cell
-    (before every test cell), nothing, with the status of the limit it broke first."""
+    (before every test cell), nothing, with the status of the limit it broke."""
     graded, rows, stock_cells = documentation_course_attacked
     index = next(i for i, a in enumerate(ATTACKS, start=1) if a.name == attack.name)
     student = f"{index:02d}a-{attack.name}"
@@ -57,9 +65,8 @@ def test_an_attacker_on_a_plain_course_gets_what_its_own_code_earned(documentati
     if attack.stops is None:
         assert (row["score"], row["status"]) == (3.0, "ok"), row
         assert cells == stock_cells
-    else:  # under --memory-gb 1 memory-split's children fail in a copy of the notebook, which then
-        # answers a later cell too: "; tampered with its output in cell 9" follows
-        assert row["status"].split("; ")[0] == say(attack.stops, cell=ATTACK_CELL), row
+    else:
+        assert row["status"] == say(attack.stops, cell=ATTACK_CELL), row
         assert row["score"] == 0 and all(not score for score, _, _ in cells.values()), cells
         assert_catalogued_text(row["status"])
 
@@ -91,13 +98,18 @@ def test_stock_nbgrader_scores_the_plain_assignment_as_it_is_meant_to(plain_atta
 
 
 NAMES = [a.name for a in PLAIN_ATTACKS] + list(TEST_EDITS)
+# what an attacker's row says where it is not `ok`: the value its squares showed in the first test
+# cell (cell 3) was not counted; the test cell it deleted, or stripped of its metadata, was put back
+PLAIN_STATUSES = {"shown-number": say("value-not-counted", cell=3), "test-deleted": say("cells-restored", cells="close"),
+                  "test-unmarked": say("metadata-restored")}
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_plain_test_cell_cannot_be_made_to_pass_or_show_a_number(plain_attacked, name):
     """The attack changed what a later cell runs with, or the test cell itself: every test cell
-    still earns what the wrong answer earns under stock nbgrader (nothing), and the honest
-    student after it every point, cell by cell as stock, `ok`."""
+    still earns what the wrong answer earns under stock nbgrader (nothing), its row says what
+    was not counted or put back, and the honest student after it gets every point, cell by cell
+    as stock, `ok`."""
     graded, rows, stock_cells = plain_attacked
     index = NAMES.index(name) + 2
     attacker = _cells(graded, f"{index:02d}a-{name}", "p1")
@@ -105,6 +117,7 @@ def test_a_plain_test_cell_cannot_be_made_to_pass_or_show_a_number(plain_attacke
     assert {cell: (attacker.get(cell) or (None,))[0] or 0.0 for cell in PLAIN_TESTS} == {
         cell: stock_cells["wrong"][cell][0] for cell in PLAIN_TESTS}, attacker
     assert rows[f"{index:02d}a-{name}"]["score"] == 0, rows[f"{index:02d}a-{name}"]
+    assert rows[f"{index:02d}a-{name}"]["status"] == PLAIN_STATUSES.get(name, "ok")
     honest = f"{index:02d}b-honest"
     assert _cells(graded, honest, "p1") == stock_cells["honest"]
     assert (rows[honest]["score"], rows[honest]["status"]) == (4.0, "ok"), rows[honest]

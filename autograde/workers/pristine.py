@@ -37,6 +37,8 @@ import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .protocol import NOT_COUNTED
+
 # The modules whose attributes and functions tests assert with: put back before each test cell.
 # Imported by the warm process when they are installed, so that a notebook cannot be first.
 HELPERS = ("math", "cmath", "operator", "numbers", "unittest", "unittest.case", "numpy", "numpy.testing",
@@ -81,6 +83,11 @@ class Namespace:
                 self.drop(key)
         return undo
 
+    def holds_pristine(self) -> bool:
+        now = self.read()
+        extra = self.drop is not None and bool(now.keys() - self.pristine.keys())
+        return not extra and all(_same(now.get(key, MISSING), value) for key, value in self.pristine.items())
+
     def give_back(self, undo: dict) -> None:
         """The student's values again, where the test cell itself did not change them."""
         now = self.read()
@@ -121,16 +128,19 @@ def _shadows(obj) -> Namespace:
 
 
 def _class(cls: type) -> Namespace:
-    def put(key, value):
-        setattr(cls, key, value)
-
+    """A class's own attributes, set through type's own setattr (a metaclass's cannot stop it)."""
     def remove(key):
         try:
-            delattr(cls, key)
+            type.__delattr__(cls, key)
         except AttributeError:
             pass
 
-    return Namespace(lambda: dict(vars(cls)), put, remove)
+    return Namespace(lambda: dict(vars(cls)), lambda key, value: type.__setattr__(cls, key, value), remove)
+
+
+def _kind(obj) -> Namespace:
+    """Which class an object is (`obj.__class__ = Lenient` would change every method at once)."""
+    return Namespace(lambda: {"__class__": type(obj)}, lambda key, value: object.__setattr__(obj, key, value))
 
 
 def _lists(owner, names: tuple[str, ...]) -> Namespace:
@@ -194,23 +204,25 @@ class Pristine:
         formatters = list(shell.display_formatter.formatters.values())  # how a value is shown: for_type() and all
         owned = (shell.displayhook, shell.display_pub, shell.events, manager, shell.compile, shell.builtin_trap,
                  shell.display_trap, shell.display_formatter, *formatters)
+        # in this order: what an object is and has before what its lists and tables hold
         self.namespaces = [
-            _mapping(vars(builtins), drop=True),
-            Namespace(lambda: {k: getattr(sys, k) for k in sys_keys}, lambda k, v: setattr(sys, k, v)),
-            _lists(sys, ("meta_path", "path_hooks")),
+            *[_kind(obj) for obj in (shell, *owned)],
+            *[_class(cls) for cls in _heap_classes(shell, *owned)],
             *[_methods(cls) for cls in workers],
-            _mapping(sys.modules),  # a module replaced (modules imported later are the notebook's)
-            _shadows(shell),
+            _shadows(shell), *[_shadows(obj) for obj in owned],
             Namespace(lambda: {k: v for k, v in shell._trait_values.items() if k not in VOLATILE},
                       shell._trait_values.__setitem__),
-            _lists(shell, ("ast_transformers", "input_transformers_post")),
-            _lists(manager, ("cleanup_transforms", "line_transforms", "token_transformers")),
-            _callbacks(shell.events),
+            _mapping(vars(builtins), drop=True),
+            Namespace(lambda: {k: getattr(sys, k, MISSING) for k in sys_keys}, lambda k, v: setattr(sys, k, v)),
+            _mapping(sys.modules),  # a module replaced (modules imported later are the notebook's)
+            _mapping(shell.events.callbacks, drop=True),
             _mapping(shell.display_formatter.formatters, drop=True),
             *[_mapping(getattr(f, table), drop=True) for f in formatters for table in ("type_printers", "deferred_printers")
               if type(getattr(f, table, None)) is dict],
-            *[_shadows(obj) for obj in owned],
-            *[_class(cls) for cls in _heap_classes(shell, *owned)],
+            _lists(sys, ("meta_path", "path_hooks")),
+            _lists(shell, ("ast_transformers", "input_transformers_post")),
+            _lists(manager, ("cleanup_transforms", "line_transforms", "token_transformers")),
+            _callbacks(shell.events),
         ]
         for name in HELPERS:
             module = sys.modules.get(name)
@@ -226,6 +238,9 @@ class Pristine:
         sys.settrace(None)
         sys.setprofile(None)
         undos = [namespace.reset() for namespace in self.namespaces]
+        for namespace in self.namespaces:  # what could not be put back stops the test (TamperedTest, in zygote.py)
+            if not namespace.holds_pristine():
+                raise RuntimeError("the machinery test cells run with could not be put back")
 
         def give_back() -> None:
             for namespace, undo in reversed(list(zip(self.namespaces, undos))):
@@ -244,7 +259,8 @@ def outputs_that_count(outputs: list[dict], source: str, failed: bool) -> list[d
     last_index = len(outputs) - 1
     if failed or not outputs or outputs[-1].get("output_type") != "execute_result" or not _ends_in_expression(source):
         last_index = -1
-    return [{**{k: v for k, v in o.items() if k != "execution_count"}, "output_type": "display_data"}
+    return [{**{k: v for k, v in o.items() if k not in ("execution_count", "metadata")}, "output_type": "display_data",
+             "metadata": {**(o.get("metadata") or {}), NOT_COUNTED: True}}
             if o.get("output_type") == "execute_result" and i != last_index else o for i, o in enumerate(outputs)]
 
 

@@ -120,6 +120,10 @@ class Stopped(TypedDict):
 
 
 COULD_NOT_START = "could not start"  # the worker could not confine the notebook: the machinery's failure
+# an output's metadata key: a value a test cell showed that was not its own result (pristine.py), not partial credit
+NOT_COUNTED = "autograde-not-counted"
+# the error a test cell gets when what it must run under could not be put back (zygote.py)
+TEST_MACHINERY_CHANGED = "TestMachineryChanged"
 
 
 class Reply(TypedDict):

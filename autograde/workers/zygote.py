@@ -215,6 +215,9 @@ class TamperedTest(Exception):
     """A test cell that does not run: the hooks it must run under could not be put back."""
 
 
+TamperedTest.__name__ = protocol.TEST_MACHINERY_CHANGED  # the error's name the grader reads
+
+
 def _reset(machinery: pristine.Pristine):
     """Put back what test cells run with; the function that gives the student's own back, or
     False when it could not be done (an object of the notebook's that cannot be read or set)."""
