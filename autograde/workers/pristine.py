@@ -90,6 +90,8 @@ class Namespace:
 
     def give_back(self, undo: dict) -> None:
         """The student's values again, where the test cell itself did not change them."""
+        if not undo:
+            return
         now = self.read()
         for key, value in undo.items():
             if _same(now.get(key, MISSING), self.pristine.get(key, MISSING)):
@@ -235,18 +237,24 @@ class Pristine:
         """Put everything back as it was before the first cell; a function that gives the
         student's own back. The trace and profile functions are off while the test runs."""
         trace, profile = sys.gettrace(), sys.getprofile()
-        sys.settrace(None)
-        sys.setprofile(None)
+        if trace is not None:
+            sys.settrace(None)
+        if profile is not None:
+            sys.setprofile(None)
         undos = [namespace.reset() for namespace in self.namespaces]
-        for namespace in self.namespaces:  # what could not be put back stops the test (TamperedTest, in zygote.py)
-            if not namespace.holds_pristine():
+        # what could not be put back stops the test (TamperedTest, in zygote.py); one found as it was is
+        # not read again (a test cell costs one read of each, a few milliseconds in all)
+        for namespace, undo in zip(self.namespaces, undos):
+            if undo and not namespace.holds_pristine():
                 raise RuntimeError("the machinery test cells run with could not be put back")
 
         def give_back() -> None:
             for namespace, undo in reversed(list(zip(self.namespaces, undos))):
                 namespace.give_back(undo)
-            sys.settrace(trace)
-            sys.setprofile(profile)
+            if trace is not None:
+                sys.settrace(trace)
+            if profile is not None:
+                sys.setprofile(profile)
 
         return give_back
 
