@@ -60,20 +60,21 @@ def _hand_in(root: Path, into: Path, scenario: Scenario, moodle: bool = False) -
             shutil.copyfile(path, target)
 
 
-def _run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def _run(command: list[str], cwd: Path, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # nbgrader runs `alembic`
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900,
                             env={**os.environ, "PATH": path, **(env or {})})
-    assert result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert not check or result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
 
-def stock(root: Path, scenario: Scenario) -> CellGrades:
-    """`nbgrader generate_assignment` and `nbgrader autograde` as an instructor runs them."""
+def stock(root: Path, scenario: Scenario, check: bool = True) -> CellGrades:
+    """`nbgrader generate_assignment` and `nbgrader autograde` as an instructor runs them
+    (`check`: that autograde exits 0, which a hostile hand-in can make it not do)."""
     _course(root, scenario)
     _run([sys.executable, "-m", "nbgrader", "generate_assignment", scenario.assignment, "--force"], root)
     _hand_in(root, root / "submitted", scenario)
-    _run([sys.executable, "-m", "nbgrader", "autograde", scenario.assignment, "--force"], root)
+    _run([sys.executable, "-m", "nbgrader", "autograde", scenario.assignment, "--force"], root, check=check)
     return cell_grades(f"sqlite:///{root / 'gradebook.db'}", scenario.assignment)
 
 
