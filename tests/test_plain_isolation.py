@@ -127,3 +127,43 @@ def test_plain_attackers_get_statuses_from_the_catalogue(plain_attacked):
     _, rows, _ = plain_attacked
     for row in rows.values():
         assert_catalogued_text(row["status"])
+
+
+def test_only_a_test_cells_own_value_counts_as_partial_credit():
+    """What a test cell shows: its own last value is kept for nbgrader; a value shown before it
+    (by code the test called) or by a cell that failed becomes a display_data, marked."""
+    from autograde.workers.pristine import outputs_that_count
+    from autograde.workers.protocol import NOT_COUNTED
+
+    shown = {"output_type": "execute_result", "data": {"text/plain": "1.0"}, "metadata": {}, "execution_count": 3}
+    own = {"output_type": "execute_result", "data": {"text/plain": "0.0"}, "metadata": {}, "execution_count": 3}
+    error = {"output_type": "error", "ename": "AssertionError", "evalue": "", "traceback": []}
+    kept = outputs_that_count([shown, own], "f()\n0.0", failed=False)
+    assert kept[1] == own and kept[0]["output_type"] == "display_data" and kept[0]["metadata"][NOT_COUNTED]
+    assert "execution_count" not in kept[0]
+    assert [o["output_type"] for o in outputs_that_count([shown, error], "assert f()", failed=True)] == ["display_data", "error"]
+    assert outputs_that_count([shown], "x = f()", failed=False)[0]["output_type"] == "display_data"  # ends in no expression
+
+
+def test_what_cannot_be_put_back_stops_the_test_cell():
+    """A change that putting back does not undo: reset refuses (the worker then runs no test and
+    the row says test-machinery-changed); a change it undoes is given back after the test."""
+    from autograde.grading.preprocessors import _error_reason
+    from autograde.workers.pristine import Namespace, Pristine
+    from autograde.workers.protocol import TEST_MACHINERY_CHANGED
+    from autograde.workers.zygote import TamperedTest
+
+    box = {"hook": "pristine"}
+    machinery = Pristine.__new__(Pristine)
+    machinery.namespaces = [Namespace(lambda: dict(box), box.__setitem__)]
+    machinery.namespaces[0].pristine = dict(box)
+    box["hook"] = "student's"
+    give_back = machinery.reset()
+    assert box["hook"] == "pristine"
+    give_back()
+    assert box["hook"] == "student's"
+    machinery.namespaces[0].put = lambda key, value: None  # a put that does not take
+    with pytest.raises(RuntimeError):
+        machinery.reset()
+    assert TamperedTest.__name__ == TEST_MACHINERY_CHANGED
+    assert _error_reason({"ename": TEST_MACHINERY_CHANGED, "evalue": ""}) == "test-machinery-changed"
