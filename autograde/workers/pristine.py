@@ -5,21 +5,22 @@ A plain nbgrader test cell earns its points when it runs without an error, and a
 shows is partial credit (nbgrader's determine_grade reads its outputs). So a student cell that
 changes how later cells run or what they show could make a failing test pass: IPython's custom
 exception handler (`set_custom_exc`), input and AST transformers, `pre_run_cell` and other
-event hooks, its displayhook and display publisher, methods replaced on the shell or on its
-classes, `sys.excepthook` and `sys.displayhook`, a trace or profile function (which can jump
+event hooks, its displayhook, display publisher and formatters, methods replaced on the shell or
+on its classes (or the shell made an instance of another class), `sys.excepthook` and `sys.displayhook`, a trace or profile function (which can jump
 over a test's lines), import hooks (`sys.meta_path`, a module replaced in `sys.modules`), names
 rebound or added in `builtins` (`__import__`, `__build_class__`, `AssertionError`, a global
 that a test deletes on purpose), and the helpers tests assert with (`math.isclose`,
 `numpy.testing`, `torch.testing`, `unittest`). Before each test cell the notebook's process
 puts every one of these back as it found them before the first cell, and after the test cell
 gives the student's own back to the cells that follow (an extension a student loaded keeps
-working in their own cells). The names a student's cells define in the notebook's namespace are
+working in their own cells). What cannot be put back stops the test cell (zygote.TamperedTest:
+it earns nothing, `test-machinery-changed`). The names a student's cells define in the notebook's namespace are
 theirs: a test sees them, as in nbgrader.
 
 `outputs_that_count` then keeps, of a test cell's outputs, only what its own code could have
 produced for nbgrader to score: an `execute_result` counts (as partial credit) only as the cell's
 last output and only when the cell ends in an expression and did not fail; any other becomes a
-`display_data`, which nbgrader does not score.
+`display_data`, which nbgrader does not score, marked so that the row says so (`value-not-counted`).
 
 This closes the ways IPython and Python offer to change another cell. Code that a test cell
 calls still runs in the same process (it must: the test asserts on the student's objects), and a
