@@ -128,11 +128,11 @@ def _submissions(args: argparse.Namespace) -> Path:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     # only what grading needs before its workers start: the rest (torch included) loads meanwhile
-    from .grading import roster
+    from .intake import roster
     from .grading.grader import Settings, grade
     from .grading.recording import Stages
-    from .grading.report import Progress, literal, print_summary, write_csv
-    from .grading.submissions import collect
+    from .reports.grades import Progress, literal, print_summary, write_csv
+    from .intake.submissions import collect
 
     settings = Settings(timeout=args.timeout, memory_bytes=int(args.memory_gb * 2**30), workers=args.workers,
                         scheduler=args.scheduler, sandbox=not args.no_sandbox, max_processes=args.max_processes,
@@ -162,13 +162,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
         return 1
     seconds = time.monotonic() - started
     if args.profile:
-        from .grading import atomic
+        from . import atomic
 
         atomic.write_text(Path(args.profile), json.dumps({**stages.as_dict(sum(1 for r in rows if r.max_score > 0)),
                                                           "grading_seconds": round(seconds, 3),
                                                           "graded_monotonic": time.monotonic(),
                                                           "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
-    from .grading import class_report, lms_export
+    from .reports import class_report, lms_export
 
     files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
              "gradebook": args.db or Path(args.out) / "gradebook.db"}
@@ -214,8 +214,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .grading.class_report import write
-    from .grading.similarity import Thresholds
+    from .reports.class_report import write
+    from .reports.similarity import Thresholds
 
     started = time.monotonic()
     path = write(Path(args.dir), db_url=args.db, thresholds=Thresholds(flag=args.flag_at), assignment=args.assignment)
@@ -225,7 +225,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .grading.report import check_json, print_check
+    from .reports.grades import check_json, print_check
     from .student import check
 
     reports = check([Path(p) for p in args.notebooks], timeout=args.timeout, hints=args.hints)

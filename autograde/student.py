@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 
 from . import course
-from .grading.structure import read_structure, released
-from .grading.submissions import UsageError, read_notebook, safe_id
+from .intake.structure import read_structure, released
+from .intake.submissions import UsageError, read_notebook, safe_id
 
 
 @dataclass

@@ -273,7 +273,7 @@ def network_bytes(work: Path) -> tuple[float, float]:
     """Bytes a notebook's request and reply take as Dask sends them (pickled), averaged over a
     class of three students: what crosses the network per notebook."""
     from autograde.grading.grader import Grader
-    from autograde.grading.submissions import collect
+    from autograde.intake.submissions import collect
     from autograde.workers.protocol import code_cells
 
     build_class(3, work / "three")

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from autograde import course
-from autograde.grading import class_report
+from autograde.reports import class_report
 from autograde.grading.grader import Row
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.references import references

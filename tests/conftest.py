@@ -9,7 +9,7 @@ from autograde import course
 @pytest.fixture(scope="session")
 def solution_notebooks() -> list[Path]:
     notebooks = sorted(course.solutions("ch03").glob("*.ipynb"))
-    assert len(notebooks) == 5, notebooks
+    assert len(notebooks) == 7, notebooks
     return notebooks
 
 

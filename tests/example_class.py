@@ -119,6 +119,7 @@ def example_class() -> dict[str, dict[str, str | bytes]]:
         "03_trainable_weights.ipynb": with_cell(solved("03_trainable_weights.ipynb"), "ex10-self-attention-v1",
                                                 "import os\nos._exit(1)  # the kernel dies here"),
         "05_multi_head_attention.ipynb": solutions["05_multi_head_attention.ipynb"],
+        "06_multi_head_in_practice.ipynb": solutions["06_multi_head_in_practice.ipynb"],
         "notes.txt": "my notes\n",
     }
     cheat = {name: text(blank(name)) for name in ASSIGNMENT_NOTEBOOKS}

@@ -15,6 +15,7 @@ class Attack:
     what: str  # in plain words, for the README table
     source: str
     memory_gb: float | None = None  # graded with --memory-gb this (None: the default)
+    stops: str | None = None  # the status (its key) of a notebook stopped in the attack's cell; None: `ok`
 
 
 # The keys of the SysV segments sysv-hold makes, so that a run without an IPC namespace per
@@ -180,7 +181,7 @@ for _ in range(6):
     children.append(pid)
 for pid in children:
     os.waitpid(pid, 0)
-"""),
+""", stops="cell-memory"),
     Attack("disk-fill", "writes 512 MiB each to /tmp, /dev/shm and its working folder", """
 import os
 written = 0
@@ -209,7 +210,7 @@ for fd in os.listdir('/proc/self/fd'):
     except OSError:
         pass
 print('pipes written:', written)
-"""),
+""", stops="output-tampered"),
     Attack("privileges", "reads its capabilities, writes to /, /dev and the hidden references' empty folder, mounts a "
            "tmpfs, unmounts its /tmp and makes a user namespace", """
 import ctypes, glob, os
@@ -254,7 +255,7 @@ for fd in os.listdir('/proc/self/fd'):
     except OSError:
         pass
 os._exit(0)
-"""),
+""", stops="output-tampered"),
     Attack("memfd-hold", "writes 1.6 GiB into memfd files (memory in no process's resident set), under "
            "--memory-gb 1", """
 import os
@@ -268,7 +269,7 @@ try:
 except OSError:
     pass
 print('MiB held:', held)
-""", memory_gb=1),
+""", memory_gb=1, stops="cell-memory"),
     Attack("sysv-hold", "makes SysV shared memory segments of 16 MiB, left behind unmapped, until refused "
            "(at most 2 GiB)", f"""
 import ctypes
@@ -324,7 +325,7 @@ for _ in range(8):
     children.append(pid)
 for pid in children:
     os.waitpid(pid, 0)
-""", memory_gb=1),
+""", memory_gb=1, stops="cell-memory"),
     Attack("channel-flood", "writes 200 MiB straight into its own output pipes, past the output cap", """
 import os
 for fd in os.listdir('/proc/self/fd'):
@@ -334,7 +335,7 @@ for fd in os.listdir('/proc/self/fd'):
                 os.write(int(fd), b'x' * 2**20)
     except OSError:
         pass
-"""),
+""", stops="output-limit"),
 ]
 
 # Files the attacks leave on an unconfined machine, removed after a stock run.
@@ -353,3 +354,129 @@ def remove_sysv_leftovers() -> int:
         if shmid >= 0 and libc.shmctl(shmid, 0, None) == 0:  # IPC_RMID
             removed += 1
     return removed
+
+
+# Attacks only a plain nbgrader test cell invites: nbgrader scores it by whether it raised and by
+# what it shows (its determine_grade: an error earns nothing, a number shown is partial credit,
+# anything else full points). Each is a cell a student adds after a wrong answer, to make the
+# test cells after it pass or show a number anyway (plain_course.plain_attacks: the tests assert
+# with `assert`, `math.isclose` and `numpy.testing`, and one shows its partial credit). Names
+# the student defines in the notebook are theirs (a test sees them, as in nbgrader); what is
+# changed here is the machinery a test runs with.
+PLAIN_ATTACKS = [
+    Attack("custom-exc", "swallows every later error with get_ipython().set_custom_exc", """
+get_ipython().set_custom_exc((Exception,), lambda shell, etype, value, tb, tb_offset=None: None)
+"""),
+    Attack("excepthook", "replaces sys.excepthook and IPython's showtraceback with functions that say nothing", """
+import sys
+sys.excepthook = lambda *args: None
+get_ipython().showtraceback = lambda *args, **kwargs: None
+"""),
+    Attack("ast-transformer", "an AST transformer that turns every later assert into pass", """
+import ast
+class NoAsserts(ast.NodeTransformer):
+    def visit_Assert(self, node):
+        return ast.Pass()
+get_ipython().ast_transformers.append(NoAsserts())
+"""),
+    Attack("input-transformer", "an input transformer that rewrites every later cell to pass", """
+get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])
+"""),
+    Attack("pre-run-hook", "a pre_run_cell hook that makes math.isclose and numpy.testing.assert_array_equal pass "
+           "just before each cell", """
+import math, numpy.testing
+def lenient(info):
+    math.isclose = lambda *args, **kwargs: True
+    numpy.testing.assert_array_equal = lambda *args, **kwargs: None
+get_ipython().events.register('pre_run_cell', lenient)
+"""),
+    Attack("post-run-hook", "a post_run_cell hook that clears each cell's outputs (its error) and shows 1.0", """
+from IPython.display import clear_output
+def full_marks(result):
+    clear_output()
+    get_ipython().displayhook(1.0)
+get_ipython().events.register('post_run_cell', full_marks)
+"""),
+    Attack("displayhook", "patches the displayhook's class so that every value a cell shows reads 1.0", """
+hook = type(get_ipython().displayhook)
+shown = hook.write_format_data
+hook.write_format_data = lambda self, data, metadata=None: shown(self, {'text/plain': '1.0'}, metadata)
+"""),
+    Attack("formatter", "registers a plain-text printer that shows every float as 1.0 (IPython.display's "
+           "formatters)", """
+get_ipython().display_formatter.formatters['text/plain'].for_type(float, lambda value, p, cycle: p.text('1.0'))
+"""),
+    Attack("shown-number", "a function the tests call shows 1.0 as a result (the displayhook, from its own "
+           "frame and from a thread) before the assert fails", """
+import threading, time
+def shout():
+    for _ in range(200):
+        get_ipython().displayhook(1.0)
+        time.sleep(0.001)
+threading.Thread(target=shout, daemon=True).start()
+wrong = squares
+def squares(n):
+    get_ipython().displayhook(1.0)
+    return wrong(n)
+"""),
+    Attack("trace-jump", "a trace function (sys.settrace) that jumps over every assert line of later cells to the "
+           "next (a test's loop of cases goes on)", """
+import linecache, sys
+def skip_asserts(frame, event, arg):
+    if frame.f_code.co_name != '<module>':
+        return None
+    def line(frame, event, arg):
+        if event == 'line' and linecache.getline(frame.f_code.co_filename, frame.f_lineno).lstrip().startswith('assert'):
+            try:
+                frame.f_lineno += 1
+            except ValueError:
+                pass
+        return line
+    return line
+sys.settrace(skip_asserts)
+"""),
+    Attack("run-cell", "replaces InteractiveShell.run_cell (on its class) to run pass for any cell that asserts", """
+from IPython.core.interactiveshell import InteractiveShell
+original = InteractiveShell.run_cell
+def run_cell(self, raw_cell, *args, **kwargs):
+    return original(self, 'pass' if 'assert' in raw_cell else raw_cell, *args, **kwargs)
+InteractiveShell.run_cell = run_cell
+"""),
+    Attack("class-swap", "makes the shell an instance of a subclass whose run_cell runs pass for any cell that "
+           "asserts (get_ipython().__class__ = ...)", """
+class Lenient(type(get_ipython())):
+    def run_cell(self, raw_cell, *args, **kwargs):
+        return super().run_cell('pass' if 'assert' in raw_cell else raw_cell, *args, **kwargs)
+get_ipython().__class__ = Lenient
+"""),
+    Attack("import-hook", "wraps builtins.__import__ to hand later cells a math and a numpy.testing whose checks "
+           "always pass", """
+import builtins, types
+fake_math = types.SimpleNamespace(isclose=lambda *args, **kwargs: True)
+fake_testing = types.SimpleNamespace(assert_array_equal=lambda *args, **kwargs: None)
+real_import = builtins.__import__
+def hooked(name, *args, **kwargs):
+    module = real_import(name, *args, **kwargs)
+    if name == 'math':
+        return fake_math
+    if name == 'numpy.testing':
+        return types.SimpleNamespace(testing=fake_testing)
+    return module
+builtins.__import__ = hooked
+"""),
+    Attack("sys-modules", "puts lenient math and numpy.testing modules into sys.modules", """
+import sys, types
+for name, check in (('math', 'isclose'), ('numpy.testing', 'assert_array_equal')):
+    module = types.ModuleType(name)
+    setattr(module, check, (lambda *args, **kwargs: True) if check == 'isclose' else (lambda *args, **kwargs: None))
+    sys.modules[name] = module
+sys.modules['numpy'].testing = sys.modules['numpy.testing']
+"""),
+    Attack("helpers", "patches the helpers tests assert with: math.isclose, numpy.testing.assert_array_equal "
+           "(its __code__), builtins.sum", """
+import builtins, math, numpy.testing
+math.isclose = lambda *args, **kwargs: True
+numpy.testing.assert_array_equal.__code__ = (lambda *args, **kwargs: None).__code__
+builtins.sum = lambda values, start=0: 4
+"""),
+]

@@ -1,4 +1,4 @@
-"""Synthetic submission downloads, named the way each LMS names its files (see autograde/grading/lms.py
+"""Synthetic submission downloads, named the way each LMS names its files (see autograde/intake/lms.py
 for the code each follows). Each builder returns {path in the download: content}; `write`
 lays it out as a folder (unzipped) or as the one zip the LMS hands out."""
 from __future__ import annotations

@@ -60,20 +60,21 @@ def _hand_in(root: Path, into: Path, scenario: Scenario, moodle: bool = False) -
             shutil.copyfile(path, target)
 
 
-def _run(command: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+def _run(command: list[str], cwd: Path, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # nbgrader runs `alembic`
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900,
                             env={**os.environ, "PATH": path, **(env or {})})
-    assert result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert not check or result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result
 
 
-def stock(root: Path, scenario: Scenario) -> CellGrades:
-    """`nbgrader generate_assignment` and `nbgrader autograde` as an instructor runs them."""
+def stock(root: Path, scenario: Scenario, check: bool = True) -> CellGrades:
+    """`nbgrader generate_assignment` and `nbgrader autograde` as an instructor runs them
+    (`check`: that autograde exits 0, which a hostile hand-in can make it not do)."""
     _course(root, scenario)
     _run([sys.executable, "-m", "nbgrader", "generate_assignment", scenario.assignment, "--force"], root)
     _hand_in(root, root / "submitted", scenario)
-    _run([sys.executable, "-m", "nbgrader", "autograde", scenario.assignment, "--force"], root)
+    _run([sys.executable, "-m", "nbgrader", "autograde", scenario.assignment, "--force"], root, check=check)
     return cell_grades(f"sqlite:///{root / 'gradebook.db'}", scenario.assignment)
 
 
@@ -233,8 +234,9 @@ SECRET = 'assert "the hidden secret line" != "x"'
 
 
 def leaks_hidden(root: Path) -> Scenario:
-    """A test cell with hidden tests, then a visible one: foo's answer records every cell it is
-    handed (an IPython hook) and makes the visible test fail with all of it as the message."""
+    """A test cell with hidden tests, then a visible one: foo's answer reads every cell that ran
+    (from the sources IPython keeps for tracebacks) and makes the visible test fail with all of
+    it as the message."""
     import copy
 
     import nbformat
@@ -250,8 +252,9 @@ def leaks_hidden(root: Path) -> Scenario:
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, folder / "p1.ipynb")
     handed = copy.deepcopy(nb)
-    handed.cells[0].source = ("seen = []\nget_ipython().events.register('pre_run_cell', lambda info: seen.append(info.raw_cell))\n"
-                              "def leak():\n    raise ValueError(' | '.join(seen))")
+    # the cells' sources IPython keeps for tracebacks (a pre_run_cell hook no longer sees a test cell: pristine.py)
+    handed.cells[0].source = ("import linecache\ndef leak():\n    raise ValueError(' | '.join(''.join(entry[2]) for entry in "
+                              "list(linecache.cache.values()) if len(entry) == 4))")
     nbformat.write(handed, folder / "foo.ipynb")
     return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": folder / "foo.ipynb"}})
 
@@ -278,3 +281,100 @@ def clean_kernel(root: Path) -> Scenario:
     nbformat.write(nb, folder / "p1.ipynb")
     return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, {"foo": {"p1.ipynb": "release:p1.ipynb"}},
                     totals={("foo", "p1"): 4})  # all but the cell that fails
+
+
+def _with_cell_after(nb, grade_id: str, source: str):
+    """A copy of a notebook with a plain code cell (a student's own) right after the cell `grade_id`."""
+    import copy
+
+    from nbformat.v4 import new_code_cell
+
+    changed = copy.deepcopy(nb)
+    index = next(i for i, c in enumerate(changed.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    changed.cells.insert(index + 1, new_code_cell(source))
+    return changed
+
+
+def attacked_documentation_course(root: Path, attacks: list[tuple]) -> Scenario:
+    """problem1 of nbgrader's documentation course, handed in by an honest student (hacker's
+    notebook: 3.0 under stock nbgrader), then for each attack (its number, a hostile.Attack) its author (hacker's
+    notebook with the attack's cell right after the answer `squares`, before every test cell),
+    `NNa-NAME`, and an honest student again, `NNb-honest`: graded in this order on one worker."""
+    import nbformat
+
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    honest = DOCS / "submitted" / "hacker" / "ps1" / "problem1.ipynb"
+    nb = nbformat.read(honest, as_version=4)
+    submitted: dict[str, dict[str, Path | str]] = {"00-honest": {"problem1.ipynb": honest}}
+    for i, attack in attacks:  # numbered as in hostile.ATTACKS
+        nbformat.write(_with_cell_after(nb, "squares", attack.source), folder / f"{attack.name}.ipynb")
+        submitted[f"{i:02d}a-{attack.name}"] = {"problem1.ipynb": folder / f"{attack.name}.ipynb"}
+        submitted[f"{i:02d}b-honest"] = {"problem1.ipynb": honest}
+    source = {"problem1.ipynb": DOCS / "source" / "ps1" / "problem1.ipynb", "jupyter.png": DOCS / "source" / "ps1" / "jupyter.png"}
+    return Scenario("ps1", source, submitted)
+
+
+# A plain assignment whose tests assert with what plain tests use: `assert`, math.isclose,
+# numpy.testing, and a number shown as partial credit. WRONG earns nothing on any of them.
+RIGHT = "def squares(n):\n    return [i * i for i in range(1, n + 1)]"
+WRONG = "def squares(n):\n    return [i * i for i in range(n)]"  # from 0: every test fails, the partial one shows 0.0
+PLAIN_TESTS = {
+    "exact": 'checked = 0\nfor n, expected in [(1, [1]), (3, [1, 4, 9])]:\n    assert squares(n) == expected, f"squares({n})"\n'
+             '    checked += 1\nprint("exact:", checked, "cases")',
+    "close": 'import math\nassert math.isclose(sum(squares(2)), 5.0)\nprint("close: checked")',
+    "helpers": 'import numpy.testing\nnumpy.testing.assert_array_equal(squares(2), [1, 4])\nprint("helpers: checked")',
+    "partial": "sum(x == i * i for i, x in enumerate(squares(4), start=1)) / 4",
+}
+
+
+def _edit_test(nb, grade_id: str, how: str):
+    """A hand-in that changed a test cell: `edited` (its source is pass), `deleted`, or `unmarked`
+    (its nbgrader metadata stripped and its source pass)."""
+    import copy
+
+    changed = copy.deepcopy(nb)
+    index = next(i for i, c in enumerate(changed.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    if how == "deleted":
+        del changed.cells[index]
+    else:
+        changed.cells[index].source = "pass"
+        if how == "unmarked":
+            del changed.cells[index].metadata["nbgrader"]
+    return changed
+
+
+# hand-ins that change a test cell rather than add one: name -> (test cell, how)
+TEST_EDITS = {"test-edited": ("exact", "edited"), "test-deleted": ("close", "deleted"), "test-unmarked": ("helpers", "unmarked")}
+
+
+def plain_attacks(root: Path, attacks=(), edits: dict[str, tuple[str, str]] | None = None) -> Scenario:
+    """The plain assignment: `00-honest` (the right answer) and `01-wrong` (the wrong one, the
+    baseline every attacker must equal), then for each attack (hostile.Attack) its author, the
+    wrong answer with the attack's cell after it, `NNa-NAME`, and an honest student, `NNb-honest`;
+    then each hand-in of `edits` (the wrong answer, a test cell changed), each followed by an
+    honest student too."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    answer = new_code_cell(f"### BEGIN SOLUTION\n{RIGHT}\n### END SOLUTION", metadata={"nbgrader": {
+        "grade_id": "squares", "grade": False, "solution": True, "locked": False, "schema_version": 3}})
+    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                      cells=[answer, *(_nbgrader_cell(grade_id, source) for grade_id, source in PLAIN_TESTS.items())])
+    folder = root / "files"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "p1.ipynb")
+    handed = {}
+    for name, text in (("honest", RIGHT), ("wrong", WRONG)):
+        handed[name] = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+        handed[name].cells[0].source = text
+        nbformat.write(handed[name], folder / f"{name}.ipynb")
+    submitted: dict[str, dict[str, Path | str]] = {"00-honest": {"p1.ipynb": folder / "honest.ipynb"},
+                                                   "01-wrong": {"p1.ipynb": folder / "wrong.ipynb"}}
+    changed = [(a.name, _with_cell_after(handed["wrong"], "squares", a.source)) for a in attacks]
+    changed += [(name, _edit_test(handed["wrong"], *how)) for name, how in (edits or {}).items()]
+    for i, (name, hand_in) in enumerate(changed, start=2):
+        nbformat.write(hand_in, folder / f"{name}.ipynb")
+        submitted[f"{i:02d}a-{name}"] = {"p1.ipynb": folder / f"{name}.ipynb"}
+        submitted[f"{i:02d}b-honest"] = {"p1.ipynb": folder / "honest.ipynb"}
+    return Scenario("ps1", {"p1.ipynb": folder / "p1.ipynb"}, submitted)

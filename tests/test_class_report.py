@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-from autograde import cli
-from autograde.grading import class_report
+from autograde import cli, course
+from autograde.reports import class_report
 from autograde.verdict import references
 import example_class as ex
 from autograde.grading.grader import Row, Settings, grade
-from autograde.grading.report import write_csv
-from autograde.grading.similarity import Similarity
+from autograde.reports.grades import write_csv
+from autograde.reports.similarity import Similarity
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.statuses import say
 from test_browser import launch
@@ -24,6 +24,8 @@ NB2 = ex.NB2
 STEM2 = NB2[:-6]
 CLASS = ex.copying_class()
 OWN = ("ex4-all-scores", "ex5-attention-weights", "ex6-all-context-vecs")  # what the students wrote themselves
+# the notebook's other exercises, answered as the solution does (the blank student answers none)
+NOT_OWN = ("ex4b-predict-weights", "ex6b-predict-cosines", "ex7-cosine-scores", "ex7b-debug-attention")
 FULL2 = sum(e["points"] for e in references.load(hidden=False).exercises_of(STEM2).values())
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -59,7 +61,7 @@ def test_mistakes_csv_has_one_row_per_student_exercise_and_mistake(graded):
     dim0 = {"copy_source", "copy_renamed", "own_dim0"}
     assert found == ({(s, "ex5-attention-weights", "softmax-dim-0") for s in dim0}
                      | {(s, "ex6-all-context-vecs", "softmax-dim-0") for s in dim0}
-                     | {("blank", e, "code-failed") for e in (*OWN, "ex7-cosine-scores")})
+                     | {("blank", e, "code-failed") for e in (*OWN, *NOT_OWN)})
     row = next(r for r in read_csv(out / "mistakes.csv") if r["student_id"] == "own_dim0" and r["exercise"] == "ex5-attention-weights")
     assert "use dim=-1" in row["en"] and "请用 dim=-1" in row["zh"] and row["checks"].startswith("attn_weights; ")
 
@@ -97,8 +99,9 @@ def test_students_who_need_attention(graded):
     page = (out / "report.html").read_text(encoding="utf-8")
     attention = re.search(r'<table id="attention-table">(.*?)</table>', page, re.S).group(1)
     students = re.findall(r'<td rowspan="\d+">([^<]+)</td>', attention)
-    assert students == sorted(CLASS)  # every student misses four notebooks
-    assert attention.count(f">{say('missing')}<") == 4 * len(CLASS)
+    assert students == sorted(CLASS)  # every student hands in notebook 2 alone, and misses every other
+    others = len(course.notebook_names("ch03")) - 1
+    assert others >= 4 and attention.count(f">{say('missing')}<") == others * len(CLASS)
     assert re.search(rf"<td>02_attention_all_tokens</td>\s*<td class=\"n\">0 / {FULL2:g}</td>", attention)  # blank scored zero
 
 
@@ -137,7 +140,7 @@ def test_report_on_a_folder_that_is_not_a_grading_output_exits_2(tmp_path, capsy
 
 def test_student_text_is_escaped():
     """Student ids, statuses, error texts and code are hostile: none may become markup."""
-    from autograde.grading.similarity import Pair
+    from autograde.reports.similarity import Pair
 
     evil = '<script>alert("x")</script>'
     check = {"name": "attn_weights", "points": 1, "hidden": False, "passed": False, "mistake": "code-failed",
@@ -169,10 +172,10 @@ def test_aggregates_on_plain_data():
         ("s3", STEM2): {"cells": [test_cell("ex5-attention-weights", ok), test_cell("ex4-all-scores", failed("c", "wrong-shape"))]},
         ("s4", STEM2): {"cells": [test_cell("ex5-attention-weights", ok)]},
     }
-    rows = [Row(s, STEM2, score, 7.0, "ok", {"ex4-all-scores": 2.0, "ex5-attention-weights": e5, "ex6-all-context-vecs": 2.0,
-                                             "ex7-cosine-scores": 2.0})
-            for s, score, e5 in (("s1", 4.0, 0.0), ("s2", 5.0, 1.0), ("s3", 7.0, 3.0), ("s4", 7.0, 3.0))]
-    rows.append(Row("s5", STEM2, 0.0, 7.0, "missing", {}))
+    full = {gid: e["points"] for gid, e in references.load(hidden=False).exercises_of(STEM2).items()}
+    rows = [Row(s, STEM2, sum(full.values()) - 1 + e5, sum(full.values()), "ok", {**full, "ex5-attention-weights": e5})
+            for s, e5 in (("s1", 0.0), ("s2", 0.25), ("s3", 1.0), ("s4", 1.0))]
+    rows.append(Row("s5", STEM2, 0.0, sum(full.values()), "missing", {}))
     data = class_report.ClassData("ch03", rows, notebooks)
     found = class_report.mistakes(data)
     assert [(m.student_id, m.mistake, m.checks) for m in found if m.exercise == "ex5-attention-weights"] == [
@@ -181,8 +184,9 @@ def test_aggregates_on_plain_data():
     assert [(c.mistake, c.count, c.share, c.students) for c in common["ex5-attention-weights"]] == [
         ("softmax-dim-0", 2, 0.5, ["s1", "s2"]), ("values-differ", 1, 0.25, ["s2"])]
     hardest = class_report.exercise_stats(data)
-    assert hardest[0].key == "ex5-attention-weights" and hardest[0].scores == [0.0, 1.0, 3.0, 3.0]  # s5 is not graded
-    assert hardest[0].mean == 1.75 and hardest[0].median == 2.0
+    assert full["ex5-attention-weights"] == 1.0
+    assert hardest[0].key == "ex5-attention-weights" and hardest[0].scores == [0.0, 0.25, 1.0, 1.0]  # s5 is not graded
+    assert hardest[0].mean == 0.5625 and hardest[0].median == 0.625
     assert list(class_report.needs_attention(data)) == ["s5"]
 
 
@@ -202,8 +206,9 @@ def test_copied_values_are_listed_with_the_exercises_named(copied_graded):
     visible = {gid: sum(c["points"] for c in e["checks"] if not c["hidden"]) for gid, e in refs.exercises_of(STEM2).items()}
     copied = ("ex4-all-scores", "ex5-attention-weights", "ex7-cosine-scores")
     earned = {r.student_id: r.exercises for r in rows if r.notebook == STEM2}
-    # what the attack earns: exactly the visible points of the exercises it copied, all of the one it computed
-    assert earned["copies_values"] == {**visible, "ex6-all-context-vecs": refs.exercises["ex6-all-context-vecs"]["points"]}
+    # what the attack earns: exactly the visible points of the exercises it copied, all of those it computed
+    full = {gid: e["points"] for gid, e in refs.exercises_of(STEM2).items()}
+    assert earned["copies_values"] == {**full, **{gid: visible[gid] for gid in copied}}
     assert earned["copies_one"]["ex4-all-scores"] == visible["ex4-all-scores"]
     assert [r.score for r in rows if r.student_id == "honest" and r.notebook == STEM2] == [FULL2]
     data = class_report.load(out, rows)

@@ -4,7 +4,8 @@ nbgrader reads there is the default of `autograde grade` and `autograde check`, 
 import pytest
 
 from autograde import cli, course, student
-from autograde.grading import grader, nbgrader_api, submissions
+from autograde.grading import grader, nbgrader_api
+from autograde.intake import submissions
 from autograde.grading.grader import Settings
 
 

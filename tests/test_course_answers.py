@@ -20,6 +20,7 @@ from autograde.verdict.references import references
 from autograde.workers.sandbox import bubblewrap
 
 NB3, NB4, NB5 = "03_trainable_weights.ipynb", "04_causal_attention.ipynb", "05_multi_head_attention.ipynb"
+NB6 = "06_multi_head_in_practice.ipynb"
 CA_SOLUTION = "ex17-causal-attention-solution"
 # the lines after the class in exercise 17's answer cell: they build `ca` and `context_vecs`
 CA_USE = """
@@ -65,7 +66,9 @@ def test_every_book_module_answers_an_exercise_of_the_course():
 def test_the_answers_of_a_notebook_are_withheld_while_it_is_graded_and_given_after():
     assert withheld_files("ch03", "03_trainable_weights") == ["kernel/book/self_attention_v2.py"]
     assert withheld_files("ch03", "04_causal_attention") == ["kernel/book/causal_attention.py"]
-    assert withheld_files("ch03", "05_multi_head_attention") == []
+    assert withheld_files("ch03", "05_multi_head_attention") == ["kernel/book/multi_head_attention.py",
+                                                                  "kernel/book/multi_head_attention_wrapper.py"]
+    assert withheld_files("ch03", "06_multi_head_in_practice") == []
     # what a notebook's read-only cells import is never withheld from it: it would not run
     for assignment in course.assignments():
         for name in course.notebook_names(assignment):
@@ -203,7 +206,15 @@ def graded(tmp_path_factory):
                                                     "from autograde.kernel.book import multi_head_steps\n\n\n"
                                                     "class MultiHeadAttention(nn.Module):")])}
     students["12a-gc"] = {NB4: _with_answer(NB4, CA_SOLUTION, GC_ROUTE + CA_USE)}
-    students["13-honest"] = {name: ex.text(ex.solved(name)) for name in (NB3, NB4, NB5)}
+    # notebook 5's answers, taken from the course: notebook 6 is given them, notebook 5 is not
+    students["12b-mha-import"] = {NB5: _with_answer(NB5, "ex20-multi-head-attention-solution", (
+        "from autograde.kernel.book import MultiHeadAttention\n\n\ntorch.manual_seed(123)\n"
+        "mha = MultiHeadAttention(3, 2, 6, 0.0, num_heads=2)\ncontext_vecs = mha(batch)"))}
+    students["12c-wrapper-import"] = {NB5: _with_answer(NB5, "ex18-mha-wrapper-solution", (
+        "from autograde.kernel.book import MultiHeadAttentionWrapper\n\n\ntorch.manual_seed(123)\n"
+        "context_length, d_in, d_out = 6, 3, 2\n"
+        "mha = MultiHeadAttentionWrapper(d_in, d_out, context_length, 0.0, num_heads=2)\ncontext_vecs = mha(batch)"))}
+    students["13-honest"] = {name: ex.text(ex.solved(name)) for name in (NB3, NB4, NB5, NB6)}
     source = ex.write_class(tmp / "class", students)
     rows = grade(source, tmp / "out", settings=Settings(workers=1))
     return {(r.student_id, r.notebook): r for r in rows}, tmp / "out"
@@ -239,7 +250,7 @@ def test_a_course_class_earns_nothing_when_graded(graded, route):
 
 
 def test_the_class_report_names_the_students_who_took_the_courses_answers(graded, tmp_path):
-    from autograde.grading import class_report
+    from autograde.reports import class_report
 
     rows, out = graded
     report = class_report.write(out, list(rows.values()), None, assignment="ch03").read_text(encoding="utf-8")
@@ -256,7 +267,10 @@ def test_other_notebooks_routes_earn_nothing_and_an_honest_class_keeps_full_mark
     helper = rows[("11a-helper", NB5[:-6])]
     assert _exercise_points(out, "11a-helper", NB5[:-6], "ex20-multi-head-attention") == 0.0
     assert "course-answer" in [m["code"] for m in helper.messages], helper.status
-    for name in (NB3, NB4, NB5):
+    for student, grade_id in (("12b-mha-import", "ex20-multi-head-attention"), ("12c-wrapper-import", "ex18-mha-wrapper")):
+        assert _exercise_points(out, student, NB5[:-6], grade_id) == 0.0, student
+        assert "course-answer" in [m["code"] for m in rows[(student, NB5[:-6])].messages], rows[(student, NB5[:-6])].status
+    for name in (NB3, NB4, NB5, NB6):
         honest = rows[("13-honest", name[:-6])]
         assert honest.status == "ok" and honest.score == honest.max_score, honest
 

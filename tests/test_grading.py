@@ -14,8 +14,8 @@ from autograde.verdict import references
 import example_class as ex
 from classroom import Classroom
 from autograde.grading.grader import Settings, grade
-from autograde.verdict.mistakes import MISTAKES
-from autograde.grading.report import write_csv
+from autograde.verdict.mistakes import KEY_THEN_QUERY, MISTAKES, QUERY_THEN_KEY
+from autograde.reports.grades import write_csv
 from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued
@@ -42,13 +42,27 @@ ALTERNATIVES = {
     "03_trainable_weights.ipynb": [
         ("attn_scores = query @ keys.T\n    return torch.softmax(attn_scores / keys.shape[-1]**0.5, dim=-1)",
          "attn_scores = query.double() @ keys.double().T\n    return torch.softmax(attn_scores * keys.shape[-1]**-0.5, dim=-1).float()"),
-        ("attn_scores = queries @ keys.T  # omega", "attn_scores = torch.einsum('qd,kd->qk', queries, keys)  # omega")],
+        ("attn_scores = queries @ keys.T  # omega", "attn_scores = torch.einsum('qd,kd->qk', queries, keys)  # omega"),
+        # layers created in another order than the book's: the checks load the book's weights by name
+        ("self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)",
+         "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)")],
     "04_causal_attention.ipynb": [
         ("return attn_scores.masked_fill(mask.bool(), -torch.inf)",
-         "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)")],
+         "return torch.where(mask.bool(), torch.full_like(attn_scores, float('-inf')), attn_scores)"),
+        (QUERY_THEN_KEY, KEY_THEN_QUERY)],  # layers created in another order than the book's cost nothing
+    "07_attention_that_learns.ipynb": [
+        ("pattern = torch.zeros(num_tokens, num_tokens)\n    pattern[0, 0] = 1.0  # nothing comes before the first token: it can only attend to itself\n"
+         "    for i in range(1, num_tokens):\n        pattern[i, i - 1] = 1.0\n    return pattern",
+         "pattern = torch.eye(num_tokens).roll(-1, dims=1).tril()\n    pattern[0, 0] = 1.0\n    return pattern.tolist()"),
+        # another design: any scale that makes the right key win by enough passes
+        ("strength = 10.0 * context_length", "strength = 40.0")],
     "05_multi_head_attention.ipynb": [
         ("return torch.cat([head(x) for head in self.heads], dim=-1)",
          "return torch.stack([head(x) for head in self.heads], dim=-2).flatten(-2)"),
+        # layer order costs nothing: W_key created before W_query (checks use probes.with_book_weights)
+        ("self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)",
+         "self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)\n        self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)")],
+    "06_multi_head_in_practice.ipynb": [
         ("return sum(p.numel() for p in model.parameters())",
          "total = 0\n    for p in model.parameters():\n        total += p.numel()\n    return total")],
 }
@@ -364,7 +378,7 @@ def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
 def test_class_report_of_this_class(graded):
     """The class report, rebuilt from the gradebook: every catalogue mistake counted under its
     own id, every broken hand-in among the students who need attention."""
-    from autograde.grading import class_report
+    from autograde.reports import class_report
 
     _, out, students, _ = graded
     class_report.write(out)

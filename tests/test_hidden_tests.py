@@ -12,7 +12,7 @@ import pytest
 import example_class as ex
 import lms_exports as lx
 from autograde import cli
-from autograde.grading.report import check_json
+from autograde.reports.grades import check_json
 from autograde.student import check
 from autograde.verdict.failures import code_failed, hidden_lines
 from autograde.verdict.references import references

@@ -8,11 +8,11 @@ import pytest
 from nbgrader.plugins import FileNameCollectorPlugin
 
 import lms_exports as lx
-from autograde.grading import lms
-from autograde.grading import submissions
-from autograde.grading import roster as roster_module
+from autograde.intake import lms
+from autograde.intake import submissions
+from autograde.intake import roster as roster_module
 from autograde.verdict.statuses import say
-from autograde.grading.submissions import collect, safe_id
+from autograde.intake.submissions import collect, safe_id
 
 NB1, NB2 = "01_attention_without_weights.ipynb", "02_attention_all_tokens.ipynb"
 
@@ -247,7 +247,7 @@ def test_a_zip_handed_in_inside_an_lms_download(tmp_path):
 
 
 def test_a_zip_listing_too_many_files_is_not_parsed(tmp_path, monkeypatch):
-    from autograde.grading import archive
+    from autograde.intake import archive
 
     monkeypatch.setattr(archive, "MAX_ZIP_ENTRIES", 3)
     with zipfile.ZipFile(tmp_path / "amy.zip", "w") as z:
@@ -261,7 +261,7 @@ def test_a_zip_that_under_declares_its_entries_is_counted_by_its_directory(tmp_p
     them, so the cap counts the directory's records before it does."""
     import struct
 
-    from autograde.grading import archive
+    from autograde.intake import archive
 
     monkeypatch.setattr(archive, "MAX_ZIP_ENTRIES", 3)
     data = zip_bytes({f"{i}.txt": "x" for i in range(4)})
@@ -356,7 +356,7 @@ def test_a_zip_bomb_of_small_entries_cannot_crowd_out_the_class(tmp_path, monkey
     """A class-wide cap on listed files: the attacker (whose name sorts first) hands in zips of
     many tiny entries, each under the per-zip cap; they get the budget last, so only they lose
     files, with a status, and every honest student's hand-in is read whole."""
-    from autograde.grading import archive
+    from autograde.intake import archive
 
     monkeypatch.setattr(archive, "MAX_CLASS_ENTRIES", 1_000)
     honest = {f"student{i:02d}": {f"ch03/{NB1}": f"one {i}", f"ch03/{NB2}": f"two {i}"} for i in range(30)}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograde import cli
-from autograde.grading.submissions import read_notebook
+from autograde.intake.submissions import read_notebook
 from autograde.verdict.references import references
 from autograde.verdict.statuses import say
 from autograde.workers.sandbox import bubblewrap
@@ -122,20 +122,20 @@ def test_a_rerun_that_cannot_grade_a_student_shows_no_old_score(tmp_path, monkey
 def test_a_writer_failing_half_way_leaves_the_previous_files_whole(tmp_path, monkeypatch):
     """As a run killed mid-write: grades.csv and the LMS import file keep their previous
     content, and no temporary file is left beside them."""
-    from autograde.grading import lms_export, report
+    from autograde.reports import grades, lms_export
     from autograde.grading.grader import Row
-    from autograde.grading.submissions import Handin
-    from autograde.grading import lms
+    from autograde.intake.submissions import Handin
+    from autograde.intake import lms
 
     rows = [Row(f"s{i}", STEM1, 1.0, 2.0, "ok") for i in range(50)]
     handins = [Handin(f"s{i}", owner=lms.Owner("moodle", str(100 + i), f"s{i}", NB1)) for i in range(50)]
-    report.write_csv(rows, tmp_path / "grades.csv")
+    grades.write_csv(rows, tmp_path / "grades.csv")
     lms_export.write("moodle", rows, handins, tmp_path, "ch03")
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert set(before) == {"grades.csv", "grades-moodle.csv"}
 
     calls = {"n": 0}
-    real_cell = report.cell
+    real_cell = grades.cell
 
     def failing_cell(text):
         calls["n"] += 1
@@ -143,10 +143,10 @@ def test_a_writer_failing_half_way_leaves_the_previous_files_whole(tmp_path, mon
             raise KeyboardInterrupt("killed")
         return real_cell(text)
 
-    for write in (lambda: report.write_csv(rows, tmp_path / "grades.csv"),
+    for write in (lambda: grades.write_csv(rows, tmp_path / "grades.csv"),
                   lambda: lms_export.write("moodle", rows, handins, tmp_path, "ch03")):
         calls["n"] = 0
-        monkeypatch.setattr(report, "cell", failing_cell)
+        monkeypatch.setattr(grades, "cell", failing_cell)
         monkeypatch.setattr(lms_export, "cell", failing_cell)
         with pytest.raises(KeyboardInterrupt):
             write()

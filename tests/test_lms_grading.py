@@ -14,7 +14,7 @@ from autograde import cli
 from autograde.verdict import references
 import example_class as ex
 from autograde.grading.grader import Row
-from autograde.grading.report import print_summary
+from autograde.reports.grades import print_summary
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued_text
 

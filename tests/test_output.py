@@ -11,7 +11,7 @@ from autograde import cli, course
 from autograde.verdict import languages
 import example_class as ex
 from autograde.grading.grader import Row
-from autograde.grading.report import check_json, print_check, print_summary
+from autograde.reports.grades import check_json, print_check, print_summary
 from autograde.verdict.statuses import say
 from autograde.student import check
 

@@ -54,6 +54,15 @@ PRINTED = {
         "[[-0.4519,0.2216],[-0.5874,0.0058],[-0.6300,-0.0632],[-0.5675,-0.0843],[-0.5526,-0.0981],[-0.5299,-0.1081]]",
         "torch.Size([2,6,2])",
     ],
+    "07_attention_that_learns": [
+        "['the','cat','sat','on','a','mat','a','dog']",
+        "x.shape:(8,16)",
+        "['the','the','cat','sat','on','a','mat','a']",
+        "parameters:456",
+        "lossbeforetraining:2.1",
+        "loss:2.1beforetraining,0.00after400steps",
+        "testpositionspredictedright:2048of2048",
+    ],
     "05_multi_head_attention": [
         "[[-0.4519,0.2216,0.4772,0.1063],[-0.5874,0.0058,0.5891,0.3257],[-0.6300,-0.0632,0.6202,0.3860],"
         "[-0.5675,-0.0843,0.5478,0.3589],[-0.5526,-0.0981,0.5321,0.3428],[-0.5299,-0.1081,0.5077,0.3493]]",
@@ -81,5 +90,5 @@ def test_walkthrough_values_are_in_the_stored_outputs(notebook):
 
 
 def test_gpt2_sized_attention_parameter_count_is_shown():
-    text = stored_text("05_multi_head_attention")
+    text = stored_text("06_multi_head_in_practice")
     assert "2360064" in text or "2,360,064" in text

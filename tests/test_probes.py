@@ -7,7 +7,8 @@ from torch import nn
 
 from autograde.kernel import book
 from autograde.kernel.trace import forward_steps
-from autograde.kernel.probes import PatternDropout, buffer_flags, build, load_by_name, with_pattern_dropout
+from autograde.kernel.probes import (PatternDropout, buffer_flags, build, load_by_name, sdpa_gap, with_book_weights,
+                                     with_pattern_dropout)
 
 
 class KeyFirst(nn.Module):
@@ -36,6 +37,58 @@ def test_weights_loaded_by_name_do_not_depend_on_the_order_of_creation():
     torch.manual_seed(7)
     plain_theirs = KeyFirst(4, 3, 8, 0.0)
     assert not torch.allclose(plain_ours(x), plain_theirs(x))
+
+
+class ValueFirstMatrices(nn.Module):
+    """The book's SelfAttention_v1 matrices (torch.rand), created value first."""
+
+    def __init__(self, d_in, d_out):
+        super().__init__()
+        self.W_value = nn.Parameter(torch.rand(d_in, d_out))
+        self.W_key = nn.Parameter(torch.rand(d_in, d_out))
+        self.W_query = nn.Parameter(torch.rand(d_in, d_out))
+
+
+class Heads(nn.Module):
+    """A wrapper of causal heads, as the book's MultiHeadAttentionWrapper holds them."""
+
+    def __init__(self, make, num_heads):
+        super().__init__()
+        self.heads = nn.ModuleList([make() for _ in range(num_heads)])
+
+
+def test_book_weights_are_the_books_numbers_whatever_the_order_of_creation():
+    x = torch.rand(2, 5, 4)
+    torch.manual_seed(789)
+    book_order = book.CausalAttention(4, 3, 8, 0.0)
+    torch.manual_seed(789)
+    key_first = KeyFirst(4, 3, 8, 0.0)
+    assert not torch.allclose(book_order(x), key_first(x))  # the seed alone depends on the order
+    assert torch.equal(with_book_weights(key_first, 789)(x), book_order(x))
+    # with a bias, and with the book's seed again on the book's own order
+    torch.manual_seed(123)
+    biased = book.SelfAttention_v2(4, 3, qkv_bias=True)
+    redrawn = with_book_weights(build(0, lambda: book.SelfAttention_v2(4, 3, qkv_bias=True)), 123)
+    assert all(torch.equal(biased.state_dict()[k], redrawn.state_dict()[k]) for k in biased.state_dict())
+    # matrices a module holds itself are drawn as the book's SelfAttention_v1 draws them
+    torch.manual_seed(123)
+    expected = [torch.rand(3, 2) for _ in range(3)]
+    matrices = with_book_weights(ValueFirstMatrices(3, 2), 123)
+    assert all(torch.equal(m, e) for m, e in zip((matrices.W_query, matrices.W_key, matrices.W_value), expected))
+    # a wrapper's heads are drawn one after another, each in the book's order
+    torch.manual_seed(5)
+    heads = Heads(lambda: book.CausalAttention(4, 3, 8, 0.0), 2)
+    key_first_heads = with_book_weights(build(0, lambda: Heads(lambda: KeyFirst(4, 3, 8, 0.0), 2)), 5)
+    assert all(torch.equal(heads.state_dict()[k], key_first_heads.state_dict()[k]) for k in heads.state_dict())
+
+
+def test_book_weights_leave_the_notebooks_random_state_alone():
+    module = KeyFirst(4, 3, 8, 0.0)
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    with_book_weights(module, 1)
+    assert torch.equal(torch.rand(3), expected)
 
 
 def test_build_leaves_the_notebooks_random_state_alone():
@@ -126,3 +179,16 @@ def test_buffer_flags():
 
     assert buffer_flags(book.CausalAttention(3, 2, 6, 0.0), "mask").tolist() == [1, 0]
     assert buffer_flags(PlainMask(), "mask").tolist() == [0, 0]
+
+
+def test_sdpa_gap_is_zero_only_for_a_right_causal_attention():
+    q, k, v = torch.randn(3, 2, 4, 5, 8).unbind(0)  # batch 2, 4 heads, 5 tokens, d_k 8
+    scores = q @ k.transpose(-2, -1)
+    future = torch.triu(torch.ones(5, 5), diagonal=1).bool()
+    right = torch.softmax(scores.masked_fill(future, -torch.inf) / 8**0.5, dim=-1) @ v
+    assert sdpa_gap(right, q, k, v).abs().max() < 1e-6
+    unscaled = torch.softmax(scores.masked_fill(future, -torch.inf), dim=-1) @ v
+    not_causal = torch.softmax(scores / 8**0.5, dim=-1) @ v
+    diagonal_kept_out = torch.softmax(scores.masked_fill(torch.triu(torch.ones(5, 5)).bool(), -torch.inf) / 8**0.5, dim=-1) @ v
+    assert sdpa_gap(unscaled, q, k, v).abs().max() > 1e-2 and sdpa_gap(not_causal, q, k, v).abs().max() > 1e-2
+    assert sdpa_gap(diagonal_kept_out, q, k, v).isnan().any()

@@ -315,3 +315,22 @@ def test_matching_cells_is_linear_in_their_number():
     nb, _ = PrecomputedExecute().preprocess(nb, resources)
     assert nb.cells[-1].execution_count == n
     assert time.monotonic() - started < 10
+
+
+def test_the_request_says_which_cells_are_tests():
+    """nbgrader test cells (graded code, not an answer) are marked, so the worker runs them under
+    the machinery the notebook started with (workers/pristine.py); the mark survives the wire."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def cell(source, **meta):
+        made = new_code_cell(source, metadata={"nbgrader": meta} if meta else {})
+        made["id"] = source
+        return made
+
+    nb = new_notebook(cells=[cell("a", grade=True, solution=False), cell("b", grade=True, solution=True),
+                             cell("c", grade=False, solution=True), cell("d")])
+    cells = protocol.code_cells(nb)
+    assert [c["test"] for c in cells] == [True, False, False, False]
+    assert [c["test"] for c in protocol.cells_of(json.loads(json.dumps({"cells": cells})))] == [True, False, False, False]
+    assert protocol.handed_of({"token": "t", "source": "a", "test": True})["test"] is True
+    assert protocol.handed_of({"token": "t", "source": "a", "test": "yes"})["test"] is False

@@ -14,7 +14,7 @@ from classroom import Classroom
 from autograde.grading.grader import Settings, grade
 from autograde.grading.preprocessors import CheckCellMetadataOnce
 from autograde.grading.recording import AssignmentCells
-from autograde.grading.submissions import read_notebook
+from autograde.intake.submissions import read_notebook
 
 NB1, NB4 = ex.NB1, "04_causal_attention.ipynb"
 

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 import example_class as ex
-from autograde.grading.similarity import Thresholds, compare_class, exercise_cells, normalise, own_code
+from autograde.reports.similarity import Thresholds, compare_class, exercise_cells, normalise, own_code
 
 EX4 = "ex4-all-scores-solution"
 STARTER = next(c.source for c in ex.blank(ex.NB2).cells if c.metadata.get("nbgrader", {}).get("grade_id") == EX4)

@@ -14,7 +14,9 @@ def loaded_after(code: str) -> list[str]:
 
 def test_the_grade_command_reaches_its_workers_without_heavy_imports():
     assert loaded_after("from autograde import cli\n"
-                        "from autograde.grading import grader, recording, report, roster\n"
+                        "from autograde.grading import grader, recording\n"
+                        "from autograde.intake import roster\n"
+                        "from autograde.reports import grades\n"
                         "from autograde.workers import cluster, warm") == []
 
 

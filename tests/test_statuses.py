@@ -12,14 +12,14 @@ import zipfile
 import pytest
 
 from autograde import course
-from autograde.grading import archive
+from autograde.intake import archive
 from autograde.verdict import statuses
 import example_class as ex
 from autograde.grading.grader import NOT_GRADED, Settings, grade
 from autograde.grading.preprocessors import RepairCells
 from autograde.grading.scoring import CompareWithReference
 from autograde.verdict.statuses import CATALOGUE, STATUSES, Message, placeholders, say
-from autograde.grading.submissions import read_notebook
+from autograde.intake.submissions import read_notebook
 from autograde.workers.protocol import RanCell, Reply, Stopped
 from autograde.workers.warm import NotebookBrokeWorker
 from catalogued import INTERNAL, assert_catalogued

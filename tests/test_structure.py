@@ -11,9 +11,9 @@ from nbgrader.preprocessors import ClearOutput, DeduplicateIds
 
 import example_class as ex
 from autograde.grading.preprocessors import STATUS_KEY, RepairCells
-from autograde.grading.structure import read_structure
+from autograde.intake.structure import read_structure
 from autograde.student import structure_problems
-from autograde.grading.submissions import read_notebook
+from autograde.intake.submissions import read_notebook
 from test_grading import NB1, drop, duplicate, move_before, retype, strip_metadata
 
 STEM1 = NB1[:-6]

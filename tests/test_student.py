@@ -33,7 +33,9 @@ def test_check_reports_visible_checks_hints_and_warnings(tmp_path):
     reports = {r.notebook: r for r in check([write(tmp_path, NB1, broken), write(tmp_path, mistake_name, mistake)],
                                             timeout=10, hints=2)}
     weights = next(e for e in reports["02_attention_all_tokens"].exercises if e.title.startswith("Exercise 5"))
-    assert weights.earned == 0 and weights.possible == 1.5 and weights.hidden_points == 1.5
+    visible, hidden = (sum(c["points"] for c in references.load(hidden=False).exercises["ex5-attention-weights"]["checks"]
+                           if c["hidden"] == kind) for kind in (False, True))
+    assert weights.earned == 0 and weights.possible == visible and weights.hidden_points == hidden
     assert any("dim=-1" in en and "dim=-1" in zh for _, en, zh in weights.failed)
     assert weights.hint == HINTS["ex5-attention-weights"][1]  # --hints 2: the more specific tier
     assert all(e.earned == e.possible for e in reports["02_attention_all_tokens"].exercises if e.title.startswith("Exercise 4"))

@@ -26,13 +26,13 @@ from ..errors import UsageError
 PACKAGE = Path(__file__).resolve().parent.parent
 FILES = Path(__file__).resolve().parent / "handout_files"  # the student's course.py, README.md and pyproject.toml
 # What the notebooks (kernel/, verdict/, pages.py, templates/) and `check`/`submit` (student.py,
-# which grades as grading does: grading/, workers/) import; whole folders, so that a module
-# added to one travels with it.
-PACKAGE_PARTS = ["__init__.py", "cli.py", "course.py", "errors.py", "pages.py", "student.py",
-                 "templates", "kernel", "verdict", "workers", "grading"]
-# grading modules only the instructor's commands use: the class report, its plots, the
-# similarity of hand-ins, the LMS grade files
-INSTRUCTOR_ONLY = {"grading/class_report.py", "grading/report_plots.py", "grading/similarity.py", "grading/lms_export.py",
+# which grades as grading does: intake/, grading/, workers/, and reports/ for what check prints)
+# import; whole folders, so that a module added to one travels with it.
+PACKAGE_PARTS = ["__init__.py", "atomic.py", "cli.py", "course.py", "errors.py", "pages.py", "student.py",
+                 "templates", "kernel", "verdict", "workers", "intake", "grading", "reports"]
+# reports only the instructor's commands write: the class report, its plots, the similarity of
+# hand-ins, the LMS grade files
+INSTRUCTOR_ONLY = {"reports/class_report.py", "reports/report_plots.py", "reports/similarity.py", "reports/lms_export.py",
                    "templates/class_report.html.j2"}
 MISTAKES = "verdict/mistakes.py"
 COURSE_FILES = ["nbgrader_config.py", "student-lab"]

@@ -25,7 +25,13 @@ from ..verdict.hints import hint
 from ..verdict.mistakes import MISTAKES, apply_mistake
 from ..verdict.references import MISTAKE_SEP, References
 
-CHECK_NAME = re.compile(r"\.check\(\s*[\"']([^\"']+)[\"']")
+# a check's name up to the quote that opened it: a name may hold the other quote ("on 'the' 8 times")
+CHECK_NAME = re.compile(r"""\.check\(\s*(["'])(.*?)\1""")
+
+
+def hidden_check_names(source: str) -> set[str]:
+    """The names of the checks in a cell's hidden-tests region: their references are recorded as hidden."""
+    return {match.group(2) for region in HIDDEN_REGION.findall(source) for match in CHECK_NAME.finditer(region)}
 
 
 class RecordingError(RuntimeError):
@@ -77,7 +83,7 @@ def run(nb: nbformat.NotebookNode, notebook: str, *, strict: bool = True) -> Rec
                 if cell.cell_type != "code":
                     continue
                 recorder.cell = cell
-                recorder.hidden = {n for region in HIDDEN_REGION.findall(cell.source) for n in CHECK_NAME.findall(region)}
+                recorder.hidden = hidden_check_names(cell.source)
                 try:
                     exec(compile(cell.source, f"<{notebook} cell {index}>", "exec"), namespace)
                 except Exception:

@@ -23,7 +23,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ..kernel.book import WITHHELD, answer_modules
 from ..verdict.statuses import Message, say
 from .recording import AUTOGRADE_KEY
-from .structure import released
+from ..intake.structure import released
 
 PACKAGE = "autograde"
 RESOURCE = "course_answers"  # resources[AUTOGRADE_KEY][RESOURCE]: grade id -> what its answer cells took

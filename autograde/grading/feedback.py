@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 from ..pages import render
-from . import atomic
+from .. import atomic
 from ..verdict.languages import pick
 
 HTML_LANG = {"en": "en", "zh": "zh-CN", "both": "en"}  # a bilingual page marks its Chinese lines itself

@@ -18,15 +18,15 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import course
-from . import assignment_files, atomic
+from .. import atomic, course
+from . import assignment_files
 from ..verdict import statuses
 from ..workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, Cell, Reply, Request, code_cells
 from .nbgrader_api import cell_timeout
 from .recording import Stages
 from .secret import Secret, check_recorded
 from ..verdict.statuses import Message, say
-from .submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
+from ..intake.submissions import Handin, Intake, UnreadableEntry, UsageError, collect, read_notebook
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode

@@ -28,10 +28,10 @@ from nbgrader.nbgraderformat.v3 import MetadataValidatorV3
 from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, OverwriteCells, OverwriteKernelspec,
                                     SaveAutoGrades)
 
-from ..workers.protocol import Mismatch, Reply, code_cells, match_cells
+from ..workers.protocol import NOT_COUNTED, TEST_MACHINERY_CHANGED, Mismatch, Reply, code_cells, match_cells
 from .recording import AUTOGRADE_KEY, RAN_KEY
 from ..verdict.statuses import say
-from .structure import read_structure, released
+from ..intake.structure import read_structure, released
 
 log = logging.getLogger(__name__)
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
@@ -183,12 +183,15 @@ class PrecomputedExecute(NbGraderPreprocessor):
             return nb, resources
         resources[AUTOGRADE_KEY][RAN_KEY] = {cell["id"] for cell in ran}  # the others never ran: plain_tests.PlainTests
         where = {cell.id: index for index, cell in enumerate(nb.cells)}
+        shown = None
         for count, cell in enumerate(ran, start=1):
             index = where[cell["id"]]
             nb.cells[index].outputs = [nbformat.from_dict(o) for o in cell["outputs"]]
             nb.cells[index].execution_count = count
             for output in cell["outputs"]:
                 reason = _error_reason(output) if output.get("output_type") == "error" else None
+                if reason is None and (output.get("metadata") or {}).get(NOT_COUNTED) and not shown:
+                    reason = shown = "value-not-counted"  # said once, for the first test cell
                 if reason:
                     note(nb, reason, cell=index + 1)
         stopped = reply["stopped"]
@@ -206,6 +209,8 @@ def _error_reason(output: NotebookNode) -> str | None:
     text = f"{output.get('ename')}: {output.get('evalue')}"
     if output.get("ename") == "CellTimeoutError":
         return "cell-timeout"
+    if output.get("ename") == TEST_MACHINERY_CHANGED:
+        return "test-machinery-changed"
     if "MemoryError" in text or "can't allocate memory" in text or "not enough memory" in text:
         return "cell-memory"
     return None

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
-from . import atomic
+from .. import atomic
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode

@@ -8,6 +8,7 @@ sandbox (grading/course_answers.py); in a learner's JupyterLab, this is how the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from .book import FOLDER, answer_modules
 def course_code() -> Iterator[set[str]]:
     """Within the block, the names of the book modules whose code runs (filled in as it runs)."""
     ran: set[str] = set()
-    modules = {str(FOLDER / f"{name}.py"): name for name in answer_modules()}
+    modules = _book_files()
     seen: dict[str, str | None] = {}  # a code object's file -> its book module, resolved once
 
     def profile(frame, event, arg):
@@ -36,6 +37,12 @@ def course_code() -> Iterator[set[str]]:
         yield ran
     finally:
         sys.setprofile(previous)
+
+
+@functools.lru_cache(maxsize=1)
+def _book_files() -> dict[str, str]:
+    """A book module's file -> its name (the folder does not change while a kernel runs)."""
+    return {str(FOLDER / f"{name}.py"): name for name in answer_modules()}
 
 
 def answered_by_course(grade_id: str | None, ran: set[str]) -> str | None:

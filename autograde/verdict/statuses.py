@@ -93,6 +93,16 @@ STATUSES: dict[str, tuple[str, str]] = {
     "output-truncated": ("output truncated: the notebook printed more than is kept, and its checks were still graded",
                          "输出过长，已截断：检查仍然照常评分"),
     # a notebook that attacked the machinery running it
+    "value-not-counted": ("test cell {cell} showed a value that was not its own result (code it called, a hook or a thread "
+                          "showed it): nbgrader would read it as partial credit, so it was not counted, "
+                          "there or in any later test cell",
+                          "第 {cell} 个测试单元格显示了一个不是它自身结果的值（由它调用的代码、钩子或线程显示）："
+                          "nbgrader 会把它当作部分得分，因此不计入，之后的测试单元格也一样"),
+    "test-machinery-changed": ("test cell {cell} did not run, so it earns nothing: an earlier cell changed how test cells "
+                               "run (IPython's or Python's machinery) in a way that could not be undone "
+                               "(remove the cell that does it)",
+                               "第 {cell} 个测试单元格没有运行，因此不得分：前面的某个单元格改动了测试单元格的运行方式"
+                               "（IPython 或 Python 的机制），且无法还原（请删除做这件事的单元格）"),
     "worker-stopped": ("stopped its grading worker: the notebook suspended the process running it, so it scores zero",
                        "让运行它的评分进程停止了：笔记本挂起了运行它的进程，因此得零分"),
     "worker-timeout": ("timeout: its grading worker did not answer in time, so it scores zero",

@@ -51,9 +51,10 @@ DEFAULT_DISK_BYTES = 256 * 2**20  # written to /tmp, /dev/shm and its folder, to
 DEFAULT_MEMORY_BYTES = 3 * 2**30  # the notebook and all its processes: torch imports, larger allocations fail cleanly
 
 
-class Cell(TypedDict):
+class Cell(TypedDict, total=False):
     id: str  # its nbformat cell id
     source: str
+    test: bool  # an nbgrader test cell (graded, not an answer): run under pristine hooks (pristine.py)
 
 
 class Request(TypedDict):
@@ -91,6 +92,7 @@ class Files(TypedDict):
 class Handed(TypedDict):
     token: str  # hex, fresh for every hand-off: its result must carry it
     source: str
+    test: bool  # the Cell's
 
 
 class Nonce(TypedDict):
@@ -118,6 +120,10 @@ class Stopped(TypedDict):
 
 
 COULD_NOT_START = "could not start"  # the worker could not confine the notebook: the machinery's failure
+# an output's metadata key: a value a test cell showed that was not its own result (pristine.py), not partial credit
+NOT_COUNTED = "autograde-not-counted"
+# the error a test cell gets when what it must run under could not be put back (zygote.py)
+TEST_MACHINERY_CHANGED = "TestMachineryChanged"
 
 
 class Reply(TypedDict):
@@ -232,7 +238,14 @@ def send_by(fd: int, message: dict, deadline: float) -> None:
 def code_cells(nb) -> list[Cell]:
     """A notebook's code cells as a Request carries them. Every cell must have an id, and no
     two the same one (grading's sanitizing steps see to it: preprocessors.GiveCellIds)."""
-    return [Cell(id=cell["id"], source=cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "code"]
+    return [Cell(id=cell["id"], source=cell["source"], test=is_test(cell)) for cell in nb["cells"]
+            if cell["cell_type"] == "code"]
+
+
+def is_test(cell) -> bool:
+    """Whether a notebook's cell is an nbgrader test cell: graded code that is not an answer."""
+    meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 def is_ready(message: dict) -> bool:
@@ -251,7 +264,7 @@ def cells_of(message: dict) -> list[Cell]:
     if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("id"), str)
                                               and isinstance(c.get("source"), str) for c in cells):
         raise ProtocolError("not the cells of a request")
-    return [Cell(id=c["id"], source=c["source"]) for c in cells]
+    return [Cell(id=c["id"], source=c["source"], test=c.get("test") is True) for c in cells]
 
 
 def files_of(message: dict) -> dict[str, str]:
@@ -265,7 +278,7 @@ def files_of(message: dict) -> dict[str, str]:
 def handed_of(message: dict) -> Handed:
     if not isinstance(message.get("token"), str) or not isinstance(message.get("source"), str):
         raise ProtocolError("not a handed cell")
-    return Handed(token=message["token"], source=message["source"])
+    return Handed(token=message["token"], source=message["source"], test=message.get("test") is True)
 
 
 def cell_result_of(message: dict, token: str) -> CellResult:

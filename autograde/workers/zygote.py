@@ -20,11 +20,12 @@ import select
 import shutil
 import signal
 import sys
+import threading
 import time
 from pathlib import Path, PurePosixPath
 
 from ..kernel.book import WITHHELD_STUB
-from . import confine, protocol
+from . import confine, pristine, protocol
 
 GRACE = 3.0  # seconds a timed-out cell gets to stop after its interrupt, before the child is killed
 CHANNEL_SLACK = 1 << 20  # bytes of framing and check values a notebook may send beyond its output cap
@@ -68,6 +69,7 @@ def _warm_up(modules: tuple[str, ...] = DEFAULT_WARM):
         import torch.nn  # noqa: F401
 
         torch.set_num_threads(1)  # no thread pool exists before fork: forking with one is unsafe
+    pristine.import_helpers()  # what tests assert with is the warm process's, never a notebook's first import
     # What is warm now is never freed: the collector leaves it alone, so a child neither spends
     # time scanning it nor copies its pages (a scan writes to every object it visits).
     gc.collect()
@@ -103,6 +105,9 @@ def _warm_up(modules: tuple[str, ...] = DEFAULT_WARM):
             pass
 
         def write_format_data(self, format_dict, md_dict=None):
+            if threading.current_thread() is not threading.main_thread():  # a notebook's thread: not the cell's value
+                Capture.add({"output_type": "display_data", "data": format_dict, "metadata": md_dict or {}})
+                return
             Capture.add({"output_type": "execute_result", "data": format_dict, "metadata": md_dict or {},
                          "execution_count": self.shell.execution_count})
 
@@ -195,6 +200,7 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
     signal.signal(signal.SIGINT, signal.default_int_handler)
     cells = protocol.FrameReader(cell_fd, max_bytes=1 << 62)
     del request
+    machinery = pristine.Pristine(shell, Capture, Stream)  # before any student code: what test cells run with
     protocol.send(reply_fd, protocol.Ready(ready=True))  # confined: what dies from here on is the notebook's
     _unpack(protocol.files_of(cells.read()), work)  # before its first cell: the assignment's files, as nbgrader copies them
     while True:
@@ -203,9 +209,12 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
         except protocol.Closed:  # every cell was handed
             return
         Capture.outputs = []
+        give_back = _reset(machinery) if handed["test"] else None
         signal.setitimer(signal.ITIMER_REAL, timeout)
         result = None
         try:
+            if give_back is False:  # the machinery could not be put back: the test does not run
+                raise TamperedTest("an earlier cell changed how test cells run, and it could not be put back")
             result = shell.run_cell(handed["source"], store_history=True)
         except CellTimeout as exc:  # raised outside the cell's own try (e.g. during display)
             Capture.add({"output_type": "error", "ename": "CellTimeoutError", "evalue": str(exc), "traceback": []})
@@ -213,11 +222,35 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
             _add_error(Capture, exc)
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
-        _show_hidden_error(Capture, result)
+        failed = _show_hidden_error(Capture, result)
         for output in Capture.outputs:
             if output["output_type"] == "stream":
                 output["text"] = "".join(output["text"])
+        if handed["test"]:
+            failed = failed or any(o.get("output_type") == "error" for o in Capture.outputs)
+            Capture.outputs = pristine.outputs_that_count(Capture.outputs, handed["source"], failed)
+            if give_back:
+                try:
+                    give_back()
+                except Exception:  # the student's own could not all be given back: their later cells' loss
+                    pass
         protocol.send(reply_fd, protocol.CellResult(token=handed["token"], outputs=Capture.outputs, truncated=Capture.truncated))
+
+
+class TamperedTest(Exception):
+    """A test cell that does not run: the hooks it must run under could not be put back."""
+
+
+TamperedTest.__name__ = protocol.TEST_MACHINERY_CHANGED  # the error's name the grader reads
+
+
+def _reset(machinery: pristine.Pristine):
+    """Put back what test cells run with; the function that gives the student's own back, or
+    False when it could not be done (an object of the notebook's that cannot be read or set)."""
+    try:
+        return machinery.reset()
+    except Exception:
+        return False
 
 
 def _unpack(files: dict[str, str], work: str) -> None:
@@ -226,8 +259,8 @@ def _unpack(files: dict[str, str], work: str) -> None:
     import base64
 
     for relative, data in files.items():
-        parts = PurePosixPath(relative).parts
-        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+        parts = _relative_parts(relative)
+        if not parts:
             continue
         path = os.path.join(work, *parts)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -244,9 +277,10 @@ def _add_error(Capture, exc: BaseException) -> None:
                  "traceback": ["ERROR: An error occurred while showtraceback was disabled"]})
 
 
-def _show_hidden_error(Capture, result) -> None:
+def _show_hidden_error(Capture, result) -> bool:
     """A cell that failed without showing an error (its notebook made showtraceback do nothing)
-    gets one, as nbgrader's Execute appends the kernel's error reply: a hidden traceback earns nothing."""
+    gets one, as nbgrader's Execute appends the kernel's error reply: a hidden traceback earns
+    nothing. Whether the cell failed."""
     try:
         failed = result is not None and (result.error_in_exec is not None or result.error_before_exec is not None)
         error = (result.error_in_exec or result.error_before_exec) if failed else None
@@ -254,6 +288,7 @@ def _show_hidden_error(Capture, result) -> None:
         failed, error = False, None
     if failed and not any(o.get("output_type") == "error" for o in Capture.outputs):
         _add_error(Capture, error if isinstance(error, BaseException) else Exception("the cell failed"))
+    return failed
 
 
 def _middle(request: dict, cell_fd: int, reply_fd: int, pid_fd: int, warm) -> None:
@@ -428,7 +463,7 @@ def _hand_cells(cells: list[protocol.Cell], limits: dict, reader: protocol.Frame
         cell_deadline = min(deadline, time.monotonic() + float(limits["timeout"]) + GRACE)
         why = None
         try:
-            protocol.send_by(cell_w, protocol.Handed(token=token, source=cell["source"]), cell_deadline)
+            protocol.send_by(cell_w, protocol.Handed(token=token, source=cell["source"], test=cell.get("test") is True), cell_deadline)
             message = reader.read(cell_deadline)
             answered = message.get("token")
             if answered != token and isinstance(answered, str) and answered in handed:
@@ -484,10 +519,10 @@ def _end(middle: int, first: int, isolated: bool) -> None:
         os.waitpid(middle, 0)
 
 
-def _inside_package(path: str) -> bool:
-    """Whether `path` (of a Request's withheld files) names a file inside the package."""
+def _relative_parts(path: str) -> tuple[str, ...]:
+    """The parts of `path` if it stays inside the folder it is relative to, else ()."""
     parts = PurePosixPath(path).parts
-    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts
+    return () if not parts or PurePosixPath(path).is_absolute() or ".." in parts else parts
 
 
 def _warm_list(argv: list[str]) -> tuple[str, ...]:
@@ -517,7 +552,7 @@ def main() -> None:
             limits = commands.read()  # the request without its cells: they come after the fork
         except protocol.Closed:
             return
-        withheld = [str(PACKAGE / path) for path in limits.get("withheld", ()) if _inside_package(path)]
+        withheld = [str(PACKAGE / path) for path in limits.get("withheld", ()) if _relative_parts(path)]
         limits.update(keep=keep, withheld=withheld, stub=str(WITHHELD_STUB), notebook_uid=int(os.environ["AUTOGRADE_NOTEBOOK_UID"]) if os.environ.get("AUTOGRADE_NOTEBOOK_UID") else None,
                       require_isolation=os.environ.get("AUTOGRADE_SANDBOX") == "1", fallback_root=fallback_root)
         # Everything of one notebook (its nonce, its cells, its outputs) passes through a process

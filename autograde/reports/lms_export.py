@@ -10,12 +10,12 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic
-from .grader import Row
-from .report import cell, csv_writer
-from .roster import MOODLE_PARTICIPANT
+from .. import atomic
+from ..grading.grader import Row
+from .grades import cell, csv_writer
+from ..intake.roster import MOODLE_PARTICIPANT
 from ..verdict.statuses import say
-from .submissions import Handin
+from ..intake.submissions import Handin
 
 # Canvas, Grades > Import: the header must begin Student, ID, [SIS User ID, SIS Login ID,]
 # Section, then one column per assignment, titled "Title (assignment id)" or by its exact

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .. import course, pages
-from . import atomic
-from .grader import Row, zero_row
-from .plain_tests import MANUAL, catalogue, manual_points
+from .. import atomic, course, pages
+from ..grading.grader import Row, zero_row
+from ..grading.plain_tests import MANUAL, catalogue, manual_points
 from .similarity import Similarity, Thresholds, compare_class, exercise_cells, own_code
 from ..verdict.statuses import say
-from .submissions import UsageError
+from ..errors import UsageError
 
 REPORT, MISTAKES_CSV, SIMILARITY_CSV = "report.html", "mistakes.csv", "similarity.csv"
 SHOWN_PAIRS = 40  # flagged pairs shown side by side; similarity.csv has them all
@@ -170,8 +169,8 @@ def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
 
 
 def _uncell(text: str) -> str:
-    """A grades.csv cell as the text it stands for (report.cell added a ' before a formula)."""
-    from .report import FORMULA_STARTS
+    """A grades.csv cell as the text it stands for (grades.cell added a ' before a formula)."""
+    from .grades import FORMULA_STARTS
 
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
@@ -344,7 +343,7 @@ def write(out: Path, rows: list[Row] | None = None, db_url: str | None = None,
 
 
 def write_mistakes_csv(found: list[Mistake], path: Path) -> Path:
-    from .report import cell, csv_writer  # safe in a spreadsheet, as grades.csv
+    from .grades import cell, csv_writer  # safe in a spreadsheet, as grades.csv
 
     with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
@@ -356,7 +355,7 @@ def write_mistakes_csv(found: list[Mistake], path: Path) -> Path:
 
 
 def write_similarity_csv(similar: Similarity, path: Path) -> Path:
-    from .report import cell, csv_writer  # student ids are hostile text
+    from .grades import cell, csv_writer  # student ids are hostile text
 
     with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)

@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgres
 from rich.table import Table
 from rich.text import Text
 
-from . import atomic
-from .grader import Row
+from .. import atomic
+from ..grading.grader import Row
 from ..verdict.languages import pick
 
 FIXED = ["student_id", "notebook", "score", "max_score", "status"]
@@ -36,7 +36,7 @@ def csv_writer(f):
 
 
 def write_csv(rows: list[Row], path: Path) -> Path:
-    from .plain_tests import catalogue  # torch: only once there are rows to show
+    from ..grading.plain_tests import catalogue  # torch: only once there are rows to show
 
     columns = catalogue().ordered()
     with atomic.replacing(path, newline="") as f:
