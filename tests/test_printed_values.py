@@ -60,7 +60,7 @@ PRINTED = {
         "['the','the','cat','sat','on','a','mat','a']",
         "parameters:456",
         "lossbeforetraining:2.1",
-        "loss:2.1beforetraining,0.00after400steps",
+        "loss:2.1beforetraining,0.00after100steps",
         "testpositionspredictedright:2048of2048",
     ],
     "05_multi_head_attention": [
