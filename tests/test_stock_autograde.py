@@ -19,32 +19,14 @@ STOCK_SAMPLE = {m.notebook: m for m in reversed(list(MISTAKES.values()))}
 
 
 @pytest.fixture(scope="module")
-def classroom(tmp_path_factory):
-    return Classroom(tmp_path_factory.mktemp("stock-course"))
-
-
-def full_marks(notebook: str) -> dict[str, float]:
-    return {gid: e["points"] for gid, e in references.load(hidden=False).exercises_of(notebook).items()}
-
-
-def test_solutions_get_full_marks(classroom, solution_notebooks):
-    classroom.submit("solved", {p.name: p for p in solution_notebooks})
-    classroom.autograde("solved")
-    assert classroom.scores("solved") == {p.stem: full_marks(p.stem) for p in solution_notebooks}
-
-
-def test_untouched_release_gets_nothing(classroom, solution_notebooks):
-    classroom.submit("blank", {p.name: course.release("ch03") / p.name for p in solution_notebooks})
-    classroom.autograde("blank")
-    assert classroom.scores("blank") == {p.stem: dict.fromkeys(full_marks(p.stem), 0.0) for p in solution_notebooks}
-
-
-@pytest.fixture(scope="module")
-def mistakes_graded(tmp_path_factory) -> Classroom:
-    """Every catalogued mistake handed in by a student of its own, graded by one stock
-    `nbgrader autograde` over the class, as an instructor would (one at a time: two stock runs
-    at once on this 2-core machine made a notebook fail now and then)."""
-    room = Classroom(tmp_path_factory.mktemp("stock-mistakes"))
+def classroom(tmp_path_factory, solution_notebooks) -> Classroom:
+    """The solutions, the untouched release and one catalogued mistake per notebook, each
+    handed in by a student of its own, graded by one stock `nbgrader autograde` over the class,
+    as an instructor would (one run: two stock runs at once on this 2-core machine made a
+    notebook fail now and then, and each run pays nbgrader's start-up)."""
+    room = Classroom(tmp_path_factory.mktemp("stock-course"))
+    room.submit("solved", {p.name: p for p in solution_notebooks})
+    room.submit("blank", {p.name: course.release("ch03") / p.name for p in solution_notebooks})
     for mistake in STOCK_SAMPLE.values():
         source = course.solutions("ch03") / f"{mistake.notebook}.ipynb"
         wrong = apply_mistake(nbformat.read(source, as_version=4), mistake)
@@ -53,14 +35,26 @@ def mistakes_graded(tmp_path_factory) -> Classroom:
     return room
 
 
+def full_marks(notebook: str) -> dict[str, float]:
+    return {gid: e["points"] for gid, e in references.load(hidden=False).exercises_of(notebook).items()}
+
+
+def test_solutions_get_full_marks(classroom, solution_notebooks):
+    assert classroom.scores("solved") == {p.stem: full_marks(p.stem) for p in solution_notebooks}
+
+
+def test_untouched_release_gets_nothing(classroom, solution_notebooks):
+    assert classroom.scores("blank") == {p.stem: dict.fromkeys(full_marks(p.stem), 0.0) for p in solution_notebooks}
+
+
 def test_every_notebook_has_a_mistake_stock_grades():
     assert set(STOCK_SAMPLE) == {p[:-len(".ipynb")] for p in course.notebook_names("ch03")}
 
 
 @pytest.mark.parametrize("mistake", STOCK_SAMPLE.values(), ids=[m.id for m in STOCK_SAMPLE.values()])
-def test_mistake_loses_exactly_its_points(mistakes_graded, mistake):
+def test_mistake_loses_exactly_its_points(classroom, mistake):
     expected = {**full_marks(mistake.notebook), **mistake.scores}
-    assert mistakes_graded.scores(f"mistake-{mistake.id}")[mistake.notebook] == expected
+    assert classroom.scores(f"mistake-{mistake.id}")[mistake.notebook] == expected
 
 
 @pytest.mark.parametrize("mistake", MISTAKES.values(), ids=MISTAKES.keys())
