@@ -1,4 +1,4 @@
-"""Notebook 5's classes: the course's versions are torch's attention, and layer order costs
+"""Notebooks 4 and 5: the course's multi-head classes are torch's attention, and layer order costs
 nothing. A correct answer whose layers (or the wrapper's heads) are created in another order
 than the book's gets every check's reference value, so full marks, although after the book's
 seed it prints other numbers (probes.with_book_weights)."""
@@ -16,7 +16,7 @@ from autograde.verdict.compare import close
 from autograde.verdict.mistakes import KEY_THEN_QUERY, QUERY_THEN_KEY, Mistake, apply_mistake
 from autograde.verdict.references import references
 
-NB5 = "05_multi_head_attention"
+NB4, NB5 = "04_causal_attention", "05_multi_head_attention"
 
 
 class OutProjFirst(book.MultiHeadAttention):
@@ -69,14 +69,19 @@ HEADS = "for _ in range(num_heads)]\n        )"
 REVERSED_HEADS = "for _ in range(num_heads)][::-1]\n        )"
 
 
-@pytest.mark.parametrize("old, new", [(QUERY_THEN_KEY, KEY_THEN_QUERY), (HEADS, REVERSED_HEADS)], ids=["key-first", "heads-reversed"])
-def test_an_answer_with_its_layers_in_another_order_earns_full_marks(old, new):
-    """Every check of notebook 5, visible and hidden, gets the reference's value from it: the
-    grader compares exactly these values."""
-    nb = nbformat.read(course.solutions("ch03") / f"{NB5}.ipynb", as_version=4)
-    recorded = run(apply_mistake(nb, Mistake("another-order", NB5, old, new, "", "")), NB5, strict=False)
+@pytest.mark.parametrize("notebook, old, new, book_check, at_least", [
+    (NB4, QUERY_THEN_KEY, KEY_THEN_QUERY, "context_vecs (CausalAttention)", 30),
+    (NB5, QUERY_THEN_KEY, KEY_THEN_QUERY, "context_vecs (MultiHeadAttention, 2 heads)", 12),
+    (NB5, HEADS, REVERSED_HEADS, "context_vecs (wrapper, 2 heads)", 12),
+], ids=["causal-key-first", "key-first", "heads-reversed"])
+def test_an_answer_with_its_layers_in_another_order_earns_full_marks(notebook, old, new, book_check, at_least):
+    """Every check of the notebook, visible and hidden, gets the reference's value from it (the
+    grader compares exactly these values), the check on the book's numbers included: it redraws
+    the weights in the book's order (probes.with_book_weights), the others load them by name."""
+    nb = nbformat.read(course.solutions("ch03") / f"{notebook}.ipynb", as_version=4)
+    recorded = run(apply_mistake(nb, Mistake("another-order", notebook, old, new, "", "")), notebook, strict=False)
     refs = references()
-    checks = [c["name"] for e in refs.exercises_of(NB5).values() for c in e["checks"]]
-    assert len(checks) >= 12 and set(checks) <= set(recorded.values)
+    checks = [c["name"] for e in refs.exercises_of(notebook).values() for c in e["checks"]]
+    assert len(checks) >= at_least and book_check in checks and set(checks) <= set(recorded.values)
     wrong = [name for name in checks if not close(recorded.values[name], refs.expected(name))]
     assert not wrong, wrong
