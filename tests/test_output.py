@@ -11,8 +11,8 @@ from autograde import cli, course
 from autograde.verdict import languages
 import example_class as ex
 from autograde.grading.grader import Row
-from autograde.reports.grades import check_json, print_check, print_summary
-from autograde.verdict.statuses import say
+from autograde.reports.grades import Progress, check_json, print_check, print_summary
+from autograde.verdict.statuses import STATUSES, placeholders, say
 from autograde.student import check
 
 NB4 = "04_causal_attention.ipynb"
@@ -123,6 +123,44 @@ def test_the_grade_summary_wraps_whole_sentences_at_any_width(width, lang):
     assert any(cell_len(s) > width // 2 for s in sentences)  # the fixture does run past the column (in cells)
     for sentence in sentences:
         assert squeeze(sentence) in flat, sentence
+
+
+def every_status_rows():
+    """One row per catalogued status, its placeholders filled, for a student whose id is one long word."""
+    rows = []
+    for i, (code, (en, zh)) in enumerate((c, texts) for c, texts in STATUSES.items() if c != "ok"):  # ok is no problem
+        message = say(code, **{name: "x" * 12 for name in placeholders(en) | placeholders(zh)})
+        rows.append(Row("wang_xiaoming_2024_section_B_exchange", f"{i:02d}_attention_without_weights", 0.0, 6.0,
+                        str(message), messages=[message.as_dict()]))
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "both"])
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_every_catalogued_status_is_whole_in_the_grade_summary(width, lang):
+    rows = every_status_rows()
+    text = summary(rows, lang, width)
+    assert all(cell_len(line) <= width for line in text.splitlines()) and "…" not in text, text
+    # the problems column alone, read down: the id's folded pieces in the first column stay out of it
+    problems = squeeze("".join(line.split("│")[-2] for line in text.splitlines() if line.count("│") == 4))
+    keys = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
+    missing = [m[key] for r in rows for m in r.messages for key in keys if squeeze(m[key]) not in problems]
+    assert len(rows) == len(STATUSES) - 1 and not missing, missing
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("who", ["ada_complete", "王小明_wang_xiaoming_2024_section_B_exchange"])
+def test_the_progress_line_fits_the_terminal_uncut(width, who):
+    """The bar's last line stays on screen above the summary: its labels, figures and the
+    student's name are whole (the name may fold), and no line is wider than the terminal."""
+    console = Console(width=width, record=True, color_system=None, force_terminal=False)
+    with Progress(console) as progress:
+        progress.start(28)
+        progress.advance(who, long_status_rows())
+    text = console.export_text()
+    assert all(cell_len(line) <= width for line in text.splitlines()) and "…" not in text, text
+    assert all(word in text.split() for word in ("grading", "3/28", "notebooks", "ETA")), text
+    assert squeeze(who) in squeeze(text), text
 
 
 def late_rows():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from .. import atomic
@@ -95,10 +95,18 @@ class Progress:
     """A progress bar over notebooks, with rate and time remaining."""
 
     def __init__(self, console: Console | None = None):
-        self.bar = RichProgress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("notebooks"),
-                                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                                TimeRemainingColumn(), TextColumn("{task.fields[who]}", markup=False), transient=False,
-                                console=console)
+        # the line stays on screen, so it fits any width without a "…": the labels and figures
+        # never wrap, the bar shrinks first, and the student's name folds (it may be one long word)
+        def whole() -> Column:
+            return Column(no_wrap=True)
+
+        self.bar = RichProgress(TextColumn("grading", table_column=whole()),
+                                BarColumn(bar_width=None, table_column=Column(ratio=1)),
+                                MofNCompleteColumn(table_column=whole()), TextColumn("notebooks", table_column=whole()),
+                                TextColumn("{task.fields[rate]}", table_column=whole()), TimeElapsedColumn(table_column=whole()),
+                                TextColumn("ETA", table_column=whole()), TimeRemainingColumn(table_column=whole()),
+                                TextColumn("{task.fields[who]}", markup=False, table_column=Column(overflow="fold", ratio=1)),
+                                transient=False, console=console)
         self.task = None
 
     def __enter__(self):
