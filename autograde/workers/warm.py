@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import course
 from . import confine, protocol
-from .sandbox import INSTALL_HINT, bubblewrap, bwrap_command, notebook_uid
+from .sandbox import bubblewrap, bwrap_command, notebook_uid, unavailable
 from ..verdict.statuses import Message, say
 
 START_SECONDS = 120.0  # importing torch takes seconds; a worker that is not ready by then will not be
@@ -78,7 +78,7 @@ class Zygote:
         if self.sandbox:
             bwrap = bubblewrap()
             if not bwrap:
-                raise SandboxUnavailable(f"no working sandbox: {INSTALL_HINT}")
+                raise SandboxUnavailable(f"no working sandbox: {unavailable()}")
             uid = notebook_uid()
             sandboxed = {**env, "AUTOGRADE_SANDBOX": "1", **({"AUTOGRADE_NOTEBOOK_UID": str(uid)} if uid else {})}
             command = bwrap_command(bwrap, command, sandboxed)
@@ -176,7 +176,7 @@ class WarmPool:
 
     def __init__(self, workers: int, scratch: Path, sandbox: bool = True, warm: tuple[str, ...] | None = None):
         if sandbox and not bubblewrap():
-            raise SandboxUnavailable(f"no working sandbox: {INSTALL_HINT}")
+            raise SandboxUnavailable(f"no working sandbox: {unavailable()}")
         self.zygotes = [Zygote(scratch / f"worker-{i}", sandbox, warm) for i in range(workers)]
         self.free: queue.Queue[Zygote] = queue.Queue()
         for z in self.zygotes:  # they warm up in parallel, and while the caller gets on with its own set-up
