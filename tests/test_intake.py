@@ -456,3 +456,14 @@ def test_a_refused_notebook_is_not_replaced_by_a_copy(tmp_path):
     (tmp_path / "class" / "amy" / "ch03" / copy).write_text("amy's copy")
     [amy] = collect(tmp_path / "class")
     assert amy.problems == {NB1: "symbolic link, not followed"} and sorted(amy.files) == [copy] and amy.notes == []
+
+
+def test_a_renamed_notebook_uploaded_twice_to_canvas(tmp_path):
+    """Canvas renames the second upload of `x (1).ipynb` to `x (1)-1.ipynb`: one notebook's two
+    copies, the latest graded, not two files that could each be it."""
+    copy = "01_attention_without_weights (1).ipynb"
+    tree = lx.canvas([{"name": "Doe, Jane", "user_id": 1,
+                       "files": {copy: "older", copy.replace(".ipynb", "-1.ipynb"): "newer"}}])
+    [jane] = collect(lx.write(tree, tmp_path / "export", zipped=False))
+    assert jane.files[NB1] == b"newer" and sorted(jane.files) == [NB1] and jane.problems == {}
+    assert jane.notes == [say("copies-latest", name=copy, count=2), say("renamed", file=copy, name=NB1)]
