@@ -467,3 +467,15 @@ def test_a_renamed_notebook_uploaded_twice_to_canvas(tmp_path):
     [jane] = collect(lx.write(tree, tmp_path / "export", zipped=False))
     assert jane.files[NB1] == b"newer" and sorted(jane.files) == [NB1] and jane.problems == {}
     assert jane.notes == [say("copies-latest", name=copy, count=2), say("renamed", file=copy, name=NB1)]
+
+
+def test_a_renamed_copy_named_for_another_student_stays_its_uploaders(tmp_path):
+    """Jane's `x_5512_assignsubmission_file_01_… (1).ipynb`: Bob's hand-in is what it was without
+    it; the file is Jane's, graded as her notebook 1, and her rows say both things."""
+    honest = moodle_flat([{"name": "Jane Doe", "participant": 1234, "files": {NB2: "jane's two"}},
+                          {"name": "Bob Roe", "participant": 5512, "files": {NB1: "bob's"}}])
+    own = "x_5512_assignsubmission_file_01_attention_without_weights (1).ipynb"
+    jane = others_unchanged(tmp_path, honest, {f"Jane Doe_1234_assignsubmission_file_{own}": "forged"}, "Jane_Doe")
+    assert {n: jane.files[n] for n in jane.files} == {NB1: b"forged", NB2: b"jane's two"}
+    assert jane.notes == [say("claims-other", file=own, owner="Moodle participant 5512"),
+                          say("renamed", file="01_attention_without_weights (1).ipynb", name=NB1)]
