@@ -381,3 +381,101 @@ def test_a_zip_bomb_of_small_entries_cannot_crowd_out_the_class(tmp_path, monkey
         assert {name: found[student_id].files[name] for name in found[student_id].files} == handed_in
         assert found[student_id].problems == {}
     assert found[attacker].problems == dict.fromkeys(refused, say("class-too-many", limit=1_000))
+
+
+# Names students' tools produce: a browser's second download, Jupyter's duplicate, another case,
+# spaces for underscores. Graded as the notebook when they stand for one file, and said so; never a
+# guess between two files, never a path.
+
+COURSE = [NB1, NB2]
+
+
+@pytest.mark.parametrize("file", [
+    "01_attention_without_weights (1).ipynb",  # Chrome's second download
+    "01_attention_without_weights(2).ipynb",  # Firefox's
+    "01_attention_without_weights-Copy1.ipynb",  # JupyterLab's duplicate
+    "01_attention_without_weights - Copy (2).ipynb",  # Windows Explorer's
+    "01_attention_without_weights copy 2.ipynb",  # macOS Finder's
+    "01_attention_without_weights-Copy1 (1).ipynb",  # a download of a duplicate
+    "01_Attention_Without_Weights.IPYNB",
+    "01 attention without weights.ipynb",
+    "01-attention-without-weights.ipynb",
+])
+def test_a_renamed_copy_stands_for_its_notebook(file):
+    assert submissions.renames.notebook_for(file, COURSE) == NB1
+
+
+@pytest.mark.parametrize("file", [
+    NB1,  # itself: nothing to match
+    "../01_attention_without_weights.ipynb", "x/01_attention_without_weights (1).ipynb",
+    "..\\01_attention_without_weights.ipynb",  # a path is no name
+    "01_attention_without_weights\x00.ipynb", "01_attention_without_weights\n.ipynb",
+    "01_attention_without_weights.ipynb.json", "01_attention_without_weights (1).py",
+    "01_attention_without_weights_v2.ipynb", "01_attention_with_weights.ipynb",
+    "01_attention_without_weights" + " (1)" * 100 + ".ipynb",  # longer than any file system allows
+    " (1).ipynb", "-Copy1.ipynb",  # only a copy mark
+    "01_аttention_without_weights.ipynb",  # a Cyrillic 'а': another name, not another case
+])
+def test_names_that_stand_for_no_notebook(file):
+    assert submissions.renames.notebook_for(file, COURSE) is None
+
+
+def test_names_that_share_a_key_are_never_guessed():
+    assert submissions.renames.notebook_for("a b.ipynb", ["a_b.ipynb", "A-B.ipynb"]) is None
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["unzipped", "zipped"])
+def test_renamed_notebooks_are_graded_as_the_course_notebook(tmp_path, zipped):
+    copy1, copy2 = "01_attention_without_weights (1).ipynb", "01_attention_without_weights-Copy1.ipynb"
+    lower = NB2.upper().replace(".IPYNB", ".ipynb")
+    tree = lx.canvas([
+        {"name": "Doe, Jane", "user_id": 1, "files": {copy1: "jane's", lower: "jane's two"}},
+        # the notebook under its own name wins; the copy is one more file, reported as not part of the assignment
+        {"name": "Roe, Bob", "user_id": 2, "files": {NB1: "bob's", copy1: "bob's copy"}},
+        # two copies and no original: neither is graded, the notebook's row names both
+        {"name": "Li, Bo", "user_id": 3, "files": {copy1: "first", copy2: "second"}},
+    ])
+    intake = collect(lx.write(tree, tmp_path / "export", zipped))
+    found = {h.student_id: h for h in intake}
+    jane, bob, bo = found["doejane"], found["roebob"], found["libo"]
+    assert {n: jane.files[n] for n in jane.files} == {NB1: b"jane's", NB2: b"jane's two"}
+    assert jane.problems == {} and sorted(jane.notes) == sorted(
+        [say("renamed", file=copy1, name=NB1), say("renamed", file=lower, name=NB2)])
+    assert {n: bob.files[n] for n in bob.files} == {NB1: b"bob's", copy1: b"bob's copy"} and bob.notes == []
+    assert sorted(bo.files) == [] and bo.notes == []
+    assert bo.problems == {NB1: say("renamed-ambiguous", count=2, name=NB1, files=sorted([copy1, copy2]))}
+
+
+def test_a_refused_notebook_is_not_replaced_by_a_copy(tmp_path):
+    """A symbolic link under the notebook's own name keeps its status; the copy beside it is not
+    slipped in under that name (one notebook, one file)."""
+    (tmp_path / "class" / "amy" / "ch03").mkdir(parents=True)
+    (tmp_path / "elsewhere.ipynb").write_text("someone else's")
+    os.symlink(tmp_path / "elsewhere.ipynb", tmp_path / "class" / "amy" / "ch03" / NB1)
+    copy = "01_attention_without_weights (1).ipynb"
+    (tmp_path / "class" / "amy" / "ch03" / copy).write_text("amy's copy")
+    [amy] = collect(tmp_path / "class")
+    assert amy.problems == {NB1: "symbolic link, not followed"} and sorted(amy.files) == [copy] and amy.notes == []
+
+
+def test_a_renamed_notebook_uploaded_twice_to_canvas(tmp_path):
+    """Canvas renames the second upload of `x (1).ipynb` to `x (1)-1.ipynb`: one notebook's two
+    copies, the latest graded, not two files that could each be it."""
+    copy = "01_attention_without_weights (1).ipynb"
+    tree = lx.canvas([{"name": "Doe, Jane", "user_id": 1,
+                       "files": {copy: "older", copy.replace(".ipynb", "-1.ipynb"): "newer"}}])
+    [jane] = collect(lx.write(tree, tmp_path / "export", zipped=False))
+    assert jane.files[NB1] == b"newer" and sorted(jane.files) == [NB1] and jane.problems == {}
+    assert jane.notes == [say("copies-latest", name=copy, count=2), say("renamed", file=copy, name=NB1)]
+
+
+def test_a_renamed_copy_named_for_another_student_stays_its_uploaders(tmp_path):
+    """Jane's `x_5512_assignsubmission_file_01_… (1).ipynb`: Bob's hand-in is what it was without
+    it; the file is Jane's, graded as her notebook 1, and her rows say both things."""
+    honest = moodle_flat([{"name": "Jane Doe", "participant": 1234, "files": {NB2: "jane's two"}},
+                          {"name": "Bob Roe", "participant": 5512, "files": {NB1: "bob's"}}])
+    own = "x_5512_assignsubmission_file_01_attention_without_weights (1).ipynb"
+    jane = others_unchanged(tmp_path, honest, {f"Jane Doe_1234_assignsubmission_file_{own}": "forged"}, "Jane_Doe")
+    assert {n: jane.files[n] for n in jane.files} == {NB1: b"forged", NB2: b"jane's two"}
+    assert jane.notes == [say("claims-other", file=own, owner="Moodle participant 5512"),
+                          say("renamed", file="01_attention_without_weights (1).ipynb", name=NB1)]

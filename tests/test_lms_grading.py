@@ -88,6 +88,29 @@ def test_a_zipped_canvas_download_and_its_grade_import(tmp_path):
     assert canvas_accepts(table) == {"12345": ("doejane", "6"), "23456": ("王小明", "0"), "34567": ("leeann", "6")}
 
 
+def test_renamed_notebooks_are_graded_as_the_course_notebook_and_say_so(tmp_path):
+    """A browser's second download is graded as the notebook; beside the original, a copy is only
+    an extra file; two copies and no original are neither graded nor dropped: the row names them."""
+    copy1, copy2 = NB1.replace(".ipynb", " (1).ipynb"), NB1.replace(".ipynb", "-Copy1.ipynb")
+    tree = lx.canvas([
+        {"name": "Doe, Jane", "user_id": 1, "files": {copy1: SOLVED}},
+        {"name": "Roe, Bob", "user_id": 2, "files": {NB1: SOLVED, copy2: BLANK}},
+        {"name": "Li, Bo", "user_id": 3, "files": {copy1: SOLVED, copy2: SOLVED}},
+    ])
+    out = tmp_path / "out"
+    run(lx.write(tree, tmp_path / "export", zipped=True), out)
+    rows = grades(out)
+    assert (rows[("doejane", STEM1)]["score"], rows[("doejane", STEM1)]["status"]) == (
+        "6", f"ok; {say('renamed', file=copy1, name=NB1)}")
+    assert (rows[("roebob", STEM1)]["score"], rows[("roebob", STEM1)]["status"]) == ("6", "ok")
+    assert rows[("roebob", copy2)]["status"] == say("not-in-assignment")
+    assert (rows[("libo", STEM1)]["score"], rows[("libo", STEM1)]["status"]) == (
+        "0", say("renamed-ambiguous", count=2, name=NB1, files=sorted([copy1, copy2])))
+    assert not any(n in (copy1, copy2) for s, n in rows if s == "libo")  # named on the notebook's row, not graded apart
+    for row in rows.values():
+        assert_catalogued_text(row["status"])
+
+
 def test_an_unzipped_moodle_download_with_a_roster_and_its_grade_import(tmp_path):
     tree = lx.moodle([{"name": "Jane Doe", "participant": 5512, "files": {NB1: SOLVED}},
                       {"name": "李华", "participant": 5513, "files": {NB1: BLANK}}])

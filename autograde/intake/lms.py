@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import renames
 from ..verdict.statuses import Message, say
 
 CANVAS = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<attachment_id>\d+)_(?P<file_id>.+)$")
@@ -153,8 +154,11 @@ def blackboard_receipt(file: str, text: str) -> tuple[str, str] | None:
 
 
 def original_name(file: str, lms: str, names: list[str]) -> str:
-    """The notebook a renamed copy stands for: Canvas's `name-1.ipynb` is `name.ipynb`."""
+    """The file a copy Canvas renamed stands for: its `name-1.ipynb` is `name.ipynb`, when that
+    is one of the notebooks or a name a student's tools give one (`name (1)-1.ipynb` is a second
+    upload of `name (1).ipynb`, which renames.py matches)."""
     if lms == "canvas" and file not in names and (m := CANVAS_RENAMED.match(file)):
-        if (original := m["stem"] + m["suffix"]) in names:
+        original = m["stem"] + m["suffix"]
+        if original in names or renames.notebook_for(original, names) is not None:
             return original
     return file

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from .. import course
 from . import lms
+from . import renames
 from . import roster as roster_module
 from .archive import Entry, UnreadableEntry, walk
 from ..errors import UsageError
@@ -229,6 +230,7 @@ def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str], notes: list[
             notes.append(say("copies-latest" if owner.order else "copies-first", name=name, count=count))
     if any(o.late for o, _ in files):
         notes.append(say("late", lms=owner.lms.capitalize()))
+    _match_renamed(chosen, names, handin.problems, notes)
     entries = {}
     for name, (_, entry) in sorted(chosen.items()):
         if name in names and entry.size > MAX_NOTEBOOK_BYTES:
@@ -242,6 +244,27 @@ def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str], notes: list[
         handin.problems = {n: p for n, p in handin.problems.items() if n in names}
     handin.files = Files(entries)
     return handin
+
+
+def _match_renamed(chosen: dict[str, tuple[lms.Owner, Entry]], names: list[str],
+                   problems: dict[str, Message], notes: list[Message]) -> None:
+    """Files named the way tools rename a notebook (`x (1).ipynb`, `x-Copy1.ipynb`, another case)
+    are graded as that notebook, and the rows say so, when they are the only file that stands for
+    it. A notebook handed in under its own name (or refused under it) keeps that file; two copies
+    and no original are never guessed between: the notebook's row names them all."""
+    stands_for: dict[str, list[str]] = {}
+    for file in chosen:
+        name = renames.notebook_for(file, names)
+        if name is not None and name not in chosen and name not in problems:
+            stands_for.setdefault(name, []).append(file)
+    for name, files in sorted(stands_for.items()):
+        if len(files) == 1:
+            chosen[name] = chosen.pop(files[0])
+            notes.append(say("renamed", file=files[0], name=name))
+        else:
+            for file in files:
+                del chosen[file]
+            problems[name] = say("renamed-ambiguous", count=len(files), name=name, files=sorted(files))
 
 
 def _over_caps(count: int, size: int) -> Message:

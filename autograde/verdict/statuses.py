@@ -34,6 +34,9 @@ STATUSES: dict[str, tuple[str, str]] = {
     "no-result": ("could not be graded: nbgrader recorded no result for it (the details are in grading.log)",
                   "无法评分：nbgrader 没有记录它的结果（详情见 grading.log）"),
     # reading the file
+    "renamed-ambiguous": ("{count} files could each be {name} ({files}): none of them was graded, "
+                          "so hand in exactly one file named {name}",
+                          "有 {count} 个文件都可能是 {name}（{files}）：它们都没有评分，请只提交一个名为 {name} 的文件"),
     "empty-file": ("empty file: hand in the notebook as Jupyter saved it", "空文件：请提交 Jupyter 保存的笔记本文件"),
     "file-too-large": ("file too large for one of this course's notebooks (they are well under 1 MB): hand in the .ipynb itself",
                        "文件过大，不可能是本课程的笔记本（它们都远小于 1 MB）：请提交 .ipynb 文件本身"),
@@ -117,6 +120,10 @@ STATUSES: dict[str, tuple[str, str]] = {
     "copies-latest": ("{name}: {count} copies handed in, graded the latest", "{name}：提交了 {count} 份，评分的是最新的一份"),
     "copies-first": ("{name}: {count} copies handed in, graded the first", "{name}：提交了 {count} 份，评分的是第一份"),
     "late": ("marked late by {lms}", "{lms} 标记为迟交"),
+    "renamed": ("{file} was graded as {name}: its name differs from the notebook's only by a copy mark such as "
+                "\" (1)\" or \"-Copy1\", by case or by spaces, so name it {name} next time",
+                "{file} 按 {name} 评分：它的名字与该笔记本的名字只差 \" (1)\"、\"-Copy1\" 之类的副本标记、大小写或空格，"
+                "下次请命名为 {name}"),
     "no-assignment-folder": ("no {folder}/ folder", "没有 {folder}/ 文件夹"),
     "own-file-too-large": ("{file}: your own copy of this file of the assignment was not used, since with the "
                            "assignment's files it would be more than the {limit} MiB a notebook's folder may be given, "
