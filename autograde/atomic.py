@@ -42,3 +42,10 @@ def write_text(path: Path, text: str, permissions: int | None = None) -> Path:
     with replacing(path, permissions=permissions) as f:
         f.write(text)
     return path
+
+
+def write_bytes(path: Path, data: bytes, permissions: int | None = None) -> Path:
+    """`path` holds `data`, written whole or not at all."""
+    with replacing(path, "wb", permissions=permissions) as f:
+        f.write(data)
+    return path

@@ -66,8 +66,8 @@ def cmd_references(args: argparse.Namespace) -> int:
         clashes = [line for other in others for line in references.clashes(fresh, other)]
         for line in clashes:
             print(f"{assignment}: {line}")
+        kept = references.load(course.references(assignment), private=found.references if found else None)
         if args.check:
-            kept = references.load(course.references(assignment), private=found.references if found else None)
             diffs = record.differences(kept, fresh)
             for line in diffs:
                 print(f"{assignment}: {line}")
@@ -77,13 +77,12 @@ def cmd_references(args: argparse.Namespace) -> int:
             status = status or (1 if diffs or clashes else 0)
         elif clashes:
             status = 1  # not written: a notebook would find another assignment's values under that name
-        elif found:
-            private = (found.folder(assignment), {FINGERPRINT_KEY: found.fingerprint()})
-            for path in references.save(fresh, course.references(assignment), private=private):
-                print(f"wrote {path} (private hidden references)")
         else:
-            for path in references.save(fresh, course.references(assignment)):
-                print(f"wrote {_shown(path)}")
+            # what agrees with the committed references up to float rounding is kept as it was
+            fresh = record.keeping_unchanged(kept, fresh)
+            private = (found.folder(assignment), {FINGERPRINT_KEY: found.fingerprint()}) if found else None
+            for path in references.save(fresh, course.references(assignment), private=private):
+                print(f"wrote {path} (private hidden references)" if found else f"wrote {_shown(path)}")
     return status
 
 
@@ -110,7 +109,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     for assignment in _assignments(args):
         for path in sorted(course.solutions(assignment).glob("*.ipynb")):
             print(f"executing {_shown(path)}", flush=True)
-            execute_in_place(path)
+            if execute_in_place(path):
+                print(f"stored new outputs in {_shown(path)}")
     return status or cmd_release(argparse.Namespace(assignment=args.assignment, out=None))
 
 

@@ -95,8 +95,10 @@ def run(nb: nbformat.NotebookNode, notebook: str, *, strict: bool = True) -> Rec
         for grade_id, entry in recorder.exercises.items():
             total = sum(c["points"] for c in entry["checks"])
             if abs(total - entry["points"]) > 1e-9:
-                raise RecordingError(f"{notebook}: the checks of {grade_id!r} add up to {total} points, "
-                                     f"but the cell is worth {entry['points']}")
+                raise RecordingError(f"{notebook}: the test cell {grade_id!r} is worth {entry['points']} points "
+                                     f"but its checks add up to {total}: a test cell's points must equal the sum "
+                                     "of its checks' points; change the cell's points (nbgrader metadata) or the "
+                                     "points= of its .check calls")
     return recorder
 
 
@@ -156,6 +158,18 @@ def differences(old: References, new: References) -> list[str]:
             if why:
                 found.append(f"{kind}: {n} differs ({why})")
     return found
+
+
+def keeping_unchanged(kept: References, fresh: References) -> References:
+    """`fresh`, with every tensor that agrees with the committed one up to float rounding (the
+    rule of `differences`) taken from `kept`: a rebuild then writes the same bytes, and only
+    what an edit really changed moves in git."""
+    stores = {}
+    for kind in ("visible", "hidden"):
+        old = getattr(kept, kind)
+        stores[kind] = {n: old[n] if n in old and _difference(old[n], t) is None else t
+                        for n, t in getattr(fresh, kind).items()}
+    return References(visible=stores["visible"], hidden=stores["hidden"], exercises=fresh.exercises)
 
 
 def _difference(a: torch.Tensor, b: torch.Tensor) -> str | None:

@@ -137,8 +137,11 @@ def clashes(mine: References, other: References) -> list[str]:
 def save(refs: References, directory: Path, *, private: tuple[Path, dict[str, str]] | None = None) -> list[Path]:
     """Write one visible and one hidden file per notebook into one assignment's folder
     (`course.references(assignment)`); returns the files written. `private` (a folder and the
-    files' metadata): write only the hidden files, there, as `<notebook>.safetensors`."""
-    from safetensors.torch import save_file
+    files' metadata): write only the hidden files, there, as `<notebook>.safetensors`. A file whose
+    bytes would not change is not written (nor returned)."""
+    from safetensors.torch import save
+
+    from .. import atomic
 
     written = []
     for notebook in refs.notebooks():
@@ -153,8 +156,10 @@ def save(refs: References, directory: Path, *, private: tuple[Path, dict[str, st
         for folder, store, meta in files:
             path = folder / f"{notebook}.safetensors"
             path.parent.mkdir(mode=0o777 if private is None else 0o700, parents=True, exist_ok=True)  # private: the instructor's alone
-            save_file(mine(store), str(path), metadata=meta)
-            if private is None and folder.name == "visible":  # safetensors writes 0600; a notebook reads these as another uid
-                path.chmod(0o644)
+            data = save(mine(store), metadata=meta)
+            if path.is_file() and path.read_bytes() == data:
+                continue  # unchanged: the file is left as it is, its time stamp too
+            # a notebook reads visible ones as another uid; the private ones are the instructor's alone
+            atomic.write_bytes(path, data, 0o644 if private is None and folder.name == "visible" else 0o600)
             written.append(path)
     return written
