@@ -16,8 +16,6 @@ from autograde.intake import archive
 from autograde.verdict import statuses
 import example_class as ex
 from autograde.grading.grader import NOT_GRADED, Settings, grade
-from autograde.grading.preprocessors import RepairCells
-from autograde.grading.scoring import CompareWithReference
 from autograde.verdict.statuses import CATALOGUE, STATUSES, Message, placeholders, say
 from autograde.intake.submissions import read_notebook
 from autograde.workers.protocol import RanCell, Reply, Stopped
@@ -143,14 +141,6 @@ class FakeRunner:
         pass
 
 
-def failing_when(marker, original):
-    def preprocess(self, nb, resources):
-        if any(marker in cell.source for cell in nb.cells):
-            raise ValueError(EXPECTING)
-        return original(self, nb, resources)
-    return preprocess
-
-
 def corrupt_zip(path, name, content):
     """A zip whose member fails its CRC check when read."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
@@ -160,18 +150,15 @@ def corrupt_zip(path, name, content):
 
 
 def test_internal_error_texts_never_become_statuses(tmp_path, monkeypatch):
-    """Each place where grading meets an exception (a worker's reply, nbgrader's sanitizing and
-    autograde, a notebook that does not parse, a zip member that does not read) gives a
-    catalogue status; the exception's own words go to grading.log."""
+    """Each place where grading meets an exception (a worker's reply, a notebook that does not
+    parse, a zip member that does not read) gives a catalogue status; the exception's own words
+    go to grading.log. nbgrader's own refusals, real ones: test_nbgrader_refusals.py."""
     import autograde.workers.cluster
 
     monkeypatch.setattr(autograde.workers.cluster, "LocalRunner", FakeRunner)
-    monkeypatch.setattr(RepairCells, "preprocess", failing_when("FATE-SANITIZE", RepairCells.preprocess))
-    monkeypatch.setattr(CompareWithReference, "preprocess", failing_when("FATE-NBGRADER", CompareWithReference.preprocess))
     solved = ex.solved(NB1)
     students = {name: {NB1: ex.with_cell(solved, "ex1-dot-scores", f"# FATE-{fate}")}
-                for name, fate in [("json-reply", "JSON"), ("killer", "KILLED"), ("stopper", "STOPPED"),
-                                   ("nbgrader-breaker", "NBGRADER"), ("sanitize-breaker", "SANITIZE")]}
+                for name, fate in [("json-reply", "JSON"), ("killer", "KILLED"), ("stopper", "STOPPED")]}
     students["garbage"] = {NB1: b"x"}
     source = ex.write_class(tmp_path / "class", students)
     corrupt_zip(source / "zipped.zip", f"ch03/{NB1}", ex.text(solved))
@@ -184,8 +171,6 @@ def test_internal_error_texts_never_become_statuses(tmp_path, monkeypatch):
     assert not first["json-reply"].graded
     assert codes["killer"][0] == "worker-killed" and codes["stopper"][0] == "stopped"
     assert codes["garbage"][0] == "invalid-json" and codes["zipped"][0] == "unreadable-in-zip"
-    for student in ("nbgrader-breaker", "sanitize-breaker"):
-        assert codes[student][0] in ("nbgrader-refused", "nbgrader-failed", "no-result") and first[student].score == 0
     assert all(r.messages[-1]["code"] == "no-sandbox" for r in rows)
     everything = json.dumps([r.messages for r in rows], ensure_ascii=False)
     assert "Expecting value" not in everything and "CRC" not in everything
