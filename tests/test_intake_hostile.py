@@ -184,22 +184,22 @@ def test_a_file_named_for_another_student_is_graded_as_its_uploaders(tmp_path):
 
 
 @pytest.mark.grading
-def test_a_rerun_nbgrader_fails_on_shows_no_old_score(tmp_path, monkeypatch):
-    """ana is graded; her changed hand-in then makes nbgrader's autograde steps fail: her row says
-    so, and the gradebook and her feedback page no longer show the first run's score."""
-    from autograde.grading.scoring import CompareWithReference
+def test_a_rerun_nbgrader_fails_on_shows_no_old_score(tmp_path):
+    """ana is graded; on the rerun of her changed hand-in (one check now wrong: a new score for an
+    exercise) nbgrader's autograde steps fail, the gradebook's database refusing any new score above
+    zero, nothing patched: her row says so, and the gradebook and her feedback page no longer show
+    the first run's score."""
+    from refusing_gradebook import MESSAGE, refuse
 
     solved = ex.text(ex.solved(NB1))
     source = ex.write_class(tmp_path / "class", {"ana": {NB1: solved}})
     out = tmp_path / "out"
     assert grade_cli(source, out) == 0 and gradebook_score(out, "ana") == full_marks()
 
-    def failing(self, nb, resources):
-        raise RuntimeError("nbgrader failed")
-
-    monkeypatch.setattr(CompareWithReference, "preprocess", failing)
-    (source / "ana" / "ch03" / NB1).write_text(solved + "\n", encoding="utf-8")
+    refuse(f"sqlite:///{out / 'gradebook.db'}", "grade", "NEW.auto_score > 0", event="UPDATE OF auto_score")
+    (source / "ana" / "ch03" / NB1).write_text(ex.edited(NB1, [("query = inputs[1]", "query = inputs[0]")]), encoding="utf-8")
     assert grade_cli(source, out) == 0
     row = rows_of(out)[("ana", STEM1)]
     assert (row["status"], row["score"]) == (say("nbgrader-failed"), "0")
+    assert MESSAGE in (out / "grading.log").read_text(encoding="utf-8")  # the refusal, where the instructor looks
     assert gradebook_score(out, "ana") == 0 and not (out / "feedback" / "ana" / f"{STEM1}.html").exists()

@@ -10,12 +10,11 @@ from collections.abc import Callable
 
 import nbformat
 import pytest
-from sqlalchemy import create_engine, text
 
 import example_class as ex
 from autograde.grading.grader import Settings, grade
-from autograde.grading.nbgrader_api import create_gradebook
 from catalogued import INTERNAL, assert_catalogued
+from refusing_gradebook import MESSAGE, refuse
 
 NB1, STEM1 = ex.NB1, ex.NB1[:-6]
 TEST_CELL = "ex1-dot-scores"  # the first exercise's autograded test cell
@@ -98,14 +97,14 @@ def test_bad_points_and_duplicate_grade_ids_keep_what_the_code_earned(tmp_path):
     source = ex.write_class(tmp_path / "class", {student: {NB1: nb} for student, nb in students.items()})
     out = tmp_path / "out"
     out.mkdir()
-    refusing_gradebook(f"sqlite:///{out / 'gradebook.db'}", "a-refused-by-the-gradebook")
+    refuse(f"sqlite:///{out / 'gradebook.db'}", "student", "NEW.id = 'a-refused-by-the-gradebook'")
     rows = {r.student_id: r for r in grade(source, out, settings=Settings(workers=1)) if r.notebook == STEM1}
     assert_catalogued(rows.values())
     refused = rows["a-refused-by-the-gradebook"]
     assert [m["code"] for m in refused.messages] == ["nbgrader-failed"] and refused.score == 0
     log = (out / "grading.log").read_text(encoding="utf-8")
     assert "a-refused-by-the-gradebook: nbgrader's autograde steps failed" in log
-    assert "the gradebook refuses this student" in log and "the gradebook refuses" not in refused.status
+    assert MESSAGE in log and MESSAGE not in refused.status
     rows["honest"] = rows.pop("zz-honest")
     full = rows["honest"].max_score
     assert rows["honest"].status == "ok" and rows["honest"].score == full > 0
@@ -117,12 +116,3 @@ def test_bad_points_and_duplicate_grade_ids_keep_what_the_code_earned(tmp_path):
     for student in ("bad-points", "twin-cell", "taken-id"):
         assert rows[student].score == full and rows[student].max_score == full, rows[student]
         assert not INTERNAL.search(rows[student].status)
-
-
-def refusing_gradebook(db: str, student: str) -> None:
-    """A gradebook (nbgrader's own schema) whose database refuses to store `student`: a real
-    failure of nbgrader's autograde steps, nothing of the course's code patched."""
-    create_gradebook(db)  # nbgrader's schema, as grading creates it
-    with create_engine(db).begin() as connection:
-        connection.execute(text(f"CREATE TRIGGER refuse BEFORE INSERT ON student WHEN NEW.id = '{student}' "
-                                "BEGIN SELECT RAISE(ABORT, 'the gradebook refuses this student'); END"))
