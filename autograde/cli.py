@@ -170,7 +170,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
                                                           "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
     from .reports import class_report, lms_export
 
-    files = {"grades": write_csv(rows, Path(args.out) / "grades.csv"), "feedback": Path(args.out) / "feedback",
+    files = {"grades": write_csv(rows, Path(args.out) / "grades.csv", args.assignment), "feedback": Path(args.out) / "feedback",
              "gradebook": args.db or Path(args.out) / "gradebook.db"}
     print_summary(rows, console, args.lang)
     warnings_ = []
@@ -255,7 +255,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     else:
         assignment = course.known(args.assignment)
         notebooks = [course.release(assignment) / name for name in course.notebook_names(assignment)]
-    result = submit(notebooks, args.student, Path(args.out) if args.out else None)
+    result = submit(notebooks, args.student, Path(args.out) if args.out else None, args.assignment)
     for name, problems in result.problems.items():
         for problem in problems:
             print(f"✗ {name}: {problem}")
@@ -382,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("submit", help="check your notebooks' structure and pack them into one zip to hand in")
     p.add_argument("notebooks", nargs="*", help="notebooks to hand in (default: all of notebooks/ASSIGNMENT)")
-    p.add_argument("--assignment", help="which assignment's notebooks to hand in, without NOTEBOOKS (default: the course's only one)")
+    p.add_argument("--assignment", help="which assignment the notebooks are for (default: the one assignment their names "
+                                        "belong to; without NOTEBOOKS, the course's only one)")
     p.add_argument("--student", required=True, help="your student id; the zip is named after it")
     p.add_argument("--out", help="where to write the zip (default: STUDENT.zip here)")
     p.set_defaults(func=cmd_submit)

@@ -33,10 +33,11 @@ class NotebookReport:
     status_zh: str = ""
 
 
-def structure_problems(name: str, content: bytes) -> list[str]:
+def structure_problems(name: str, content: bytes, assignment: str | None = None) -> list[str]:
     """What in this file would lose points for structural reasons, each with how to fix it:
-    what grading's RepairCells would find and repair (structure.read_structure reads both)."""
-    assignment = course.assignment_of(name)
+    what grading's RepairCells would find and repair (structure.read_structure reads both).
+    `assignment`: the one it is handed in for (None: the first whose release has its name)."""
+    assignment = assignment or course.assignment_of(name)
     if assignment is None:
         return [f"{name} is not a notebook of this course ({', '.join(_all_names())})"]
     nb, note = read_notebook(content)
@@ -112,7 +113,7 @@ def check(notebooks: list[Path], timeout: int | None = None, hints: int = 1) -> 
                     if verdict is None or not verdict["passed"]:
                         result.failed.append((c["name"], verdict["en"] if verdict else "not run", verdict["zh"] if verdict else "没有运行"))
                 exercises.append(result)
-            problems = structure_problems(name, (submitted / name).read_bytes())
+            problems = structure_problems(name, (submitted / name).read_bytes(), assignment)
             reports.append(NotebookReport(row.notebook, row.status.removesuffix(f"; {NO_SANDBOX}"), exercises, problems,
                                           row.status_in("zh").removesuffix(f"；{NO_SANDBOX.zh}")))
     return reports
@@ -125,11 +126,12 @@ class Submission:
     missing: list[str]  # course notebooks not handed in (allowed: they get 0)
 
 
-def submit(notebooks: list[Path], student: str, out: Path | None = None) -> Submission:
-    """Validate `notebooks` and pack them into STUDENT.zip, or refuse and say what to fix."""
-    assignment, names = _our_names(notebooks)
+def submit(notebooks: list[Path], student: str, out: Path | None = None, assignment: str | None = None) -> Submission:
+    """Validate `notebooks` and pack them into STUDENT.zip, or refuse and say what to fix.
+    `assignment`: which one they are for (None: the one their names belong to, when only one)."""
+    assignment, names = _our_names(notebooks, assignment)
     missing = sorted(set(course.notebook_names(assignment)) - names)
-    problems = {p.name: found for p in notebooks if (found := structure_problems(p.name, p.read_bytes()))}
+    problems = {p.name: found for p in notebooks if (found := structure_problems(p.name, p.read_bytes(), assignment))}
     if problems:
         return Submission(None, problems, missing)
     out = out or Path(f"{safe_id(student)}.zip")
@@ -155,22 +157,36 @@ def copy_notebooks(assignment: str, dest: Path) -> tuple[list[Path], list[Path]]
     return copied, kept
 
 
-def _our_names(notebooks: list[Path]) -> tuple[str, set[str]]:
-    """The assignment `notebooks` belong to (all to the same one), and their file names."""
-    found = set()
+def _our_names(notebooks: list[Path], assignment: str | None = None) -> tuple[str, set[str]]:
+    """The assignment `notebooks` belong to, and their file names. Without `assignment`, the one
+    whose release holds every one of their names: with two chapters that share a notebook's name,
+    the learner is told which --assignment values fit, never given one silently."""
     for path in notebooks:
         if not path.is_file():
             raise UsageError(f"no such notebook: {path}")
-        assignment = course.assignment_of(path.name)
-        if assignment is None:
-            raise UsageError(f"{path.name} is not a notebook of this course ({', '.join(_all_names())})")
-        found.add(assignment)
-    if len(found) > 1:
-        raise UsageError(f"these notebooks belong to different assignments ({', '.join(sorted(found))}): "
-                         "check or hand in one assignment at a time")
     if len({p.name for p in notebooks}) != len(notebooks):
         raise UsageError("the same notebook is given twice")
-    return (found.pop() if found else course.default_assignment()), {p.name for p in notebooks}
+    names = {p.name for p in notebooks}
+    if assignment is not None:
+        assignment = course.known(assignment)
+        if foreign := sorted(names - set(course.notebook_names(assignment))):
+            raise UsageError(f"{', '.join(foreign)} is not a notebook of {assignment} "
+                             f"({', '.join(course.notebook_names(assignment))})")
+        return assignment, names
+    if not notebooks:
+        return course.default_assignment(), names
+    holding = {name: {a for a in course.assignments() if name in course.notebook_names(a)} for name in sorted(names)}
+    for name, found in holding.items():
+        if not found:
+            raise UsageError(f"{name} is not a notebook of this course ({', '.join(_all_names())})")
+    fitting = sorted(set.intersection(*holding.values()))
+    if len(fitting) == 1:
+        return fitting[0], names
+    if fitting:
+        raise UsageError(f"these notebooks are in more than one assignment: say which with "
+                         f"{' or '.join(f'--assignment {a}' for a in fitting)}")
+    raise UsageError(f"these notebooks belong to different assignments "
+                     f"({', '.join(sorted(set().union(*holding.values())))}): check or hand in one assignment at a time")
 
 
 def _all_names() -> list[str]:

@@ -1,10 +1,12 @@
 """A second chapter needs no engine change: a course whose solutions/ holds ch03 and a tiny
 ch99 records ch99's references, releases it and grades it, with the same commands."""
+import csv
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -53,6 +55,15 @@ def two_chapters(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def built(two_chapters) -> Path:
+    """The two-chapter course with ch99's references recorded and its release generated."""
+    for command in ("references", "release"):
+        done = autograde(two_chapters, command, "--assignment", "ch99")
+        assert done.returncode == 0, done.stdout + done.stderr
+    return two_chapters
+
+
 def autograde(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUTOGRADE_COURSE": str(root), "AUTOGRADE_LANG": "en"}
     return subprocess.run([sys.executable, "-m", "autograde.cli", *args], capture_output=True, text=True, env=env,
@@ -67,14 +78,10 @@ def handin(root: Path, answer: str) -> bytes:
 
 
 @pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
-def test_a_second_assignment_is_recorded_released_and_graded(two_chapters, tmp_path):
-    root = two_chapters
-    recorded = autograde(root, "references", "--assignment", "ch99")
-    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+def test_a_second_assignment_is_recorded_released_and_graded(built, tmp_path):
+    root = built
     assert (root / "reference" / "ch99" / "visible" / "01_tiny_total.safetensors").is_file()
     assert (root / "reference" / "ch99" / "hidden" / "01_tiny_total.safetensors").is_file()
-    released = autograde(root, "release", "--assignment", "ch99")
-    assert released.returncode == 0, released.stderr
     release = (root / "notebooks" / "ch99" / NAME).read_text()
     assert "x.sum()" not in release and "total(arange)" not in release  # nbgrader stripped answer and hidden test
 
@@ -89,6 +96,8 @@ def test_a_second_assignment_is_recorded_released_and_graded(two_chapters, tmp_p
     assert {s: (r["notebook"], r["score"], r["max_score"], r["status"]) for s, r in rows.items()} == {
         "amy": ("01_tiny_total", 2.0, 2.0, "ok"), "ben": ("01_tiny_total", 0.0, 2.0, "ok")}
     assert (tmp_path / "out" / ".nbgrader" / "autograded" / "amy" / "ch99" / NAME).is_file()
+    with (tmp_path / "out" / "grades.csv").open(encoding="utf-8") as f:  # ch99's one exercise, none of ch03's
+        assert next(csv.reader(f)) == ["student_id", "notebook", "score", "max_score", "status", "ex1-tiny-total"]
     assert (tmp_path / "out" / "report.html").is_file()
 
 
@@ -112,3 +121,49 @@ def test_a_check_name_used_by_another_assignment_is_refused(two_chapters, tmp_pa
     assert result.returncode == 1
     assert "ch99: check name 'attn_scores_2' is also used by notebook 01_attention_without_weights" in result.stdout
     assert not (clash / "reference" / "ch99").exists()  # refused: nothing written
+
+
+def test_each_grades_csv_holds_only_its_chapters_exercises_in_course_order(built):
+    shown = subprocess.run(
+        [sys.executable, "-c", "import json; from autograde.reports.grades import exercise_columns as c; "
+                               "print(json.dumps({a: c(a) for a in ('ch03', 'ch99', None)}))"],
+        capture_output=True, text=True, env={**os.environ, "AUTOGRADE_COURSE": str(built)}, cwd=built, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    columns = json.loads(shown.stdout)
+    assert columns["ch99"] == ["ex1-tiny-total"]
+    ch03 = columns["ch03"]
+    assert "ex1-tiny-total" not in ch03 and ch03[:2] == ["ex1-dot-scores", "ex2-softmax-naive"]
+    assert ch03.index("ex4b-predict-weights") < ch03.index("ex10-self-attention-v1") and ch03[-1] == "ex28-design"
+    assert sorted(columns["null"]) == sorted(ch03 + ["ex1-tiny-total"])  # without an assignment, every chapter's
+
+
+def student_copy(root: Path, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / NAME
+    path.write_bytes(handin(root, "x.sum()"))
+    return path
+
+
+def test_submit_picks_the_assignment_its_notebooks_belong_to(built, tmp_path):
+    notebook = student_copy(built, tmp_path / "work")
+    packed = autograde(built, "submit", str(notebook), "--student", "amy", "--out", str(tmp_path / "amy.zip"))
+    assert packed.returncode == 0, packed.stdout + packed.stderr
+    with zipfile.ZipFile(tmp_path / "amy.zip") as archive:
+        assert archive.namelist() == [f"ch99/{NAME}"]  # no --assignment: only ch99 has this notebook
+    wrong = autograde(built, "submit", str(notebook), "--student", "amy", "--assignment", "ch03", "--out", str(tmp_path / "x.zip"))
+    assert wrong.returncode == 2 and f"{NAME} is not a notebook of ch03" in wrong.stderr
+
+
+def test_submit_asks_which_assignment_when_a_name_is_in_two(built, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(built, root)
+    (root / "solutions" / "ch98").mkdir()  # another chapter with a notebook of the same name
+    shutil.copy(root / "solutions" / "ch99" / NAME, root / "solutions" / "ch98" / NAME)
+    notebook = student_copy(root, tmp_path / "work")
+    asked = autograde(root, "submit", str(notebook), "--student", "amy", "--out", str(tmp_path / "amy.zip"))
+    assert asked.returncode == 2 and not (tmp_path / "amy.zip").exists()
+    assert "these notebooks are in more than one assignment: say which with --assignment ch98 or --assignment ch99" in asked.stderr
+    told = autograde(root, "submit", str(notebook), "--student", "amy", "--assignment", "ch99", "--out", str(tmp_path / "amy.zip"))
+    assert told.returncode == 0, told.stdout + told.stderr
+    with zipfile.ZipFile(tmp_path / "amy.zip") as archive:
+        assert archive.namelist() == [f"ch99/{NAME}"]

@@ -35,10 +35,22 @@ def csv_writer(f):
     return csv.writer(f, quoting=csv.QUOTE_ALL)
 
 
-def write_csv(rows: list[Row], path: Path) -> Path:
+def exercise_columns(assignment: str | None) -> list[str]:
+    """The grade ids of `assignment`'s notebooks, in course order (None: every assignment's):
+    one chapter's grades.csv holds no other chapter's exercises."""
+    from .. import course
     from ..grading.plain_tests import catalogue  # torch: only once there are rows to show
 
-    columns = catalogue().ordered()
+    refs = catalogue()
+    if assignment is None:
+        return refs.ordered()
+    stems = {Path(name).stem for name in course.notebook_names(assignment)}
+    return [gid for gid in refs.ordered() if refs.exercises[gid]["notebook"] in stems]
+
+
+def write_csv(rows: list[Row], path: Path, assignment: str | None = None) -> Path:
+    """grades.csv: a row per student and notebook, a column per exercise of `assignment`."""
+    columns = exercise_columns(assignment)
     with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
         writer.writerow(FIXED + columns)
