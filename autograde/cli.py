@@ -228,7 +228,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .reports.grades import check_json, print_check
     from .student import check
 
-    reports = check([Path(p) for p in args.notebooks], timeout=args.timeout, hints=args.hints)
+    reports = check([Path(p) for p in args.notebooks], timeout=args.timeout, hints=args.hints, assignment=args.assignment)
     if args.json:
         print(json.dumps(check_json(reports), ensure_ascii=False, indent=1))
     else:
@@ -378,6 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the results as JSON (for editors, CI and scripts)")
     p.add_argument("--lang", choices=CHOICES, default=default_language(),
                    help="language of the messages: en, zh or both (default: %(default)s, from AUTOGRADE_LANG or the locale)")
+    p.add_argument("--assignment", help="which assignment the notebooks are for (default: the one assignment their names belong to)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("submit", help="check your notebooks' structure and pack them into one zip to hand in")

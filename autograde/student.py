@@ -63,10 +63,12 @@ def structure_problems(name: str, content: bytes, assignment: str | None = None)
     return problems
 
 
-def check(notebooks: list[Path], timeout: int | None = None, hints: int = 1) -> list[NotebookReport]:
+def check(notebooks: list[Path], timeout: int | None = None, hints: int = 1,
+          assignment: str | None = None) -> list[NotebookReport]:
     """Run `notebooks` through grading in a scratch folder and report the visible checks, with
     the hint of tier `hints` (1: the idea; higher: more specific) for each failed exercise.
-    `timeout`: seconds a cell may run (default: grading's, from nbgrader_config.py)."""
+    `timeout`: seconds a cell may run (default: grading's, from nbgrader_config.py);
+    `assignment`: which one they are for (None: the one their names belong to, when only one)."""
     from .grading.grader import NO_SANDBOX, Settings, grade
     from .verdict.hints import hint
     from .verdict.references import references
@@ -74,7 +76,7 @@ def check(notebooks: list[Path], timeout: int | None = None, hints: int = 1) -> 
 
     if hints < 1:
         raise UsageError(f"--hints must be 1 or more (1 gives the idea, 2 is more specific), not {hints}")
-    assignment, names = _our_names(notebooks)
+    assignment, names = _our_names(notebooks, assignment)
     refs = references()
     with tempfile.TemporaryDirectory(prefix="autograde-check-") as scratch:
         submitted = Path(scratch) / "submitted" / "me" / assignment

@@ -158,6 +158,8 @@ def test_submit_asks_which_assignment_when_a_name_is_in_two(built, tmp_path):
     asked = autograde(root, "submit", str(notebook), "--student", "amy", "--out", str(tmp_path / "amy.zip"))
     assert asked.returncode == 2 and not (tmp_path / "amy.zip").exists()
     assert "these notebooks are in more than one assignment: say which with --assignment ch98 or --assignment ch99" in asked.stderr
+    checked = autograde(root, "check", str(notebook))  # check reads notebooks the same way, and asks the same
+    assert checked.returncode == 2 and "say which with --assignment ch98 or --assignment ch99" in checked.stderr
     told = autograde(root, "submit", str(notebook), "--student", "amy", "--assignment", "ch99", "--out", str(tmp_path / "amy.zip"))
     assert told.returncode == 0, told.stdout + told.stderr
     with zipfile.ZipFile(tmp_path / "amy.zip") as archive:
