@@ -426,21 +426,22 @@ def notebook_07() -> dict[str, torch.Tensor]:
         return torch.cat([F.one_hot(ids, vocab_size), F.one_hot(positions, context_length)], dim=-1).float()
 
     def trained(seed: int, ids: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """PreviousTokenModel (one causal head of 4, then a linear layer) trained by plain SGD,
-        lr 1.0, on predicting the previous token: its losses and its weights sorted by name."""
+        """PreviousTokenModel (one causal head of 4, then a linear layer) trained by plain gradient
+        descent, lr 1.0 (SGD's step by its formula), on predicting the previous token: its losses
+        and its weights sorted by name."""
         model = nn.Module()
         model.attention = linears(vocab_size + context_length, 4)
         model.out = nn.Linear(4, vocab_size)
         by_name(seed, model)
         targets = torch.cat([ids[..., :1], ids[..., :-1]], dim=-1)
-        optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
         losses = []
         for _ in range(steps):
             logits = model.out(attend(encode(ids), dict(model.attention.named_children()), causal=True))
             loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            gradients = torch.autograd.grad(loss, list(model.parameters()))  # this step's alone
+            with torch.no_grad():
+                for parameter, gradient in zip(model.parameters(), gradients):
+                    parameter -= 1.0 * gradient
             losses.append(loss.item())
         return torch.tensor(losses), torch.cat([p.detach().flatten() for _, p in sorted(model.named_parameters())])
 
