@@ -2,7 +2,8 @@
 its proxy (npm's configurable-http-proxy), two student accounts and an instructor made with
 useradd, each user's JupyterLab started through the hub's REST API and driven as that user:
 release → fetch → submit (nbgrader's assignment list in the student's server) → collect →
-`autograde grade` → release_feedback → fetch_feedback, read from the student's home.
+`autograde grade` → release_feedback → fetch_feedback, read from the student's home. One
+student also hands in in the other's name through the shared exchange: the other keeps full marks.
 
 Needs root (it makes Unix accounts, and the hub starts each lab as its user) and npm; skipped
 without them, saying why. CI runs it as root."""
@@ -300,7 +301,15 @@ def run_the_class(hub: Hub, base: Path, tmp_path: Path) -> None:
         submitted = action(user, "submit")
         assert submitted["success"], submitted
 
-    as_instructor(base, "collect", ASSIGNMENT)
+    # bob, from his own account (a terminal in his lab), hands his blank notebook in in amy's
+    # name, later than hers: inbound/ is writable by every student
+    inbound = base / "exchange" / COURSE_ID / "inbound"
+    forged = inbound / f"{amy}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+forged"
+    subprocess.run([shutil.which("runuser"), "-u", bob, "--", "cp", "-r", str(home[bob] / ASSIGNMENT), str(forged)], check=True)
+    assert forged.stat().st_uid == pwd.getpwnam(bob).pw_uid
+
+    collected = as_instructor(base, "collect", ASSIGNMENT)
+    assert f"refused {forged}: named for {amy}, but written by {bob}" in collected, collected
     submitted = course_folder / "submitted"
     for user in STUDENTS:  # nbgrader's own files are there, beside the notebook
         assert sorted(p.name for p in (submitted / user / ASSIGNMENT).iterdir()) == sorted([NB1, *BOOKKEEPING])

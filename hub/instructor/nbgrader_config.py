@@ -6,3 +6,6 @@ c = get_config()  # noqa: F821
 
 c.CourseDirectory.course_id = "attention-from-scratch"  # as the course's own nbgrader_config.py
 c.Exchange.root = os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange")
+# collect: a hand-in counts only for the account that wrote it (stock nbgrader only warns when a
+# folder in inbound/, which every student can write to, is named for someone else)
+c.ExchangeFactory.collect = "autograde.intake.exchange.OwnerCheckedCollect"
