@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import grp
+import json
 import os
 import pwd
 import re
@@ -31,8 +32,6 @@ import example_class as ex
 from autograde import cli, course
 from autograde.verdict.references import references
 from autograde.verdict.statuses import say
-
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB_CONFIG = ROOT / "hub" / "jupyterhub_config.py"
@@ -223,6 +222,7 @@ def full_marks() -> float:
     return sum(e["points"] for e in references().exercises_of(STEM1).values())
 
 
+@pytest.mark.grading  # autograde grade: needs a working sandbox
 @pytest.mark.skipif(why_not() is not None, reason=why_not() or "")
 def test_a_class_on_jupyterhub_from_release_to_feedback(tmp_path):
     base = Path(tempfile.mkdtemp(prefix="autograde-hub-"))  # not under pytest's tmp (mode 700): users reach the exchange
@@ -345,3 +345,51 @@ def run_the_class(hub: Hub, base: Path, tmp_path: Path) -> None:
         pages[user] = fetched[0].read_bytes()
         assert pages[user] == (out / "feedback" / user / f"{STEM1}.html").read_bytes()
     assert pages[amy] != pages[bob]
+
+
+def test_the_hub_gives_instructors_their_lab_and_everyone_else_the_students(monkeypatch):
+    """Without root, npm or a hub: which lab hub/jupyterhub_config.py gives whom, and what each
+    lab's configuration switches on (the end-to-end test above serves them for real)."""
+    from types import SimpleNamespace
+
+    from traitlets.config import PyFileConfigLoader
+
+    for name in ("COURSE_EXCHANGE", "COURSE_INSTRUCTOR_GROUP", "COURSE_STUDENT_GROUP"):
+        monkeypatch.delenv(name, raising=False)
+    groups = {"instructors": SimpleNamespace(gr_mem=["teach"]), "students": SimpleNamespace(gr_mem=["amy"])}
+
+    def getgrnam(name):
+        if name not in groups:
+            raise KeyError(name)
+        return groups[name]
+
+    monkeypatch.setattr(grp, "getgrnam", getgrnam)
+    config = PyFileConfigLoader(HUB_CONFIG.name, str(HUB_CONFIG.parent)).load_config()
+    assert config.JupyterHub.authenticator_class == "pam"
+    assert config.PAMAuthenticator.allowed_groups == {"students", "instructors"}
+    assert config.Spawner.environment == {"COURSE_EXCHANGE": "/srv/nbgrader/exchange"}
+
+    def lab(user: str) -> str:
+        spawner = SimpleNamespace(user=SimpleNamespace(name=user), environment=dict(config.Spawner.environment))
+        config.Spawner.pre_spawn_hook(spawner)
+        return Path(spawner.environment["JUPYTER_CONFIG_PATH"]).relative_to(ROOT).as_posix()
+
+    assert [lab(u) for u in ("teach", "amy", "someone-else")] == ["hub/instructor", "hub/student", "hub/student"]
+    del groups["instructors"]  # no such group on the machine: nobody gets the instructor's lab
+    assert lab("teach") == "hub/student"
+
+    def server_extensions(folder: str) -> dict:
+        return json.loads((ROOT / folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+
+    nbgrader = "nbgrader.server_extensions."
+    assert server_extensions("hub/student") == {nbgrader + "formgrader": False, nbgrader + "course_list": False,
+                                                nbgrader + "assignment_list": True}
+    assert all(server_extensions("hub/instructor").values())
+    disabled = json.loads((ROOT / "hub/student/labconfig/page_config.json").read_text())["disabledExtensions"]
+    assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"} <= set(disabled)
+    assert "@jupyter/nbgrader:assignment-list" not in disabled
+    for role in ("student", "instructor"):
+        nbgrader_config = PyFileConfigLoader("nbgrader_config.py", str(ROOT / "hub" / role)).load_config()
+        assert nbgrader_config.Exchange.root == "/srv/nbgrader/exchange"
+        assert nbgrader_config.CourseDirectory.course_id == course.read_config(ROOT / "nbgrader_config.py").CourseDirectory.course_id
+    assert "OwnerCheckedCollect" in PyFileConfigLoader("nbgrader_config.py", str(ROOT / "hub" / "instructor")).load_config().ExchangeFactory.collect
