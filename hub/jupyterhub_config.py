@@ -38,7 +38,9 @@ c.PAMAuthenticator.allowed_groups = {STUDENTS, INSTRUCTORS}
 # that Unix user, in their home folder: nbgrader's exchange identifies students by their account
 c.Spawner.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-c.Spawner.environment = {"COURSE_EXCHANGE": EXCHANGE}
+# PATH: `nbgrader` and `autograde` in a terminal of the lab are this environment's
+c.Spawner.environment = {"COURSE_EXCHANGE": EXCHANGE,
+                         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])}
 
 
 def members(group: str) -> set[str]:

@@ -367,7 +367,8 @@ def test_the_hub_gives_instructors_their_lab_and_everyone_else_the_students(monk
     config = PyFileConfigLoader(HUB_CONFIG.name, str(HUB_CONFIG.parent)).load_config()
     assert config.JupyterHub.authenticator_class == "pam"
     assert config.PAMAuthenticator.allowed_groups == {"students", "instructors"}
-    assert config.Spawner.environment == {"COURSE_EXCHANGE": "/srv/nbgrader/exchange"}
+    assert config.Spawner.environment["COURSE_EXCHANGE"] == "/srv/nbgrader/exchange"
+    assert config.Spawner.environment["PATH"].split(os.pathsep)[0] == str(BIN)  # nbgrader in the lab's terminals
 
     def lab(user: str) -> str:
         spawner = SimpleNamespace(user=SimpleNamespace(name=user), environment=dict(config.Spawner.environment))
