@@ -34,13 +34,15 @@ c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = set()  # nobody by name: the groups below decide
 c.PAMAuthenticator.allowed_groups = {STUDENTS, INSTRUCTORS}
 
-# each user's JupyterLab from the environment the hub runs in (the course installed there), as
-# that Unix user, in their home folder: nbgrader's exchange identifies students by their account
-c.Spawner.cmd = [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
+# Each user's JupyterLab runs as that Unix user, in their home folder (nbgrader's exchange knows
+# students by their account). An instructor's from the environment the hub runs in: the course's
+# clone, solutions and hidden tests included. A student's from an environment made from the
+# handout (`autograde handout`: no solutions, no hidden tests), since students must not be able to
+# read the clone (the README's set-up closes it to them but for hub/).
+INSTRUCTOR_BIN = Path(sys.executable).parent
+STUDENT_BIN = Path(os.environ.get("COURSE_STUDENT_BIN", "/opt/attention-student/.venv/bin"))
 c.Spawner.default_url = "/lab"
-# PATH: `nbgrader` and `autograde` in a terminal of the lab are this environment's
-c.Spawner.environment = {"COURSE_EXCHANGE": EXCHANGE,
-                         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])}
+c.Spawner.environment = {"COURSE_EXCHANGE": EXCHANGE}
 
 
 def members(group: str) -> set[str]:
@@ -51,10 +53,14 @@ def members(group: str) -> set[str]:
 
 
 def lab_for_role(spawner) -> None:
-    """The instructor's lab for the instructors' group, the student's for everyone else (so
-    that nobody gets nbgrader's instructor tools by accident)."""
-    lab = "instructor" if spawner.user.name in members(INSTRUCTORS) else "student"
-    spawner.environment["JUPYTER_CONFIG_PATH"] = str(HERE / lab)
+    """The instructor's lab and environment for the instructors' group, the student's for
+    everyone else (so that nobody gets the instructor's by accident)."""
+    instructor = spawner.user.name in members(INSTRUCTORS)
+    bin_folder = INSTRUCTOR_BIN if instructor else STUDENT_BIN
+    spawner.cmd = [str(bin_folder / "jupyterhub-singleuser")]
+    spawner.environment["JUPYTER_CONFIG_PATH"] = str(HERE / ("instructor" if instructor else "student"))
+    # `nbgrader` and `autograde` in a terminal of the lab are that environment's
+    spawner.environment["PATH"] = os.pathsep.join([str(bin_folder), os.environ.get("PATH", "/usr/bin:/bin")])
 
 
 c.Spawner.pre_spawn_hook = lab_for_role

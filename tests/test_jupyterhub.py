@@ -177,6 +177,9 @@ c.Spawner.start_timeout = {DEADLINE}
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
            "COURSE_HUB_URL": f"http://127.0.0.1:{port}", "COURSE_HUB_STATE": str(base / "state"),
            "COURSE_EXCHANGE": str(base / "exchange"),
+           # the students' labs from the test's environment too: a real hub gives them one made
+           # from the handout (this clone, which they can read here, holds the solutions)
+           "COURSE_STUDENT_BIN": str(BIN),
            "COURSE_STUDENT_GROUP": "aghub-students", "COURSE_INSTRUCTOR_GROUP": "aghub-instructors"}
     (base / "state").mkdir()
     log = base / "jupyterhub.log"
@@ -354,7 +357,7 @@ def test_the_hub_gives_instructors_their_lab_and_everyone_else_the_students(monk
 
     from traitlets.config import PyFileConfigLoader
 
-    for name in ("COURSE_EXCHANGE", "COURSE_INSTRUCTOR_GROUP", "COURSE_STUDENT_GROUP"):
+    for name in ("COURSE_EXCHANGE", "COURSE_INSTRUCTOR_GROUP", "COURSE_STUDENT_GROUP", "COURSE_STUDENT_BIN"):
         monkeypatch.delenv(name, raising=False)
     groups = {"instructors": SimpleNamespace(gr_mem=["teach"]), "students": SimpleNamespace(gr_mem=["amy"])}
 
@@ -367,17 +370,20 @@ def test_the_hub_gives_instructors_their_lab_and_everyone_else_the_students(monk
     config = PyFileConfigLoader(HUB_CONFIG.name, str(HUB_CONFIG.parent)).load_config()
     assert config.JupyterHub.authenticator_class == "pam"
     assert config.PAMAuthenticator.allowed_groups == {"students", "instructors"}
-    assert config.Spawner.environment["COURSE_EXCHANGE"] == "/srv/nbgrader/exchange"
-    assert config.Spawner.environment["PATH"].split(os.pathsep)[0] == str(BIN)  # nbgrader in the lab's terminals
+    assert config.Spawner.environment == {"COURSE_EXCHANGE": "/srv/nbgrader/exchange"}
+    student_bin = "/opt/attention-student/.venv/bin"  # made from the handout: no solutions, no hidden tests
 
-    def lab(user: str) -> str:
-        spawner = SimpleNamespace(user=SimpleNamespace(name=user), environment=dict(config.Spawner.environment))
+    def lab(user: str) -> tuple[str, str]:
+        spawner = SimpleNamespace(user=SimpleNamespace(name=user), environment=dict(config.Spawner.environment), cmd=None)
         config.Spawner.pre_spawn_hook(spawner)
-        return Path(spawner.environment["JUPYTER_CONFIG_PATH"]).relative_to(ROOT).as_posix()
+        environment = str(Path(spawner.cmd[0]).parent)
+        assert spawner.environment["PATH"].split(os.pathsep)[0] == environment  # nbgrader in the lab's terminals
+        return Path(spawner.environment["JUPYTER_CONFIG_PATH"]).relative_to(ROOT).as_posix(), environment
 
-    assert [lab(u) for u in ("teach", "amy", "someone-else")] == ["hub/instructor", "hub/student", "hub/student"]
+    instructor, student = ("hub/instructor", str(BIN)), ("hub/student", student_bin)
+    assert [lab(u) for u in ("teach", "amy", "someone-else")] == [instructor, student, student]
     del groups["instructors"]  # no such group on the machine: nobody gets the instructor's lab
-    assert lab("teach") == "hub/student"
+    assert lab("teach") == student
 
     def server_extensions(folder: str) -> dict:
         return json.loads((ROOT / folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
