@@ -39,7 +39,7 @@ def ensure_environment() -> None:
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     print(f"installing {TORCH} (CPU) and the course's dependencies ...", flush=True)
     subprocess.run([*pip, TORCH, "numpy"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev,postgres,dask]"], check=True)  # every extra: tests use them all
+    subprocess.run([*pip, "-e", f"{ROOT}[dev,postgres,dask,hub]"], check=True)  # every extra: tests use them all
     stamp.write_text(wanted)
 
 

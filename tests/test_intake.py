@@ -100,6 +100,22 @@ def test_nbgrader_exchange_and_submitted_layouts(tmp_path):
     assert summary(collect(submitted)) == {"amy": ([NB1], {}, []), "ben": ([], {"ch03": "no ch03/ folder"}, [])}
 
 
+@pytest.mark.parametrize("layout", ["inbound", "submitted"])
+def test_nbgraders_own_files_are_never_a_students(tmp_path, layout):
+    """nbgrader's `submit` writes timestamp.txt and submission_secret.txt beside the notebooks
+    (nbgrader/exchange/default/submit.py) and `collect` keeps them in submitted/STUDENT/ASSIGNMENT/:
+    neither is a hand-in file (which grading would report as "not part of this assignment")."""
+    bookkeeping = {"timestamp.txt": "2026-12-05 10:00:00.000000 UTC", "submission_secret.txt": "ab" * 64}
+    if layout == "inbound":
+        tree = {f"{s}+ch03+2026-12-05 10:00:00.000000 UTC+r{i}/{name}": text for i, s in enumerate(["amy", "ben"])
+                for name, text in {NB1: "work", **bookkeeping}.items()}
+    else:
+        tree = {f"{s}/ch03/{name}": text for s in ["amy", "ben"] for name, text in {NB1: "work", **bookkeeping}.items()}
+    intake = collect(lx.write(tree, tmp_path / layout, zipped=False))
+    assert summary(intake) == {"amy": ([NB1], {}, []), "ben": ([NB1], {}, [])}
+    assert intake.unrecognised == []
+
+
 def test_names_follow_nbgraders_collector_regexes(tmp_path):
     """The patterns are nbgrader `zip_collect` named regexes: nbgrader's own FileNameCollectorPlugin
     reads the same student and file from each LMS's file names."""

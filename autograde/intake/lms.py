@@ -39,8 +39,10 @@ BLACKBOARD = re.compile(
 NBGRADER_INBOUND = re.compile(r"^(?P<student_id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
 CANVAS_TEXT = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
 CANVAS_RENAMED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
-# what nbgrader puts beside a hand-in: not the student's work
-NBGRADER_FILES = {"timestamp.txt"}
+# what nbgrader's `submit` puts beside a hand-in (its bookkeeping, kept by `collect` in
+# submitted/): not the student's work, never graded or reported. timestamp.txt could one day tell
+# lateness; submission_secret.txt keys the feedback `release_feedback` hands back.
+NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
 
 
 @dataclass(frozen=True)
