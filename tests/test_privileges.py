@@ -8,7 +8,6 @@ import pytest
 
 from autograde.grading.grader import Settings
 from autograde.workers import confine, protocol, zygote
-from autograde.workers.sandbox import bubblewrap
 from autograde.workers.warm import WarmPool
 
 import wire
@@ -18,10 +17,8 @@ PRIVILEGES = next(a.source for a in ATTACKS if a.name == "privileges")
 
 
 @pytest.fixture(scope="module")
-def reported(tmp_path_factory):
+def reported(tmp_path_factory, working_sandbox):
     """What the attack printed about itself, field by field, with a later cell of the same notebook."""
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
     with WarmPool(1, tmp_path_factory.mktemp("workers")) as pool:
         reply = pool.run(Settings(timeout=10).request(wire.cells(PRIVILEGES, "print('still running')")))
     texts = ["".join(o.get("text", "") for o in cell) for cell in wire.outputs(reply["cells"])]

@@ -52,9 +52,8 @@ def test_timeouts_deaths_and_floods_are_reported(pool):
     assert reply["truncated"] and len(text) <= Settings().max_output_bytes
 
 
+@pytest.mark.needs_sandbox
 def test_sandbox_hides_hidden_references_the_course_the_network_and_secrets(tmp_path, monkeypatch):
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap): no filesystem or network isolation")
     monkeypatch.setenv("GRADER_SECRET", "s3cret")  # e.g. a gradebook password in the instructor's shell
     with WarmPool(1, tmp_path) as own_pool:
         _, text = run(own_pool, PROBE)
