@@ -127,16 +127,26 @@ def test_attackers_get_statuses_from_the_catalogue(attacked):
     assert_catalogued(attacked[0].values())
 
 
+def test_no_attacker_reached_a_pipe_of_its_worker_or_traced_it(attacked):
+    """As each attack reported it, in its own graded notebook: no pipe of the worker written, no
+    ptrace attach to its parent, no memory of it opened."""
+    assert printed(attacked, "forged-reply") == "pipes reached: 0\n"
+    assert printed(attacked, "ptrace") == "attached: False memory opened: False\n"
+
+
 @pytest.mark.needs_sandbox
 def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
     """What the attacks above rely on is simply not there: no other pid, no parent, no pipe but its own."""
-    probe = ("import os\nprint('ppid', os.getppid(), 'pids', sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
+    probe = ("import ctypes, errno, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+             "print('ppid', os.getppid(), 'pids', sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
              "print('uid', os.getuid() != 0)\n"
-             "import ctypes\nprint('dumpable', ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))")
+             "attached = libc.ptrace(16, os.getppid(), None, None) == 0  # PTRACE_ATTACH\n"
+             "print('ptrace parent', 'attached' if attached else errno.errorcode[ctypes.get_errno()])")
     with WarmPool(1, tmp_path) as pool:
         reply = pool.run(Settings(timeout=5).request(wire.cells(probe)))
     text = "".join(o.get("text", "") for o in wire.outputs(reply["cells"])[0])
-    assert "ppid 0 pids ['1']" in text and "uid True" in text
+    # the worker has no pid in the notebook's PID namespace: nothing to attach to (ESRCH)
+    assert text == "ppid 0 pids ['1']\nuid True\nptrace parent ESRCH\n"
 
 
 @pytest.mark.needs_sandbox
