@@ -213,16 +213,16 @@ print('pipes written:', written)
 """, stops="output-tampered"),
     Attack("privileges", "reads its capabilities, writes to /, /dev and the hidden references' empty folder, mounts a "
            "tmpfs, unmounts its /tmp and makes a user namespace", """
-import ctypes, glob, os
+import ctypes, errno, glob, os
 libc = ctypes.CDLL(None, use_errno=True)
 status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines() if ':' in line)
 said = [f"caps={max(int(status[k], 16) for k in ('CapEff', 'CapPrm', 'CapBnd')):x}", f"nnp={status['NoNewPrivs'].strip()}"]
-def writable(folder):
+def writable(folder):  # 'rw', or why not: EROFS (read-only), not merely EACCES (a permission)
     path = os.path.join(folder, 'autograde-attack-probe')
     try:
         open(path, 'x').close()
-    except OSError:
-        return 'ro'
+    except OSError as e:
+        return errno.errorcode.get(e.errno, 'ro')
     os.unlink(path)
     return 'rw'
 hidden = glob.glob(os.path.join(os.environ.get('AUTOGRADE_COURSE', '/nonexistent'), 'reference', '*', 'hidden'))

@@ -11,7 +11,6 @@ import example_class as ex
 from autograde.grading.grader import Settings, grade
 from autograde.grading.recording import notebook_json
 from autograde.verdict.references import references
-from autograde.workers.sandbox import bubblewrap
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
@@ -28,9 +27,7 @@ print('displayed')"""
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+def graded(tmp_path_factory, working_sandbox):
     tmp = tmp_path_factory.mktemp("size")
     source = ex.write_class(tmp / "class", {"01a-deep": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", DEEP_OUTPUT)},
                                             "01b-honest": {NB1: ex.text(ex.solved(NB1))}})

@@ -9,9 +9,8 @@ sys.path.insert(0, str(course.ROOT / "bench"))
 import bench  # noqa: E402
 import pytest  # noqa: E402
 
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
-
+@pytest.mark.needs_sandbox
 def test_benchmark_runs_and_scores_agree(tmp_path):
     result = bench.run(3, workers=2, work=tmp_path)
     assert result.same_scores, result.line()
@@ -20,6 +19,7 @@ def test_benchmark_runs_and_scores_agree(tmp_path):
     assert "ratio" in result.line()
 
 
+@pytest.mark.needs_sandbox
 def test_benchmark_of_nbgrader_documentation_course_runs_and_every_cell_agrees(tmp_path):
     result = bench.run(2, workers=2, work=tmp_path, course_name="nbgrader-docs")
     assert result.same_scores, result.line()

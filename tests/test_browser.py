@@ -78,7 +78,7 @@ def jupyterlab(tmp_path):
         server.wait(timeout=30)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): the browser test needs one")
+@pytest.mark.needs_browser
 def test_verdicts_appear_in_jupyterlab(jupyterlab, tmp_path):
     from playwright.sync_api import sync_playwright
 

@@ -18,7 +18,6 @@ from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.statuses import say
 from test_browser import launch
 
-pytestmark = pytest.mark.grading  # its class is graded with autograde grade: needs a working sandbox
 
 NB2 = ex.NB2
 STEM2 = NB2[:-6]
@@ -31,7 +30,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, working_sandbox):
     tmp = tmp_path_factory.mktemp("report")
     source = ex.write_class(tmp / "submitted", CLASS)
     out = tmp / "out"
@@ -191,7 +190,7 @@ def test_aggregates_on_plain_data():
 
 
 @pytest.fixture(scope="module")
-def copied_graded(tmp_path_factory):
+def copied_graded(tmp_path_factory, working_sandbox):
     out = tmp_path_factory.mktemp("copied") / "out"
     source = ex.write_class(out.parent / "submitted", ex.copied_values_class())
     rows = grade(source, out, settings=Settings(timeout=5, workers=2))
@@ -249,7 +248,7 @@ def test_copied_values_on_plain_data():
     assert class_report.copied_values(data) == {"copier": [four, five]}
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): the browser test needs one")
+@pytest.mark.needs_browser
 def test_a_real_browser_shows_the_report_without_errors(graded, tmp_path):
     from playwright.sync_api import sync_playwright
 

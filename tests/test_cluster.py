@@ -6,11 +6,11 @@ from autograde.grading.grader import Settings, grade
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.references import references
 
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
 NB1 = ex.NB1
 
 
+@pytest.mark.needs_sandbox
 def test_dask_local_cluster_grades_like_the_local_workers(tmp_path):
     from distributed import LocalCluster
 

@@ -16,11 +16,9 @@ from classroom import Classroom
 from autograde.grading.grader import Settings, grade
 from autograde.verdict.mistakes import KEY_THEN_QUERY, MISTAKES, QUERY_THEN_KEY
 from autograde.reports.grades import write_csv
-from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued
 
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
@@ -195,7 +193,7 @@ def zero(stem):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, working_sandbox):
     tmp = tmp_path_factory.mktemp("class")
     students = {"solved": {n: ex.text(ex.solved(n)) for n in NAMES}, "blank": {n: ex.text(ex.blank(n)) for n in NAMES},
                 "alternative": {n: ex.edited(n, edits) for n, edits in ALTERNATIVES.items()}}
@@ -267,8 +265,6 @@ def test_cheats_earn_only_what_they_computed(graded, cheat):
 
 
 def test_hidden_references_are_out_of_reach(graded):
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed: without the sandbox a kernel can read the hidden references")
     # the hidden references are not in the sandbox: the student's own code counted them
     nb = nbformat.read(graded[1] / ".nbgrader" / "autograded" / "cheat-reads-references" / "ch03" / f"{STEM1}.ipynb",
                        as_version=4)

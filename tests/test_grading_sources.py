@@ -11,7 +11,6 @@ from autograde.grading.grader import STATE_FILE, Settings, grade, load_state
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued_text
 
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
 NB1 = ex.NB1
 SETTINGS = Settings(timeout=10)
@@ -42,6 +41,7 @@ def run_cli(*args):
     return cli.main(["grade", *map(str, args), "--timeout", "10"])
 
 
+@pytest.mark.needs_sandbox
 def test_lms_zips_with_unsafe_and_non_utf8_names(tmp_path):
     zips = tmp_path / "export"
     zips.mkdir()
@@ -64,6 +64,7 @@ def test_lms_zips_with_unsafe_and_non_utf8_names(tmp_path):
     assert not list(tmp_path.rglob("escaped.ipynb"))  # nothing was written from the zip's paths
 
 
+@pytest.mark.needs_sandbox
 def test_a_single_notebook(tmp_path):
     notebook = tmp_path / NB1
     notebook.write_text(ex.text(ex.solved(NB1)), encoding="utf-8")
@@ -88,6 +89,7 @@ def test_usage_errors_exit_with_2(tmp_path, capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.needs_sandbox
 def test_a_killed_run_keeps_its_work_and_the_next_completes(tmp_path):
     source = ex.write_class(tmp_path / "class", {
         "first": {NB1: ex.text(ex.solved(NB1))}, "second": {NB1: ex.text(ex.blank(NB1))}})

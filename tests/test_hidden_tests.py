@@ -16,7 +16,6 @@ from autograde.reports.grades import check_json
 from autograde.student import check
 from autograde.verdict.failures import code_failed, hidden_lines
 from autograde.verdict.references import references
-from autograde.workers.sandbox import bubblewrap
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
@@ -52,8 +51,6 @@ query = inputs[1]
 attn_scores_2 = dot_scores(inputs, query)'''
 REPORT_FOUND = "print('hidden lines found:', len(set(FOUND)))"
 
-needs_sandbox = pytest.mark.skipif(not bubblewrap(), reason="bubblewrap is not installed (apt-get install bubblewrap)")
-
 
 def leaker_nb1() -> str:
     answered = nbformat.reads(ex.answered(NB1, {"ex1-dot-scores-solution": LEAKER}, start=ex.solved(NB1)), as_version=4)
@@ -71,10 +68,8 @@ def full_marks() -> float:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, working_sandbox):
     """The leaker, then an honest student, on one worker, as a Moodle download with its grade import."""
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
     tmp = tmp_path_factory.mktemp("hidden")
     tree = lx.moodle([{"name": "01a leaker", "participant": 5512, "files": {NB1: leaker_nb1()}},
                       {"name": "01b honest", "participant": 5513, "files": {NB1: ex.text(ex.solved(NB1))}}])
@@ -95,7 +90,7 @@ def autograded(out, student) -> nbformat.NotebookNode:
     return nbformat.read(out / ".nbgrader" / "autograded" / student / "ch03" / NB1, as_version=4)
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_the_attack_found_the_hidden_lines(graded):
     out, _ = graded
     own = [o for c in autograded(out, "01a_leaker").cells if c.cell_type == "code" and "hidden lines found" in c.source
@@ -103,7 +98,7 @@ def test_the_attack_found_the_hidden_lines(graded):
     assert own and "hidden lines found: 4" in own[0]["text"], own  # every line of ex1's hidden tests
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_no_page_a_student_sees_holds_the_hidden_test(graded):
     out, _ = graded
     shown = files_under(out / "feedback")
@@ -115,14 +110,14 @@ def test_no_page_a_student_sees_holds_the_hidden_test(graded):
         assert MARKER not in text and line not in text, path
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_the_autograded_notebook_keeps_no_output_of_the_hidden_check(graded):
     out, _ = graded
     outputs = json.dumps([c.get("outputs", []) for c in autograded(out, "01a_leaker").cells], ensure_ascii=False)
     assert MARKER not in outputs and hidden_source_line() not in outputs
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_the_hidden_verdict_names_the_exception_type_only(graded):
     out, rows = graded
     leaker = rows[("01a_leaker", STEM1)]
@@ -132,14 +127,14 @@ def test_the_hidden_verdict_names_the_exception_type_only(graded):
     assert page.count("your code failed on the hidden input with ValueError") == 2
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_an_honest_student_after_it_keeps_full_marks(graded):
     _, rows = graded
     honest = rows[("01b_honest", STEM1)]
     assert (float(honest["score"]), honest["status"]) == (full_marks(), "ok")
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_check_json_holds_no_hidden_test(tmp_path):
     (tmp_path / NB1).write_text(leaker_nb1(), encoding="utf-8")
     reports = check([tmp_path / NB1], timeout=10)

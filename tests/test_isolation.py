@@ -29,20 +29,16 @@ NB1 = ex.NB1
 STEM1 = NB1[:-6]
 BOUND = 420  # seconds: the whole class must be graded by then, whatever the attackers do
 
-needs_sandbox = pytest.mark.skipif(not bubblewrap(), reason="bubblewrap is not installed (apt-get install bubblewrap)")
-
 
 def full_marks() -> float:
     return sum(e["points"] for e in references().exercises_of(STEM1).values())
 
 
 @pytest.fixture(scope="module")
-def attacked(tmp_path_factory):
+def attacked(tmp_path_factory, working_sandbox):
     """Attackers and honest students in turn, graded with one worker: one run for each
     --memory-gb the attacks ask for. The rows by student, the seconds of all runs, and the
     folder each student was graded into."""
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
     tmp = tmp_path_factory.mktemp("attacked")
     groups: dict = {}
     for i, attack in enumerate(ATTACKS, start=1):
@@ -131,22 +127,30 @@ def test_attackers_get_statuses_from_the_catalogue(attacked):
     assert_catalogued(attacked[0].values())
 
 
+def test_no_attacker_reached_a_pipe_of_its_worker_or_traced_it(attacked):
+    """As each attack reported it, in its own graded notebook: no pipe of the worker written, no
+    ptrace attach to its parent, no memory of it opened."""
+    assert printed(attacked, "forged-reply") == "pipes reached: 0\n"
+    assert printed(attacked, "ptrace") == "attached: False memory opened: False\n"
+
+
+@pytest.mark.needs_sandbox
 def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
     """What the attacks above rely on is simply not there: no other pid, no parent, no pipe but its own."""
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed")
-    probe = ("import os\nprint('ppid', os.getppid(), 'pids', sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
+    probe = ("import ctypes, errno, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+             "print('ppid', os.getppid(), 'pids', sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
              "print('uid', os.getuid() != 0)\n"
-             "import ctypes\nprint('dumpable', ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))")
+             "attached = libc.ptrace(16, os.getppid(), None, None) == 0  # PTRACE_ATTACH\n"
+             "print('ptrace parent', 'attached' if attached else errno.errorcode[ctypes.get_errno()])")
     with WarmPool(1, tmp_path) as pool:
         reply = pool.run(Settings(timeout=5).request(wire.cells(probe)))
     text = "".join(o.get("text", "") for o in wire.outputs(reply["cells"])[0])
-    assert "ppid 0 pids ['1']" in text and "uid True" in text
+    # the worker has no pid in the notebook's PID namespace: nothing to attach to (ESRCH)
+    assert text == "ppid 0 pids ['1']\nuid True\nptrace parent ESRCH\n"
 
 
+@pytest.mark.needs_sandbox
 def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed")
     by_name = {a.name: a.source for a in ATTACKS}
     settings = Settings(timeout=10)
     with WarmPool(1, tmp_path) as pool:
@@ -159,9 +163,8 @@ def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
     assert "autograde-attack-fill" in texts[1]  # a later cell of the same notebook still sees its files
 
 
+@pytest.mark.needs_sandbox
 def test_nothing_written_survives_into_the_next_notebook(tmp_path):
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed")
     settings = Settings(timeout=10)
     with WarmPool(1, tmp_path) as pool:
         pool.run(settings.request(wire.cells("open('/tmp/x', 'w').write('x'); open('/dev/shm/x', 'w').write('x'); open('x', 'w').write('x')")))
@@ -169,7 +172,7 @@ def test_nothing_written_survives_into_the_next_notebook(tmp_path):
     assert wire.outputs(reply["cells"])[0][0]["text"] == "False [] []\n"
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypatch):
     """Stopped from outside (as a notebook that stopped it would): the deadline fires, the notebook
     gets a plain status, and the next notebook runs on a fresh worker."""
@@ -195,7 +198,7 @@ def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypa
         zygote.close()
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_a_worker_killed_through_no_fault_of_the_notebook_costs_it_nothing(tmp_path):
     zygote = Zygote(tmp_path)
     zygote.start()
@@ -251,11 +254,10 @@ def test_with_no_sandbox_every_row_says_so(tmp_path, monkeypatch):
     assert next(r for r in rows if r.notebook == STEM1).score == full_marks()
 
 
+@pytest.mark.needs_sandbox
 def test_shared_memory_dies_with_its_notebook(tmp_path):
     """SysV segments and POSIX shared memory a notebook leaves are gone for the next one on the
     same worker; POSIX shared memory (/dev/shm) is written into its own capped /tmp."""
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed")
     leave = ("import ctypes, os, _posixshmem\nlibc = ctypes.CDLL(None, use_errno=True)\n"
              f"print('segment', libc.shmget({hostile.SYSV_KEYS.start}, 1 << 20, 0o1000 | 0o600) >= 0)\n"
              "fd = _posixshmem.shm_open('/autograde-left', os.O_CREAT | os.O_RDWR, 0o600)\nwritten = 0\n"
@@ -286,7 +288,7 @@ def on_a_tight_machine(code: str) -> subprocess.CompletedProcess:
                           cwd=course.ROOT)
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_the_sandbox_trial_runs_a_notebooks_real_entry_with_the_runs_limits(tmp_path):
     """The trial confines a process as a notebook's first one is (namespaces, its /proc, setrlimit,
     its uid) with the run's limits: one this machine refuses fails it, and grading refuses to start."""
@@ -307,7 +309,7 @@ cli.main(["grade", {str(source)!r}, "--out", {str(tmp_path / "out")!r}, "--max-p
     assert not (tmp_path / "out" / "grades.csv").exists()
 
 
-@needs_sandbox
+@pytest.mark.needs_sandbox
 def test_a_worker_whose_notebooks_never_reach_a_cell_stops_the_run(tmp_path):
     """With a trial that does not run a notebook's entry (as before), every notebook would die
     before its first cell and be stored as "kernel died": instead the run stops with a plain
@@ -326,12 +328,11 @@ sys.exit(cli.main(["grade", {str(source)!r}, "--out", {str(out)!r}, "--workers",
     assert load_state(out) == {} and not (out / "grades.csv").exists()
 
 
+@pytest.mark.needs_sandbox
 def test_a_notebook_finds_nothing_of_the_one_before_in_its_memory(tmp_path):
     """A worker's notebooks are forked from one warm process, and freed memory is not cleared:
     the cells, nonce and outputs of a notebook pass only through a process forked for it, so
     the next one, reading its own memory, finds no trace of another student's code or values."""
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed")
     scan = hostile.memory_scan("MARK-([0-9]+)")
     with WarmPool(1, tmp_path) as pool:
         before = pool.run(Settings(timeout=10).request(wire.cells("print('MARK-' + str(6 * 7))", "code = 'MARK-1234'")))
@@ -342,12 +343,11 @@ def test_a_notebook_finds_nothing_of_the_one_before_in_its_memory(tmp_path):
     assert wire.outputs(itself["cells"])[1][0]["text"] == "['25']\n"  # the scan finds what is there
 
 
+@pytest.mark.needs_sandbox
 def test_a_notebook_can_hold_memory_nowhere_else(tmp_path):
     """Outside its capped /tmp nothing is writable, and it cannot mount a tmpfs of its own: it has
     no capabilities, and cannot get them back in a user namespace of its own (in which it could
     mount one). Memory it could hold beyond the watchdog's sight would need one of these."""
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed")
     probe = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\nos.makedirs('/tmp/mnt', exist_ok=True)\n"
              "print('mounted', libc.mount(b'tmpfs', b'/tmp/mnt', b'tmpfs', 0, b'size=1g') == 0)\n"
              "print('own user namespace', libc.unshare(0x10000000 | 0x00020000) == 0)\n"

@@ -18,7 +18,6 @@ from autograde.reports.grades import print_summary
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued_text
 
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
 NB1, STEM1 = ex.NB1, ex.NB1[:-6]
 SOLVED, BLANK = ex.text(ex.solved(NB1)), ex.text(ex.blank(NB1))
@@ -70,6 +69,7 @@ def moodle_accepts(table):
     return found
 
 
+@pytest.mark.needs_sandbox
 def test_a_zipped_canvas_download_and_its_grade_import(tmp_path):
     tree = lx.canvas([
         {"name": "Doe, Jane", "user_id": 12345, "files": {NB1: SOLVED}},
@@ -88,6 +88,7 @@ def test_a_zipped_canvas_download_and_its_grade_import(tmp_path):
     assert canvas_accepts(table) == {"12345": ("doejane", "6"), "23456": ("王小明", "0"), "34567": ("leeann", "6")}
 
 
+@pytest.mark.needs_sandbox
 def test_renamed_notebooks_are_graded_as_the_course_notebook_and_say_so(tmp_path):
     """A browser's second download is graded as the notebook; beside the original, a copy is only
     an extra file; two copies and no original are neither graded nor dropped: the row names them."""
@@ -111,6 +112,7 @@ def test_renamed_notebooks_are_graded_as_the_course_notebook_and_say_so(tmp_path
         assert_catalogued_text(row["status"])
 
 
+@pytest.mark.needs_sandbox
 def test_an_unzipped_moodle_download_with_a_roster_and_its_grade_import(tmp_path):
     tree = lx.moodle([{"name": "Jane Doe", "participant": 5512, "files": {NB1: SOLVED}},
                       {"name": "李华", "participant": 5513, "files": {NB1: BLANK}}])
@@ -132,6 +134,7 @@ def test_an_unzipped_moodle_download_with_a_roster_and_its_grade_import(tmp_path
     assert worksheet["5512"]["Feedback comments"].startswith(f"{STEM1}: 6/6; 02_attention_all_tokens: 0/{full2:g} ({say('missing')})")
 
 
+@pytest.mark.needs_sandbox
 def test_a_blackboard_download(tmp_path):
     tree = lx.blackboard("Chapter3", [
         {"name": "Jane Doe", "username": "jane_doe", "when": "2026-11-24-09-00-00", "files": {NB1: BLANK}},
@@ -147,7 +150,7 @@ HOSTILE_FILES = ['=HYPERLINK("evil.example","click").ipynb', "+cmd.ipynb", "-1+1
 
 
 @pytest.fixture(scope="module")
-def hostile_class(tmp_path_factory):
+def hostile_class(tmp_path_factory, working_sandbox):
     tmp = tmp_path_factory.mktemp("hostile")
     source = tmp / "class"
     source.mkdir()

@@ -14,7 +14,6 @@ import pytest
 
 import example_class as ex
 
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
 NB1 = ex.NB1
 GiB, MiB = 2**30, 2**20
@@ -45,6 +44,7 @@ def hand_in(path: Path, notebooks: dict[str, str], junk: int = 0) -> None:
             archive.writestr(f"ch03/data/junk{i:03d}.bin", zeros)
 
 
+@pytest.mark.needs_sandbox
 def test_peak_memory_of_a_300_student_class(tmp_path):
     source = tmp_path / "class"
     source.mkdir()
@@ -56,6 +56,7 @@ def test_peak_memory_of_a_300_student_class(tmp_path):
     assert peak <= 1.5 * GiB, f"peak memory {peak / GiB:.2f} GiB"
 
 
+@pytest.mark.needs_sandbox
 def test_junk_in_a_hand_in_costs_no_memory(tmp_path):
     """The issue's zip: the five notebooks beside 150 entries of 19 MiB of zeros (2.8 GiB)."""
     solved = {n: ex.text(ex.solved(n)) for n in ex.ASSIGNMENT_NOTEBOOKS}

@@ -9,12 +9,10 @@ course, every attacker in it."""
 import pytest
 
 from autograde.verdict.statuses import say
-from autograde.workers.sandbox import bubblewrap
 from catalogued import assert_catalogued_text
 from hostile import ATTACKS, PLAIN_ATTACKS
 from plain_course import PLAIN_TESTS, TEST_EDITS, Scenario, attacked_documentation_course, ours, plain_attacks, stock
 
-pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
 
 # problem1's answer `squares` is cell 6 of hacker's notebook: the attack's cell is cell 7
 ATTACK_CELL = 7
@@ -26,7 +24,7 @@ def _cells(grades: dict, student: str, notebook: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def documentation_course_attacked(tmp_path_factory):
+def documentation_course_attacked(tmp_path_factory, working_sandbox):
     """Every attack of hostile.ATTACKS in hacker's problem1, each followed by hacker's own hand-in,
     graded with one worker: one run for each --memory-gb the attacks ask for (as in
     test_isolation.py); and stock nbgrader's cells for hacker's hand-in."""
@@ -72,7 +70,7 @@ def test_an_attacker_on_a_plain_course_gets_what_its_own_code_earned(documentati
 
 
 @pytest.fixture(scope="module")
-def plain_attacked(tmp_path_factory):
+def plain_attacked(tmp_path_factory, working_sandbox):
     """The plain assignment: every attack of hostile.PLAIN_ATTACKS and every test-cell edit after
     the wrong answer, each followed by an honest student, graded in one run; and stock
     nbgrader's cells for the honest and the wrong hand-in without any attack."""

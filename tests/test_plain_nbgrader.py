@@ -8,12 +8,10 @@ import re
 
 import pytest
 
-from autograde.workers.sandbox import bubblewrap
 
 from plain_course import (SECRET, Scenario, autograde_tests, clean_kernel, configured, documentation_course, hidden_tests,
                           leaks_hidden, ours, relative_file, shipped_files, stock, stops_early, totals)
 
-pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
 
 SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-changed-cheat": autograde_tests,
              "hidden-tests-comment-stub": hidden_tests, "open-relative-file": relative_file,
@@ -26,6 +24,7 @@ SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-
              "clean-kernel": clean_kernel}
 
 
+@pytest.mark.needs_sandbox
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_every_cell_scores_as_stock_nbgrader_scores_it(name, tmp_path):
     scenario: Scenario = SCENARIOS[name](tmp_path) if name in ("shipped-files", "nbgrader-config", "clean-kernel") else SCENARIOS[name]()
@@ -46,6 +45,7 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", html, flags=re.S)))
 
 
+@pytest.mark.needs_sandbox
 def test_feedback_grades_report_and_lms_files_for_the_documentation_course(tmp_path):
     scenario = documentation_course()
     scenario.submitted["bitdiddle"]["roster-id.txt"] = scenario.source["jupyter.png"]  # a file not of the assignment
@@ -85,6 +85,7 @@ def test_feedback_grades_report_and_lms_files_for_the_documentation_course(tmp_p
     assert moodle["Participant 5501"]["Maximum Grade"] == "13"  # problem1 (10) and problem2 (3)
 
 
+@pytest.mark.needs_sandbox
 def test_a_cell_with_hidden_tests_says_only_that_it_failed(tmp_path):
     scenario = hidden_tests()
     _, rows, out = ours(tmp_path, scenario)
@@ -94,6 +95,7 @@ def test_a_cell_with_hidden_tests_says_only_that_it_failed(tmp_path):
     assert "✅ squares_invalid_input [1]: passed" in page
 
 
+@pytest.mark.needs_sandbox
 def test_a_test_cell_that_never_ran_earns_nothing(tmp_path):
     graded, rows, out = ours(tmp_path, stops_early(tmp_path), "--lang", "both")
     assert {key[2]: value[0] for key, value in graded.items() if value[0] is not None} == {"before": 1.0, "after": 0.0}
@@ -104,6 +106,7 @@ def test_a_test_cell_that_never_ran_earns_nothing(tmp_path):
     assert "没有运行：笔记本在这个单元格之前就停止了" in page
 
 
+@pytest.mark.needs_sandbox
 def test_a_visible_error_that_quotes_a_hidden_test_is_not_shown(tmp_path):
     graded, rows, out = ours(tmp_path, leaks_hidden(tmp_path), "--lang", "both")
     assert {key[2]: value[0] for key, value in graded.items() if value[0] is not None} == {

@@ -1,6 +1,5 @@
 """`autograde grade --db` with PostgreSQL: a throwaway server on a Unix socket, no TCP."""
 import csv
-import glob
 import os
 import pwd
 import shutil
@@ -15,10 +14,7 @@ from autograde.grading.grader import Settings, grade
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.references import references
 
-pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
-
 NB1 = ex.NB1
-BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
 
 
 def as_postgres(*command):
@@ -30,25 +26,25 @@ def as_postgres(*command):
 
 
 @pytest.fixture
-def postgres(tmp_path):
-    if BIN is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+def postgres(tmp_path, postgres_server_bin):
     # not under pytest's tmp_path: its folders are private to us, and the server runs as `postgres`
     folder = Path(tempfile.mkdtemp(prefix="gradebook-pg-"))
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(folder, user.pw_uid, user.pw_gid)
-    as_postgres(f"{BIN}/initdb", "-D", str(folder / "data"), "-U", "grader", "--auth=trust")
-    as_postgres(f"{BIN}/pg_ctl", "-D", str(folder / "data"), "-w", "-l", str(folder / "log"),
+    as_postgres(f"{postgres_server_bin}/initdb", "-D", str(folder / "data"), "-U", "grader", "--auth=trust")
+    as_postgres(f"{postgres_server_bin}/pg_ctl", "-D", str(folder / "data"), "-w", "-l", str(folder / "log"),
                 "-o", f"-k {folder} -c listen_addresses=''", "start")
     try:
-        as_postgres(f"{BIN}/createdb", "-h", str(folder), "-U", "grader", "gradebook")
+        as_postgres(f"{postgres_server_bin}/createdb", "-h", str(folder), "-U", "grader", "gradebook")
         yield f"postgresql+psycopg2://grader@/gradebook?host={folder}"
     finally:
-        as_postgres(f"{BIN}/pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "stop")
+        as_postgres(f"{postgres_server_bin}/pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "stop")
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.mark.needs_sandbox
+@pytest.mark.needs_postgres
 def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_path):
     import sqlalchemy
 
@@ -71,6 +67,8 @@ def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_pat
     engine.dispose()
 
 
+@pytest.mark.needs_sandbox
+@pytest.mark.needs_postgres
 def test_class_report_from_a_postgresql_gradebook(postgres, tmp_path):
     from autograde import cli
 

@@ -1,7 +1,13 @@
 """What a student's code can reach in a grading worker, and what it cannot leave behind."""
+import contextlib
+import os
+import re
+import socket
+
 import pytest
 
 from autograde.grading.grader import Settings
+from autograde import course
 from autograde.course import REFERENCE_DIR
 from autograde.workers import sandbox, warm
 from autograde.workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
@@ -52,34 +58,97 @@ def test_timeouts_deaths_and_floods_are_reported(pool):
     assert reply["truncated"] and len(text) <= Settings().max_output_bytes
 
 
+@pytest.mark.needs_sandbox
 def test_sandbox_hides_hidden_references_the_course_the_network_and_secrets(tmp_path, monkeypatch):
-    if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap): no filesystem or network isolation")
     monkeypatch.setenv("GRADER_SECRET", "s3cret")  # e.g. a gradebook password in the instructor's shell
-    with WarmPool(1, tmp_path) as own_pool:
-        _, text = run(own_pool, PROBE)
-    visible = len(list((REFERENCE_DIR / "ch03" / "visible").glob("*.safetensors")))
-    assert visible >= 5 and "hidden: []" in text and f"visible: {visible}" in text and "solutions: False" in text
-    assert "network: closed" in text and "system: read-only" in text and "secret: None" in text
+    with grader_listeners() as listeners, WarmPool(1, tmp_path) as own_pool:
+        _, text = run(own_pool, probe(listeners, tmp_path))
+        assert_reached_nothing(said(text), listeners, tmp_path)
 
 
-PROBE = f"""
-import os, socket
+@contextlib.contextmanager
+def grader_listeners():
+    """Sockets of the grader's own, listening on 127.0.0.1 and on this machine's first non-loopback
+    address if it has one: something is there to reach, so "refused" means the notebook's side."""
+    hosts = ["127.0.0.1"]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        try:
+            udp.connect(("192.0.2.1", 9))  # no packet is sent: this only picks the address a route would use
+            if not udp.getsockname()[0].startswith(("127.", "0.")):
+                hosts.append(udp.getsockname()[0])
+        except OSError:  # no route out: loopback only
+            pass
+    with contextlib.ExitStack() as stack:
+        listeners = []
+        for host in hosts:
+            listeners.append(stack.enter_context(socket.create_server((host, 0))))
+        yield listeners
+
+
+def probe(listeners, scratch) -> str:
+    """A cell that reports what it reached, one `key: value` line each: the references, the
+    grader's listeners, its network interfaces, its environment, writes to the course folder, the
+    system and the grader's scratch folder, and a secret of the grader's shell."""
+    targets = [listener.getsockname()[:2] for listener in listeners]
+    folders = [str(course.ROOT), "/usr", "/", str(scratch)]
+    return f"""
+import errno, os, socket
 print("hidden:", os.listdir({str(REFERENCE_DIR / 'ch03' / 'hidden')!r}))
 print("visible:", len(os.listdir({str(REFERENCE_DIR / 'ch03' / 'visible')!r})))
 print("solutions:", os.path.exists({str(REFERENCE_DIR.parent / 'solutions')!r}))
-try:
-    socket.create_connection(("127.0.0.1", 22), timeout=2)
-    print("network: open")
-except OSError:
-    print("network: closed")
-try:
-    open("/etc/written-by-student", "w")
-    print("system: writable")
-except OSError:
-    print("system: read-only")
+for host, port in {targets!r}:
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+        print(f"connect {{host}}:", "connected")
+    except OSError as e:
+        print(f"connect {{host}}:", errno.errorcode.get(e.errno, type(e).__name__))
+print("interfaces:", " ".join(sorted(name for _, name in socket.if_nameindex())))
+print("environment:", " ".join(sorted(os.environ)))
+for folder in {folders!r}:
+    path = os.path.join(folder, "autograde-probe")
+    try:
+        open(path, "x").close()
+        os.unlink(path)
+        print(f"write {{folder}}:", "written")
+    except OSError as e:
+        print(f"write {{folder}}:", errno.errorcode[e.errno])
 print("secret:", os.environ.get("GRADER_SECRET"))
 """
+
+
+def said(text: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in text.splitlines())
+
+
+def readme_environment() -> set[str]:
+    """The variables the README's isolation section says a notebook's environment holds, exactly."""
+    readme = (course.ROOT / "README.md").read_text(encoding="utf-8")
+    sentence = readme.split("an environment of only", 1)[1].split("so secrets", 1)[0]
+    return set(re.findall(r"`([A-Z_]+)`", sentence))
+
+
+def assert_reached_nothing(seen: dict[str, str], listeners, scratch) -> None:
+    """Each claim of the sandbox, from what the probe reported about itself, and the grader's side."""
+    visible = len(list((REFERENCE_DIR / "ch03" / "visible").glob("*.safetensors")))
+    assert visible >= 5 and seen["visible"] == str(visible) and seen["hidden"] == "[]" and seen["solutions"] == "False"
+    for listener in listeners:
+        host, port = listener.getsockname()[:2]
+        # in its own network namespace: its own loopback, where nothing listens, and no route elsewhere
+        assert seen[f"connect {host}"] == ("ECONNREFUSED" if host == "127.0.0.1" else "ENETUNREACH"), seen
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing came in from the notebook
+        with socket.create_connection((host, port), timeout=5):  # while the grader itself gets through
+            listener.settimeout(5)
+            listener.accept()[0].close()
+    assert seen["interfaces"] == "lo"
+    # as root each notebook gets a uid of its own, handed to the worker in AUTOGRADE_NOTEBOOK_UID
+    expected = readme_environment() - (set() if os.geteuid() == 0 else {"AUTOGRADE_NOTEBOOK_UID"})
+    assert set(seen["environment"].split()) == expected
+    # read-only (EROFS, so not merely a permission a non-root grader lacks); its scratch is not even there
+    assert {folder: seen[f"write {folder}"] for folder in (str(course.ROOT), "/usr", "/", str(scratch))} == {
+        str(course.ROOT): "EROFS", "/usr": "EROFS", "/": "EROFS", str(scratch): "ENOENT"}
+    assert seen["secret"] == "None"
 
 
 def test_the_wheels_bwrap_hides_the_same_things_and_an_honest_notebook_runs_after(tmp_path, monkeypatch):
@@ -91,11 +160,9 @@ def test_the_wheels_bwrap_hides_the_same_things_and_an_honest_notebook_runs_afte
     assert sandbox.trial(wheel, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) is None
     monkeypatch.setattr(warm, "bubblewrap", lambda: wheel)  # the worker's bwrap, as if the system had none
     monkeypatch.setenv("GRADER_SECRET", "s3cret")
-    with WarmPool(1, tmp_path) as own_pool:
+    with grader_listeners() as listeners, WarmPool(1, tmp_path) as own_pool:
         assert own_pool.zygotes[0].proc.args[0] == wheel
-        _, text = run(own_pool, PROBE)
+        _, text = run(own_pool, probe(listeners, tmp_path))
         _, after = run(own_pool, "print('honest:', 6 * 7)")
-    visible = len(list((REFERENCE_DIR / "ch03" / "visible").glob("*.safetensors")))
-    assert visible >= 5 and "hidden: []" in text and f"visible: {visible}" in text and "solutions: False" in text
-    assert "network: closed" in text and "system: read-only" in text and "secret: None" in text
+        assert_reached_nothing(said(text), listeners, tmp_path)
     assert "honest: 42" in after

@@ -12,6 +12,7 @@ from autograde.errors import UsageError
 from autograde.grading.grader import Settings, grade
 from autograde.workers import sandbox
 from autograde.workers.protocol import DEFAULT_DISK_BYTES, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES
+from conftest import require
 
 WHEEL_PLATFORM = sys.platform == "linux" and platform.machine() in ("x86_64", "aarch64")
 REFUSAL = "bwrap: setting up uid map: Permission denied"
@@ -46,8 +47,9 @@ def test_a_system_bwrap_that_fails_its_trial_gives_way_to_the_wheels(refusing_sy
 
 def test_the_systems_bwrap_is_preferred_where_its_trial_passes():
     system = shutil.which("bwrap")
-    if system is None or sandbox.trial(system, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES):
-        pytest.skip("no system bwrap that works here: the wheel's is the only candidate")
+    refused = sandbox.trial(system, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) if system else None
+    require("a system bwrap that passes its trial (CI installs bubblewrap)",
+            "no bwrap on PATH" if system is None else refused and f"{system} failed its trial: {refused}")
     assert sandbox.choose() == (system, {})
 
 

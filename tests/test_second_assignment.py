@@ -14,7 +14,6 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograde import course
-from autograde.workers.sandbox import bubblewrap
 
 NAME = "01_tiny_total.ipynb"
 
@@ -77,7 +76,7 @@ def handin(root: Path, answer: str) -> bytes:
     return nbformat.writes(nb).encode()
 
 
-@pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
+@pytest.mark.needs_sandbox
 def test_a_second_assignment_is_recorded_released_and_graded(built, tmp_path):
     root = built
     assert (root / "reference" / "ch99" / "visible" / "01_tiny_total.safetensors").is_file()
