@@ -20,6 +20,7 @@ from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
 from autograde.workers.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
 from catalogued import assert_catalogued
+from conftest import SLOW
 
 import wire
 import hostile
@@ -169,27 +170,70 @@ def test_nothing_written_survives_into_the_next_notebook(tmp_path):
     assert wire.outputs(reply["cells"])[0][0]["text"] == "False [] []\n"
 
 
+# The marker a cell writes where the test can see it: its process's name (PR_SET_NAME), which
+# /proc shows outside the sandbox. A test acts on a worker only once its cell has started.
+STARTED = "cell-started"
+MARK_STARTED = f"import ctypes\nctypes.CDLL(None).prctl(15, {STARTED.encode()!r}, 0, 0, 0)\n"
+# a cell that, once started, waits for the test's word (SIGUSR1): it runs for as long as the test needs
+AWAIT_GO = ("import signal, time\ngo = []\nsignal.signal(signal.SIGUSR1, lambda *_: go.append(1))\n" + MARK_STARTED +
+            "while not go:\n    time.sleep(0.01)\n")
+
+
+def started_cell(zygote: Zygote, not_under: int | None = None) -> int:
+    """The pid of the notebook process whose cell has started under `zygote`'s worker (not the
+    worker `not_under`, which the test killed), waiting for it at most a minute (times SLOW)."""
+    deadline = time.monotonic() + 60 * SLOW
+    while time.monotonic() < deadline:
+        proc = zygote.proc
+        if proc is not None and proc.pid != not_under:
+            for pid in confine.processes_under(proc.pid):
+                try:
+                    with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
+                        if f.read().strip() == STARTED:
+                            return pid
+                except OSError:
+                    pass
+        time.sleep(0.02)
+    raise AssertionError(f"no cell started under the worker within {60 * SLOW:g} s")
+
+
+def meanwhile(action) -> list:
+    """Run `action` on a thread (the test's thread waits for the worker's reply); what it raised,
+    if anything, in the list returned, for the test to assert."""
+    failed = []
+
+    def run():
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 -- the test thread re-raises it
+            failed.append(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return failed
+
+
 @needs_sandbox
 def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypatch):
-    """Stopped from outside (as a notebook that stopped it would): the deadline fires, the notebook
-    gets a plain status, and the next notebook runs on a fresh worker."""
+    """Stopped from outside (as a notebook that stopped it would) once the cell runs: the deadline
+    fires, the notebook gets a plain status, and the next notebook runs on a fresh worker."""
     import autograde.workers.warm as warm
 
-    monkeypatch.setattr(warm, "ANSWER_MARGIN", 2.0)
-    settings = Settings(timeout=2, notebook_timeout=3)
+    monkeypatch.setattr(warm, "ANSWER_MARGIN", 2.0 * SLOW)
+    settings = Settings(timeout=5 * SLOW, notebook_timeout=5 * SLOW)  # deadlines the stopped worker must hit
     zygote = Zygote(tmp_path)
     zygote.start()
     try:
         def stop_worker():
+            started_cell(zygote)
             for pid in confine.processes_under(zygote.proc.pid):
                 os.kill(pid, signal.SIGSTOP)
 
-        threading.Timer(1.0, stop_worker).start()
+        failed = meanwhile(stop_worker)
         started = time.monotonic()
         with pytest.raises(NotebookBrokeWorker) as broke:
-            zygote.run(settings.request(wire.cells("import time\ntime.sleep(2)")))
-        assert broke.value.status == say("worker-stopped") and time.monotonic() - started < 30
-        reply = zygote.run(settings.request(wire.cells("print(6 * 7)")))
+            zygote.run(settings.request(wire.cells(MARK_STARTED + "import time\ntime.sleep(3600)")))
+        assert not failed and broke.value.status == say("worker-stopped") and time.monotonic() - started < 30 * SLOW
+        reply = zygote.run(Settings().request(wire.cells("print(6 * 7)")))
         assert wire.outputs(reply["cells"]) == [[{"output_type": "stream", "name": "stdout", "text": "42\n"}]]
     finally:
         zygote.close()
@@ -197,13 +241,21 @@ def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypa
 
 @needs_sandbox
 def test_a_worker_killed_through_no_fault_of_the_notebook_costs_it_nothing(tmp_path):
+    """Killed while its cell runs: the notebook runs again on a fresh worker, where the test lets
+    the cell finish, and its reply is whole, with no status."""
     zygote = Zygote(tmp_path)
     zygote.start()
     try:
         victim = zygote.proc.pid
-        threading.Timer(1.0, lambda: os.kill(victim, signal.SIGKILL)).start()
-        reply = zygote.run(Settings(timeout=5).request(wire.cells("import time\ntime.sleep(2)\nprint('done')")))
-        assert reply["stopped"] is None and wire.outputs(reply["cells"])[0][0]["text"] == "done\n"
+
+        def kill_then_let_it_finish():
+            started_cell(zygote)
+            os.kill(victim, signal.SIGKILL)
+            os.kill(started_cell(zygote, not_under=victim), signal.SIGUSR1)
+
+        failed = meanwhile(kill_then_let_it_finish)
+        reply = zygote.run(Settings().request(wire.cells(AWAIT_GO + "print('done')")))
+        assert not failed and reply["stopped"] is None and wire.outputs(reply["cells"])[0][0]["text"] == "done\n"
         assert zygote.proc.pid != victim
     finally:
         zygote.close()
