@@ -31,6 +31,7 @@ from autograde.authoring.handout import INSTRUCTOR_ONLY, write_handout
 from autograde.grading.grader import Settings, grade
 from autograde.verdict.hints import HINTS
 from autograde.verdict.mistakes import MISTAKES
+from conftest import SLOW
 
 ASSIGNMENT = "ch03"
 NB1 = "01_attention_without_weights.ipynb"
@@ -303,7 +304,7 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
         def get(path: str) -> tuple[int, str]:
             request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": "token handout"})
             try:
-                with urllib.request.urlopen(request, timeout=60) as response:
+                with urllib.request.urlopen(request, timeout=60 * SLOW) as response:
                     return response.status, response.read().decode()
             except urllib.error.HTTPError as exc:
                 return exc.code, ""
@@ -316,7 +317,7 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
         assert get("/formgrader")[0] == 404, log.read_text()  # nbgrader's instructor server extension is off
     finally:
         lab.terminate()
-        lab.wait(timeout=60)
+        lab.wait(timeout=60 * SLOW)
 
 
 def test_the_student_command_offers_check_submit_and_notebooks_only(unpacked):

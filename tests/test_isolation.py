@@ -28,7 +28,7 @@ from hostile import ATTACKS
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
-BOUND = 420  # seconds: the whole class must be graded by then, whatever the attackers do
+BOUND = 420 * SLOW  # seconds: the whole class must be graded by then, whatever the attackers do
 
 needs_sandbox = pytest.mark.skipif(not bubblewrap(), reason="bubblewrap is not installed (apt-get install bubblewrap)")
 
@@ -140,7 +140,7 @@ def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
              "print('uid', os.getuid() != 0)\n"
              "import ctypes\nprint('dumpable', ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))")
     with WarmPool(1, tmp_path) as pool:
-        reply = pool.run(Settings(timeout=5).request(wire.cells(probe)))
+        reply = pool.run(Settings().request(wire.cells(probe)))
     text = "".join(o.get("text", "") for o in wire.outputs(reply["cells"])[0])
     assert "ppid 0 pids ['1']" in text and "uid True" in text
 
@@ -149,7 +149,7 @@ def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
     if not bubblewrap():
         pytest.skip("bubblewrap is not installed")
     by_name = {a.name: a.source for a in ATTACKS}
-    settings = Settings(timeout=10)
+    settings = Settings()
     with WarmPool(1, tmp_path) as pool:
         forks = pool.run(settings.request(wire.cells(by_name["fork-bomb"])))
         disk = pool.run(settings.request(wire.cells(by_name["disk-fill"], "import os\nprint('left:', os.listdir('/tmp'), os.listdir('.'))")))
@@ -163,7 +163,7 @@ def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
 def test_nothing_written_survives_into_the_next_notebook(tmp_path):
     if not bubblewrap():
         pytest.skip("bubblewrap is not installed")
-    settings = Settings(timeout=10)
+    settings = Settings()
     with WarmPool(1, tmp_path) as pool:
         pool.run(settings.request(wire.cells("open('/tmp/x', 'w').write('x'); open('/dev/shm/x', 'w').write('x'); open('x', 'w').write('x')")))
         reply = pool.run(settings.request(wire.cells("import os\nprint('x' in os.listdir('/tmp'), os.listdir('/dev/shm'), os.listdir('.'))")))
@@ -276,7 +276,7 @@ def test_machinery_failures_are_not_grades(tmp_path, monkeypatch):
     assert cli.main(["grade", str(source), "--out", str(out), "--workers", "1", *sandbox]) == 1
     assert "ana" not in load_state(out)
     monkeypatch.undo()
-    rows = grade(source, out, settings=Settings(timeout=10, workers=1, sandbox=bool(bubblewrap())))
+    rows = grade(source, out, settings=Settings(workers=1, sandbox=bool(bubblewrap())))
     row = next(r for r in rows if r.notebook == STEM1)
     assert row.graded and row.score == full_marks() and NOT_GRADED not in row.status
 
@@ -298,7 +298,7 @@ def test_with_no_sandbox_every_row_says_so(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sandbox, "bubblewrap", lambda: None)
     source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
-    rows = grade(source, tmp_path / "out", settings=Settings(timeout=10, workers=1, sandbox=False))
+    rows = grade(source, tmp_path / "out", settings=Settings(workers=1, sandbox=False))
     assert rows and all(r.status.endswith(NO_SANDBOX) for r in rows)
     assert next(r for r in rows if r.notebook == STEM1).score == full_marks()
 
@@ -315,7 +315,7 @@ def test_shared_memory_dies_with_its_notebook(tmp_path):
              "except OSError:\n    pass\nprint('shm MiB', written)")
     look = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
             f"print('segment', libc.shmget({hostile.SYSV_KEYS.start}, 0, 0) >= 0, 'shm', os.listdir('/dev/shm'))")
-    settings = Settings(timeout=10)
+    settings = Settings()
     with WarmPool(1, tmp_path) as pool:
         left = pool.run(settings.request(wire.cells(leave)))
         seen = pool.run(settings.request(wire.cells(look)))
@@ -334,7 +334,7 @@ resource.setrlimit(resource.RLIMIT_NPROC, (4000 if soft == resource.RLIM_INFINIT
 
 
 def on_a_tight_machine(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", TIGHT + code], capture_output=True, text=True, timeout=600,
+    return subprocess.run([sys.executable, "-c", TIGHT + code], capture_output=True, text=True, timeout=600 * SLOW,
                           cwd=course.ROOT)
 
 
@@ -386,9 +386,9 @@ def test_a_notebook_finds_nothing_of_the_one_before_in_its_memory(tmp_path):
         pytest.skip("bubblewrap is not installed")
     scan = hostile.memory_scan("MARK-([0-9]+)")
     with WarmPool(1, tmp_path) as pool:
-        before = pool.run(Settings(timeout=10).request(wire.cells("print('MARK-' + str(6 * 7))", "code = 'MARK-1234'")))
-        after = pool.run(Settings(timeout=10).request(wire.cells(scan)))
-        itself = pool.run(Settings(timeout=10).request(wire.cells("mine = 'MARK-' + str(5 * 5)", scan)))
+        before = pool.run(Settings().request(wire.cells("print('MARK-' + str(6 * 7))", "code = 'MARK-1234'")))
+        after = pool.run(Settings().request(wire.cells(scan)))
+        itself = pool.run(Settings().request(wire.cells("mine = 'MARK-' + str(5 * 5)", scan)))
     assert wire.outputs(before["cells"])[0][0]["text"] == "MARK-42\n"
     assert wire.outputs(after["cells"])[0][0]["text"] == "[]\n"
     assert wire.outputs(itself["cells"])[1][0]["text"] == "['25']\n"  # the scan finds what is there
@@ -408,5 +408,5 @@ def test_a_notebook_can_hold_memory_nowhere_else(tmp_path):
              "    try:\n        open(os.path.join(folder, 'autograde-probe'), 'w').close()\n        writable.append(folder)\n"
              "    except OSError:\n        pass\nprint('writable', writable)")
     with WarmPool(1, tmp_path) as pool:
-        reply = pool.run(Settings(timeout=10).request(wire.cells(probe)))
+        reply = pool.run(Settings().request(wire.cells(probe)))
     assert wire.outputs(reply["cells"])[0][0]["text"] == "mounted False\nown user namespace False\nmounted False\nwritable []\n"

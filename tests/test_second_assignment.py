@@ -13,6 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograde import course
 from autograde.workers.sandbox import bubblewrap
+from conftest import SLOW
 
 NAME = "01_tiny_total.ipynb"
 
@@ -56,7 +57,7 @@ def two_chapters(tmp_path_factory) -> Path:
 def autograde(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUTOGRADE_COURSE": str(root), "AUTOGRADE_LANG": "en"}
     return subprocess.run([sys.executable, "-m", "autograde.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=root, timeout=600)
+                          cwd=root, timeout=600 * SLOW)
 
 
 def handin(root: Path, answer: str) -> bytes:
