@@ -297,8 +297,10 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
                             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=handout"],
                            env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
+        deadline = time.monotonic() + 120 * SLOW
         while "is running at" not in log.read_text():  # the server says it is up: then it answers
             assert lab.poll() is None, f"JupyterLab ended before it served anything:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"JupyterLab did not start in {120 * SLOW:g} s:\n{log.read_text()}"
             time.sleep(0.2)
 
         def get(path: str) -> tuple[int, str]:
