@@ -65,11 +65,35 @@ NEEDS = {
 }
 
 
+# How much slower than this project's machine the tests may run (CI under load, an emulated
+# arm64): every time bound and deadline in the tests is multiplied by it, never a cell timeout
+# a test means to hit (those only make the test slower). AUTOGRADE_TEST_SLOWDOWN=3 for a machine
+# three times slower.
+SLOW = float(os.environ.get("AUTOGRADE_TEST_SLOWDOWN", "1"))
+
+
 @pytest.fixture(scope="session")
 def solution_notebooks() -> list[Path]:
     notebooks = sorted(course.solutions("ch03").glob("*.ipynb"))
     assert len(notebooks) == 7, notebooks
     return notebooks
+
+
+@pytest.fixture
+def executed(monkeypatch) -> list:
+    """Every request `grade` hands its workers in this test (LocalRunner.submit), in order: what
+    really ran, where rows and on_student also report students a resumed run took from its state."""
+    from autograde.workers.cluster import LocalRunner
+
+    requests = []
+    submit = LocalRunner.submit
+
+    def counted(self, request):
+        requests.append(request)
+        return submit(self, request)
+
+    monkeypatch.setattr(LocalRunner, "submit", counted)
+    return requests
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbgrader
+from conftest import SLOW
 
 NBGRADER = Path(nbgrader.__file__).resolve().parent
 DOCS = NBGRADER / "docs" / "source" / "user_guide"  # the documentation course: source/ps1, submitted/
@@ -62,7 +63,7 @@ def _hand_in(root: Path, into: Path, scenario: Scenario, moodle: bool = False) -
 
 def _run(command: list[str], cwd: Path, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])  # nbgrader runs `alembic`
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900,
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900 * SLOW,
                             env={**os.environ, "PATH": path, **(env or {})})
     assert not check or result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result

@@ -14,7 +14,7 @@ from autograde.verdict.references import references
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
-SETTINGS = Settings(timeout=10, workers=1)
+SETTINGS = Settings(workers=1)
 OVERHEAD = 200_000  # bytes: the notebook itself (its sources, the verdicts) beside its outputs
 
 # 600,000 items one level under 250 nested lists: about 1.8 MB as the worker counts it

@@ -14,6 +14,7 @@ import pytest
 
 from autograde import course
 import example_class as ex
+from conftest import SLOW
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NB1 = ex.NB1
@@ -38,9 +39,9 @@ def launch(playwright):
 
 def wait_until_serving(url: str, token: str, log: Path) -> None:
     """Wait up to a minute for a Jupyter server at `url`; fail with the end of its log."""
-    for _ in range(120):
+    for _ in range(int(120 * SLOW)):
         try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2 * SLOW)
             return
         except OSError:
             time.sleep(0.5)
@@ -75,7 +76,7 @@ def jupyterlab(tmp_path):
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=30 * SLOW)
 
 
 @pytest.mark.needs_browser
@@ -87,14 +88,14 @@ def test_verdicts_appear_in_jupyterlab(jupyterlab, tmp_path):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             page.goto(f"{jupyterlab}/lab/tree/{NB1}?token={TOKEN}")
-            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # the kernel is connected
+            page.locator(".jp-Notebook").first.wait_for(timeout=60_000 * SLOW)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000 * SLOW)  # the kernel is connected
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             outputs = page.locator(".jp-OutputArea-output")
             for verdict in ("✅ Exercise 1: dot-product scores", "✅ Exercise 2: naive softmax", "✅ Exercise 3: the context vector",
                             "Progress: 3 of 3 exercises pass their checks"):
-                outputs.filter(has_text=verdict).first.wait_for(timeout=120_000)
+                outputs.filter(has_text=verdict).first.wait_for(timeout=120_000 * SLOW)
             assert outputs.filter(has_text="matches the reference").count() >= 3
             assert outputs.filter(has_text="Traceback").count() == 0
         finally:

@@ -15,6 +15,7 @@ from safetensors import safe_open
 
 from autograde import course
 from autograde.authoring.record import RecordingError, run
+from conftest import SLOW
 
 NOTEBOOKS = ("01_attention_without_weights", "02_attention_all_tokens")
 EDITED = NOTEBOOKS[0]
@@ -25,7 +26,7 @@ OLD_INPUT, NEW_INPUT = "torch.tensor([1.0, 2.0, 3.0])", "torch.tensor([1.0, 2.0,
 def build(root: Path) -> None:
     env = {**os.environ, "AUTOGRADE_COURSE": str(root), "AUTOGRADE_LANG": "en"}
     done = subprocess.run([sys.executable, "-m", "autograde.cli", "build"], capture_output=True, text=True,
-                          env=env, cwd=root, timeout=900)
+                          env=env, cwd=root, timeout=900 * SLOW)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

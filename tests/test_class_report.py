@@ -34,7 +34,7 @@ def graded(tmp_path_factory, working_sandbox):
     tmp = tmp_path_factory.mktemp("report")
     source = ex.write_class(tmp / "submitted", CLASS)
     out = tmp / "out"
-    rows = grade(source, out, settings=Settings(timeout=5, workers=2))
+    rows = grade(source, out, settings=Settings(workers=2))
     write_csv(rows, out / "grades.csv")
     class_report.write(out, rows)
     return out, rows
@@ -193,7 +193,7 @@ def test_aggregates_on_plain_data():
 def copied_graded(tmp_path_factory, working_sandbox):
     out = tmp_path_factory.mktemp("copied") / "out"
     source = ex.write_class(out.parent / "submitted", ex.copied_values_class())
-    rows = grade(source, out, settings=Settings(timeout=5, workers=2))
+    rows = grade(source, out, settings=Settings(workers=2))
     write_csv(rows, out / "grades.csv")
     class_report.write(out, rows)
     return out, rows

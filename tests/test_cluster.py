@@ -21,8 +21,8 @@ def test_dask_local_cluster_grades_like_the_local_workers(tmp_path):
         "dies": {NB1: ex.with_cell(ex.solved(NB1), "ex2-softmax-naive", "import os\nos._exit(1)")},
     })
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        on_cluster = grade(source, tmp_path / "dask", settings=Settings(timeout=10, scheduler=cluster.scheduler_address))
-    here = grade(source, tmp_path / "local", settings=Settings(timeout=10, workers=1))
+        on_cluster = grade(source, tmp_path / "dask", settings=Settings(scheduler=cluster.scheduler_address))
+    here = grade(source, tmp_path / "local", settings=Settings(workers=1))
     assert [vars(r) for r in on_cluster] == [vars(r) for r in here]
     full = {gid: e["points"] for gid, e in references().exercises_of(NB1[:-6]).items()}
     wrong_score = sum({**full, **MISTAKES["normalised-by-sum"].scores}.values())  # the catalogue's points for it

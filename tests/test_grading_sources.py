@@ -1,6 +1,11 @@
 """Where submissions come from (folders, LMS zips, one notebook), usage errors, and a run
 that is killed halfway."""
 import csv
+import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 
 import pytest
@@ -10,12 +15,10 @@ import example_class as ex
 from autograde.grading.grader import STATE_FILE, Settings, grade, load_state
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued_text
+from conftest import SLOW
 
 
 NB1 = ex.NB1
-SETTINGS = Settings(timeout=10)
-
-
 def non_utf8_zip(path, members):
     """A zip whose member names are written as given bytes, without the UTF-8 flag,
     as old Windows tools do."""
@@ -38,7 +41,7 @@ def rows_of(out):
 
 
 def run_cli(*args):
-    return cli.main(["grade", *map(str, args), "--timeout", "10"])
+    return cli.main(["grade", *map(str, args)])  # the course's own cell timeout: honest hand-ins never race it
 
 
 @pytest.mark.needs_sandbox
@@ -89,25 +92,62 @@ def test_usage_errors_exit_with_2(tmp_path, capsys, args, message):
     assert message in capsys.readouterr().err
 
 
+KILLED_AFTER = 2  # students recorded when the instructor kills the run
+
+# The grading process of a class, stopped for good (its stdin is never written) right after its
+# KILLED_AFTER-th student is recorded, so that the kill comes when the test has seen that many
+# lines in the state file, not after a guessed number of seconds.
+STOPPED_RUN = """
+import sys
+from pathlib import Path
+from autograde.grading.grader import Settings, grade
+recorded = []
+def stop_after(student, rows):
+    recorded.append(student)
+    if len(recorded) == {after}:
+        sys.stdin.readline()
+grade(Path({source!r}), Path({out!r}), settings=Settings(workers=1), on_student=stop_after)
+"""
+
+
+def wait_for_state(out, students: int, proc: subprocess.Popen) -> None:
+    """Until the state file of `out` holds `students` students (the marker the run writes)."""
+    deadline = time.monotonic() + 300 * SLOW
+    while len(load_state(out)) < students:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"no {students} students in {out / STATE_FILE} after {300 * SLOW:g} s"
+        time.sleep(0.1)
+
+
 @pytest.mark.needs_sandbox
-def test_a_killed_run_keeps_its_work_and_the_next_completes(tmp_path):
-    source = ex.write_class(tmp_path / "class", {
-        "first": {NB1: ex.text(ex.solved(NB1))}, "second": {NB1: ex.text(ex.blank(NB1))}})
-    out = tmp_path / "out"
-
-    def killed(student, rows):
-        raise KeyboardInterrupt  # as if the instructor pressed Ctrl-C after the first student
-
-    with pytest.raises(KeyboardInterrupt):
-        grade(source, out, settings=SETTINGS, on_student=killed)
-    assert list(load_state(out)) == ["first"]
-    with open(out / STATE_FILE, "a", encoding="utf-8") as journal:  # and killed again while saving "second"
-        journal.write('{"student": "second", "graded": {"key"')
-    graded = []
-    rows = grade(source, out, settings=SETTINGS, on_student=lambda s, r: graded.append(s))
-    assert graded == ["first", "second"]
-    scores = {(r.student_id, r.notebook): r.score for r in rows}
-    assert scores[("first", NB1[:-6])] == 6 and scores[("second", NB1[:-6])] == 0
+def test_a_killed_run_resumes_with_exactly_the_students_it_had_not_finished(tmp_path, executed):
+    """SIGKILL, as an instructor's `kill -9`: the next run executes only the notebooks of the
+    students the killed one had not recorded (counted where they are handed to the workers, not in
+    the rows, which report finished students too), and every row is as one uninterrupted run's."""
+    names = ["ana", "bo", "cy", "di"]
+    students = {name: {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", f"student = {name!r}")} for name in names}
+    source, out = ex.write_class(tmp_path / "class", students), tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", STOPPED_RUN.format(after=KILLED_AFTER, source=str(source), out=str(out))],
+                            cwd=course.ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        wait_for_state(out, KILLED_AFTER, proc)
+        proc.kill()
+        proc.communicate(timeout=60 * SLOW)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    finished = list(load_state(out))
+    assert finished == names[:KILLED_AFTER]
+    with open(out / STATE_FILE, "a", encoding="utf-8") as journal:  # and killed again while saving a third
+        journal.write('{"student": "cy", "graded": {"key"')
+    rows = grade(source, out, settings=Settings(workers=1))
+    ran = [next(c["source"] for c in request["cells"] if c["source"].startswith("student = ")) for request in executed]
+    assert ran == [f"student = {name!r}" for name in names[KILLED_AFTER:]]
+    assert {(r.student_id, r.notebook): (r.score, r.status) for r in rows if r.notebook == NB1[:-6]} == {
+        (name, NB1[:-6]): (6.0, "ok") for name in names}
+    assert list(load_state(out)) == names
 
 
 def test_the_bundled_example_class_is_up_to_date(tmp_path):

@@ -31,6 +31,7 @@ from autograde.authoring.handout import INSTRUCTOR_ONLY, write_handout
 from autograde.grading.grader import Settings, grade
 from autograde.verdict.hints import HINTS
 from autograde.verdict.mistakes import MISTAKES
+from conftest import SLOW
 
 ASSIGNMENT = "ch03"
 NB1 = "01_attention_without_weights.ipynb"
@@ -296,14 +297,16 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
                             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=handout"],
                            env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
+        deadline = time.monotonic() + 120 * SLOW
         while "is running at" not in log.read_text():  # the server says it is up: then it answers
             assert lab.poll() is None, f"JupyterLab ended before it served anything:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"JupyterLab did not start in {120 * SLOW:g} s:\n{log.read_text()}"
             time.sleep(0.2)
 
         def get(path: str) -> tuple[int, str]:
             request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": "token handout"})
             try:
-                with urllib.request.urlopen(request, timeout=60) as response:
+                with urllib.request.urlopen(request, timeout=60 * SLOW) as response:
                     return response.status, response.read().decode()
             except urllib.error.HTTPError as exc:
                 return exc.code, ""
@@ -316,7 +319,7 @@ def test_jupyterlab_serves_the_notebooks_without_the_instructor_tools(unpacked, 
         assert get("/formgrader")[0] == 404, log.read_text()  # nbgrader's instructor server extension is off
     finally:
         lab.terminate()
-        lab.wait(timeout=60)
+        lab.wait(timeout=60 * SLOW)
 
 
 def test_the_student_command_offers_check_submit_and_notebooks_only(unpacked):

@@ -75,7 +75,7 @@ def graded(tmp_path_factory, working_sandbox):
                       {"name": "01b honest", "participant": 5513, "files": {NB1: ex.text(ex.solved(NB1))}}])
     source = lx.write(tree, tmp / "download", zipped=False)
     out = tmp / "out"
-    code = cli.main(["grade", str(source), "--out", str(out), "--workers", "1", "--timeout", "10", "--format", "moodle"])
+    code = cli.main(["grade", str(source), "--out", str(out), "--workers", "1", "--format", "moodle"])
     assert code == 0
     with open(out / "grades.csv", encoding="utf-8", newline="") as f:
         rows = {(r["student_id"], r["notebook"]): r for r in csv.DictReader(f)}
@@ -137,7 +137,7 @@ def test_an_honest_student_after_it_keeps_full_marks(graded):
 @pytest.mark.needs_sandbox
 def test_check_json_holds_no_hidden_test(tmp_path):
     (tmp_path / NB1).write_text(leaker_nb1(), encoding="utf-8")
-    reports = check([tmp_path / NB1], timeout=10)
+    reports = check([tmp_path / NB1])
     text = json.dumps(check_json(reports), ensure_ascii=False)
     assert reports[0].exercises[0].hidden_points == sum(c["points"] for c in references().exercises["ex1-dot-scores"]["checks"]
                                                         if c["hidden"])

@@ -20,6 +20,7 @@ from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
 from autograde.workers.warm import NotebookBrokeWorker, WarmPool, WorkerFailed, Zygote
 from catalogued import assert_catalogued
+from conftest import SLOW
 
 import wire
 import hostile
@@ -27,7 +28,7 @@ from hostile import ATTACKS
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
-BOUND = 420  # seconds: the whole class must be graded by then, whatever the attackers do
+BOUND = 420 * SLOW  # seconds: the whole class must be graded by then, whatever the attackers do
 
 
 def full_marks() -> float:
@@ -143,7 +144,7 @@ def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
              "attached = libc.ptrace(16, os.getppid(), None, None) == 0  # PTRACE_ATTACH\n"
              "print('ptrace parent', 'attached' if attached else errno.errorcode[ctypes.get_errno()])")
     with WarmPool(1, tmp_path) as pool:
-        reply = pool.run(Settings(timeout=5).request(wire.cells(probe)))
+        reply = pool.run(Settings().request(wire.cells(probe)))
     text = "".join(o.get("text", "") for o in wire.outputs(reply["cells"])[0])
     # the worker has no pid in the notebook's PID namespace: nothing to attach to (ESRCH)
     assert text == "ppid 0 pids ['1']\nuid True\nptrace parent ESRCH\n"
@@ -152,7 +153,7 @@ def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
 @pytest.mark.needs_sandbox
 def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
     by_name = {a.name: a.source for a in ATTACKS}
-    settings = Settings(timeout=10)
+    settings = Settings()
     with WarmPool(1, tmp_path) as pool:
         forks = pool.run(settings.request(wire.cells(by_name["fork-bomb"])))
         disk = pool.run(settings.request(wire.cells(by_name["disk-fill"], "import os\nprint('left:', os.listdir('/tmp'), os.listdir('.'))")))
@@ -165,34 +166,77 @@ def test_a_fork_bomb_is_capped_and_disk_writes_are_bounded(tmp_path):
 
 @pytest.mark.needs_sandbox
 def test_nothing_written_survives_into_the_next_notebook(tmp_path):
-    settings = Settings(timeout=10)
+    settings = Settings()
     with WarmPool(1, tmp_path) as pool:
         pool.run(settings.request(wire.cells("open('/tmp/x', 'w').write('x'); open('/dev/shm/x', 'w').write('x'); open('x', 'w').write('x')")))
         reply = pool.run(settings.request(wire.cells("import os\nprint('x' in os.listdir('/tmp'), os.listdir('/dev/shm'), os.listdir('.'))")))
     assert wire.outputs(reply["cells"])[0][0]["text"] == "False [] []\n"
 
 
+# The marker a cell writes where the test can see it: its process's name (PR_SET_NAME), which
+# /proc shows outside the sandbox. A test acts on a worker only once its cell has started.
+STARTED = "cell-started"
+MARK_STARTED = f"import ctypes\nctypes.CDLL(None).prctl(15, {STARTED.encode()!r}, 0, 0, 0)\n"
+# a cell that, once started, waits for the test's word (SIGUSR1): it runs for as long as the test needs
+AWAIT_GO = ("import signal, time\ngo = []\nsignal.signal(signal.SIGUSR1, lambda *_: go.append(1))\n" + MARK_STARTED +
+            "while not go:\n    time.sleep(0.01)\n")
+
+
+def started_cell(zygote: Zygote, not_under: int | None = None) -> int:
+    """The pid of the notebook process whose cell has started under `zygote`'s worker (not the
+    worker `not_under`, which the test killed), waiting for it at most a minute (times SLOW)."""
+    deadline = time.monotonic() + 60 * SLOW
+    while time.monotonic() < deadline:
+        proc = zygote.proc
+        if proc is not None and proc.pid != not_under:
+            for pid in confine.processes_under(proc.pid):
+                try:
+                    with open(f"/proc/{pid}/comm", encoding="utf-8") as f:
+                        if f.read().strip() == STARTED:
+                            return pid
+                except OSError:
+                    pass
+        time.sleep(0.02)
+    raise AssertionError(f"no cell started under the worker within {60 * SLOW:g} s")
+
+
+def meanwhile(action) -> list:
+    """Run `action` on a thread (the test's thread waits for the worker's reply); what it raised,
+    if anything, in the list returned, for the test to assert."""
+    failed = []
+
+    def run():
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 -- the test thread re-raises it
+            failed.append(exc)
+
+    threading.Thread(target=run, daemon=True).start()
+    return failed
+
+
 @pytest.mark.needs_sandbox
 def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypatch):
-    """Stopped from outside (as a notebook that stopped it would): the deadline fires, the notebook
-    gets a plain status, and the next notebook runs on a fresh worker."""
+    """Stopped from outside (as a notebook that stopped it would) once the cell runs: the deadline
+    fires, the notebook gets a plain status, and the next notebook runs on a fresh worker."""
     import autograde.workers.warm as warm
 
-    monkeypatch.setattr(warm, "ANSWER_MARGIN", 2.0)
-    settings = Settings(timeout=2, notebook_timeout=3)
+    monkeypatch.setattr(warm, "ANSWER_MARGIN", 2.0 * SLOW)
+    settings = Settings(timeout=5 * SLOW, notebook_timeout=5 * SLOW)  # deadlines the stopped worker must hit
     zygote = Zygote(tmp_path)
     zygote.start()
     try:
         def stop_worker():
+            started_cell(zygote)
             for pid in confine.processes_under(zygote.proc.pid):
                 os.kill(pid, signal.SIGSTOP)
 
-        threading.Timer(1.0, stop_worker).start()
+        failed = meanwhile(stop_worker)
         started = time.monotonic()
         with pytest.raises(NotebookBrokeWorker) as broke:
-            zygote.run(settings.request(wire.cells("import time\ntime.sleep(2)")))
-        assert broke.value.status == say("worker-stopped") and time.monotonic() - started < 30
-        reply = zygote.run(settings.request(wire.cells("print(6 * 7)")))
+            zygote.run(settings.request(wire.cells(MARK_STARTED + "import time\ntime.sleep(3600)")))
+        assert not failed and broke.value.status == say("worker-stopped") and time.monotonic() - started < 30 * SLOW
+        reply = zygote.run(Settings().request(wire.cells("print(6 * 7)")))
         assert wire.outputs(reply["cells"]) == [[{"output_type": "stream", "name": "stdout", "text": "42\n"}]]
     finally:
         zygote.close()
@@ -200,13 +244,21 @@ def test_a_worker_that_stops_answering_is_killed_and_replaced(tmp_path, monkeypa
 
 @pytest.mark.needs_sandbox
 def test_a_worker_killed_through_no_fault_of_the_notebook_costs_it_nothing(tmp_path):
+    """Killed while its cell runs: the notebook runs again on a fresh worker, where the test lets
+    the cell finish, and its reply is whole, with no status."""
     zygote = Zygote(tmp_path)
     zygote.start()
     try:
         victim = zygote.proc.pid
-        threading.Timer(1.0, lambda: os.kill(victim, signal.SIGKILL)).start()
-        reply = zygote.run(Settings(timeout=5).request(wire.cells("import time\ntime.sleep(2)\nprint('done')")))
-        assert reply["stopped"] is None and wire.outputs(reply["cells"])[0][0]["text"] == "done\n"
+
+        def kill_then_let_it_finish():
+            started_cell(zygote)
+            os.kill(victim, signal.SIGKILL)
+            os.kill(started_cell(zygote, not_under=victim), signal.SIGUSR1)
+
+        failed = meanwhile(kill_then_let_it_finish)
+        reply = zygote.run(Settings().request(wire.cells(AWAIT_GO + "print('done')")))
+        assert not failed and reply["stopped"] is None and wire.outputs(reply["cells"])[0][0]["text"] == "done\n"
         assert zygote.proc.pid != victim
     finally:
         zygote.close()
@@ -227,7 +279,7 @@ def test_machinery_failures_are_not_grades(tmp_path, monkeypatch):
     assert cli.main(["grade", str(source), "--out", str(out), "--workers", "1", *sandbox]) == 1
     assert "ana" not in load_state(out)
     monkeypatch.undo()
-    rows = grade(source, out, settings=Settings(timeout=10, workers=1, sandbox=bool(bubblewrap())))
+    rows = grade(source, out, settings=Settings(workers=1, sandbox=bool(bubblewrap())))
     row = next(r for r in rows if r.notebook == STEM1)
     assert row.graded and row.score == full_marks() and NOT_GRADED not in row.status
 
@@ -249,7 +301,7 @@ def test_with_no_sandbox_every_row_says_so(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sandbox, "bubblewrap", lambda: None)
     source = ex.write_class(tmp_path / "class", {"ana": {NB1: ex.text(ex.solved(NB1))}})
-    rows = grade(source, tmp_path / "out", settings=Settings(timeout=10, workers=1, sandbox=False))
+    rows = grade(source, tmp_path / "out", settings=Settings(workers=1, sandbox=False))
     assert rows and all(r.status.endswith(NO_SANDBOX) for r in rows)
     assert next(r for r in rows if r.notebook == STEM1).score == full_marks()
 
@@ -265,7 +317,7 @@ def test_shared_memory_dies_with_its_notebook(tmp_path):
              "except OSError:\n    pass\nprint('shm MiB', written)")
     look = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
             f"print('segment', libc.shmget({hostile.SYSV_KEYS.start}, 0, 0) >= 0, 'shm', os.listdir('/dev/shm'))")
-    settings = Settings(timeout=10)
+    settings = Settings()
     with WarmPool(1, tmp_path) as pool:
         left = pool.run(settings.request(wire.cells(leave)))
         seen = pool.run(settings.request(wire.cells(look)))
@@ -284,7 +336,7 @@ resource.setrlimit(resource.RLIMIT_NPROC, (4000 if soft == resource.RLIM_INFINIT
 
 
 def on_a_tight_machine(code: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", TIGHT + code], capture_output=True, text=True, timeout=600,
+    return subprocess.run([sys.executable, "-c", TIGHT + code], capture_output=True, text=True, timeout=600 * SLOW,
                           cwd=course.ROOT)
 
 
@@ -335,9 +387,9 @@ def test_a_notebook_finds_nothing_of_the_one_before_in_its_memory(tmp_path):
     the next one, reading its own memory, finds no trace of another student's code or values."""
     scan = hostile.memory_scan("MARK-([0-9]+)")
     with WarmPool(1, tmp_path) as pool:
-        before = pool.run(Settings(timeout=10).request(wire.cells("print('MARK-' + str(6 * 7))", "code = 'MARK-1234'")))
-        after = pool.run(Settings(timeout=10).request(wire.cells(scan)))
-        itself = pool.run(Settings(timeout=10).request(wire.cells("mine = 'MARK-' + str(5 * 5)", scan)))
+        before = pool.run(Settings().request(wire.cells("print('MARK-' + str(6 * 7))", "code = 'MARK-1234'")))
+        after = pool.run(Settings().request(wire.cells(scan)))
+        itself = pool.run(Settings().request(wire.cells("mine = 'MARK-' + str(5 * 5)", scan)))
     assert wire.outputs(before["cells"])[0][0]["text"] == "MARK-42\n"
     assert wire.outputs(after["cells"])[0][0]["text"] == "[]\n"
     assert wire.outputs(itself["cells"])[1][0]["text"] == "['25']\n"  # the scan finds what is there
@@ -356,5 +408,5 @@ def test_a_notebook_can_hold_memory_nowhere_else(tmp_path):
              "    try:\n        open(os.path.join(folder, 'autograde-probe'), 'w').close()\n        writable.append(folder)\n"
              "    except OSError:\n        pass\nprint('writable', writable)")
     with WarmPool(1, tmp_path) as pool:
-        reply = pool.run(Settings(timeout=10).request(wire.cells(probe)))
+        reply = pool.run(Settings().request(wire.cells(probe)))
     assert wire.outputs(reply["cells"])[0][0]["text"] == "mounted False\nown user namespace False\nmounted False\nwritable []\n"

@@ -26,7 +26,7 @@ def reports(tmp_path_factory):
     (folder / NB4).write_text(ex.text(ex.blank(NB4)), encoding="utf-8")
     name, content = ex.with_mistake("softmax-dim-0")
     (folder / name).write_text(content, encoding="utf-8")
-    return check([folder / NB4, folder / name], timeout=10)
+    return check([folder / NB4, folder / name])
 
 
 def rendered(reports, width, lang="both") -> str:
@@ -186,7 +186,7 @@ def test_grade_json_is_the_only_thing_on_standard_output(tmp_path, capsys):
     """... and with --lang zh, the feedback pages and the summary are in Chinese."""
     source = ex.write_class(tmp_path / "class", {"ana": {ex.NB1: ex.text(ex.blank(ex.NB1))}})
     out_dir = tmp_path / "out"
-    status = cli.main(["grade", str(source), "--out", str(out_dir), "--workers", "1", "--timeout", "10", "--json", "--lang", "zh"])
+    status = cli.main(["grade", str(source), "--out", str(out_dir), "--workers", "1", "--json", "--lang", "zh"])
     out, err = capsys.readouterr()
     data = json.loads(out)
     assert status == 0 and data["not_graded"] == 0 and data["sandbox"] is True

@@ -50,7 +50,7 @@ def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_pat
 
     name, wrong = ex.with_mistake("wrong-query")
     source = ex.write_class(tmp_path / "class", {"solved": {NB1: ex.text(ex.solved(NB1))}, "wrong": {name: wrong}})
-    first = grade(source, tmp_path / "out", db_url=postgres, settings=Settings(timeout=10))
+    first = grade(source, tmp_path / "out", db_url=postgres, settings=Settings())
     full = {gid: e["points"] for gid, e in references().exercises_of(NB1[:-6]).items()}
     wrong_score = sum({**full, **MISTAKES["wrong-query"].scores}.values())  # the catalogue's points for it
     assert {(r.student_id, r.score) for r in first if r.notebook == NB1[:-6]} == {("solved", sum(full.values())),
@@ -60,7 +60,7 @@ def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_pat
     with engine.connect() as db:
         count = db.execute(sqlalchemy.text("select count(*) from grade")).scalar()
     shutil.rmtree(tmp_path / "out")  # no saved state: everything is graded again into the same gradebook
-    second = grade(source, tmp_path / "out", db_url=postgres, settings=Settings(timeout=10))
+    second = grade(source, tmp_path / "out", db_url=postgres, settings=Settings())
     assert [vars(r) for r in second] == [vars(r) for r in first]
     with engine.connect() as db:
         assert db.execute(sqlalchemy.text("select count(*) from grade")).scalar() == count
@@ -74,7 +74,7 @@ def test_class_report_from_a_postgresql_gradebook(postgres, tmp_path):
 
     name, wrong = ex.with_mistake("wrong-query")
     source = ex.write_class(tmp_path / "class", {"solved": {NB1: ex.text(ex.solved(NB1))}, "wrong": {name: wrong}})
-    grade(source, tmp_path / "out", db_url=postgres, settings=Settings(timeout=10))
+    grade(source, tmp_path / "out", db_url=postgres, settings=Settings())
     with pytest.raises(SystemExit):  # no gradebook.db in the folder, and no --db: not a grading output
         cli.main(["report", str(tmp_path / "out")])
     assert cli.main(["report", str(tmp_path / "out"), "--db", postgres]) == 0

@@ -21,6 +21,7 @@ from autograde.kernel.seeding import DERIVED, drawing_from, seeded
 from autograde.verdict.references import load, references
 import example_class as ex
 import hostile
+from conftest import SLOW
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
@@ -249,7 +250,7 @@ def test_the_scanner_finds_a_secret_that_is_there(tmp_path):
 
     value = "agsecret" + secrets.token_hex(16)
     run = subprocess.run([sys.executable, "-c", hostile.secret_scan(value, tmp_path, tmp_path / "secret")], capture_output=True,
-                         text=True, env={**os.environ, private.ENV: value}, timeout=120)
+                         text=True, env={**os.environ, private.ENV: value}, timeout=120 * SLOW)
     lines = run.stdout.splitlines()
     assert run.returncode == 0 and lines[0] == f"environment: [{private.ENV!r}]", run
     assert lines[1] == f"proc environ: {[private.ENV.encode()]!r}", lines  # its own; its pid is not 1 here

@@ -20,7 +20,7 @@ PRIVILEGES = next(a.source for a in ATTACKS if a.name == "privileges")
 def reported(tmp_path_factory, working_sandbox):
     """What the attack printed about itself, field by field, with a later cell of the same notebook."""
     with WarmPool(1, tmp_path_factory.mktemp("workers")) as pool:
-        reply = pool.run(Settings(timeout=10).request(wire.cells(PRIVILEGES, "print('still running')")))
+        reply = pool.run(Settings().request(wire.cells(PRIVILEGES, "print('still running')")))
     texts = ["".join(o.get("text", "") for o in cell) for cell in wire.outputs(reply["cells"])]
     assert reply["stopped"] is None and texts[1] == "still running\n", reply
     return dict(field.split("=", 1) for field in texts[0].split())
@@ -56,7 +56,7 @@ def test_a_notebook_whose_proc_cannot_be_mounted_did_not_start(tmp_path, monkeyp
         return mount(source, target, fstype, flags, data)
 
     monkeypatch.setattr(confine, "_mount", no_proc)
-    request = Settings(timeout=5).request(wire.cells("print('ran')"))
+    request = Settings().request(wire.cells("print('ran')"))
     limits = {**protocol.limits_of(request), "keep": [], "notebook_uid": None, "require_isolation": True,
               "fallback_root": str(tmp_path)}
     read, write = os.pipe()

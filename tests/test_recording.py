@@ -111,7 +111,7 @@ def test_the_gradebook_holds_what_stock_nbgrader_writes(tmp_path):
         room.submit(student, files)
     room.autograde("*")
     ex.write_class(tmp_path / "class", students)
-    grade(tmp_path / "class", tmp_path / "ours", settings=Settings(timeout=20, workers=2))
+    grade(tmp_path / "class", tmp_path / "ours", settings=Settings(workers=2))
     notebooks = {NB1[:-6], NB4[:-6]}
     assert _gradebook(f"sqlite:///{tmp_path / 'ours' / 'gradebook.db'}", notebooks) == _gradebook(room.db_url, notebooks)
 

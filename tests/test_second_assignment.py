@@ -14,6 +14,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograde import course
+from conftest import SLOW
 
 NAME = "01_tiny_total.ipynb"
 
@@ -66,7 +67,7 @@ def built(two_chapters) -> Path:
 def autograde(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "AUTOGRADE_COURSE": str(root), "AUTOGRADE_LANG": "en"}
     return subprocess.run([sys.executable, "-m", "autograde.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=root, timeout=600)
+                          cwd=root, timeout=600 * SLOW)
 
 
 def handin(root: Path, answer: str) -> bytes:

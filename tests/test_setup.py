@@ -12,6 +12,7 @@ import pytest
 
 from autograde import course
 from test_browser import free_port, launch, wait_until_serving
+from conftest import SLOW
 
 TOKEN = "setup-test"
 
@@ -26,21 +27,21 @@ def test_lab_command_serves_the_course(tmp_path):
                                cwd=course.ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
         api = f"http://127.0.0.1:{port}/api"
-        for _ in range(120):
+        for _ in range(int(120 * SLOW)):
             try:
-                listing = json.load(urllib.request.urlopen(f"{api}/contents/notebooks/ch03?token={TOKEN}", timeout=2))
+                listing = json.load(urllib.request.urlopen(f"{api}/contents/notebooks/ch03?token={TOKEN}", timeout=2 * SLOW))
                 break
             except OSError:
                 time.sleep(0.5)
         else:
             pytest.fail(log.read_text()[-2000:])
         assert sorted(item["name"] for item in listing["content"]) == sorted(p.name for p in course.release("ch03").glob("*.ipynb"))
-        specs = json.load(urllib.request.urlopen(f"{api}/kernelspecs?token={TOKEN}", timeout=5))
+        specs = json.load(urllib.request.urlopen(f"{api}/kernelspecs?token={TOKEN}", timeout=5 * SLOW))
         assert "python3" in specs["kernelspecs"]
         assert "start there" in log.read_text() and "01_attention_without_weights.ipynb" in log.read_text()
     finally:
         lab.terminate()
-        lab.wait(timeout=30)
+        lab.wait(timeout=30 * SLOW)
 
 
 LAB_MODES = {
@@ -69,7 +70,7 @@ def test_students_lab_shows_students_tools_only(tmp_path, mode):
     try:
         wait_until_serving(url, TOKEN, log)
         try:
-            formgrader = urllib.request.urlopen(f"{url}/formgrader?token={TOKEN}", timeout=10).status
+            formgrader = urllib.request.urlopen(f"{url}/formgrader?token={TOKEN}", timeout=10 * SLOW).status
         except urllib.error.HTTPError as exc:
             formgrader = exc.code
         assert formgrader == expected["formgrader"]
@@ -78,8 +79,8 @@ def test_students_lab_shows_students_tools_only(tmp_path, mode):
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             try:
                 page.goto(f"{url}/lab/tree/{course.release('ch03').relative_to(course.ROOT)}/01_attention_without_weights.ipynb?token={TOKEN}")
-                page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-                page.get_by_text("Validate", exact=True).wait_for(timeout=60_000)  # nbgrader's student tool, in both modes
+                page.locator(".jp-Notebook").first.wait_for(timeout=60_000 * SLOW)
+                page.get_by_text("Validate", exact=True).wait_for(timeout=60_000 * SLOW)  # nbgrader's student tool, in both modes
                 assert page.locator(".lm-MenuBar-itemLabel").all_inner_texts() == expected["menus"]
                 create = page.locator(".lm-TabBar-tab[title='Nbgrader Create Assignment']")
                 assert create.count() == (1 if mode == "instructor" else 0)
@@ -90,7 +91,7 @@ def test_students_lab_shows_students_tools_only(tmp_path, mode):
     finally:
         lab.terminate()
         try:
-            lab.wait(timeout=15)
+            lab.wait(timeout=15 * SLOW)
         except subprocess.TimeoutExpired:  # with the formgrader loaded, the server can take longer to stop
             lab.kill()
             lab.wait()

@@ -163,7 +163,7 @@ def test_internal_error_texts_never_become_statuses(tmp_path, monkeypatch):
     source = ex.write_class(tmp_path / "class", students)
     corrupt_zip(source / "zipped.zip", f"ch03/{NB1}", ex.text(solved))
     out = tmp_path / "out"
-    rows = grade(source, out, settings=Settings(timeout=5, workers=1, sandbox=False))
+    rows = grade(source, out, settings=Settings(workers=1, sandbox=False))
     assert_catalogued(rows)
     first = {r.student_id: r for r in rows if r.notebook == STEM1}
     codes = {student: [m["code"] for m in row.messages] for student, row in first.items()}

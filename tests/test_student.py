@@ -31,7 +31,7 @@ def test_check_reports_visible_checks_hints_and_warnings(tmp_path):
     broken = ex.text(nbformat.from_dict({**ex.blank(NB1), "cells": [c for c in ex.blank(NB1).cells
                                                                      if c.metadata.get("nbgrader", {}).get("grade_id") != "setup-01"]}))
     reports = {r.notebook: r for r in check([write(tmp_path, NB1, broken), write(tmp_path, mistake_name, mistake)],
-                                            timeout=10, hints=2)}
+                                            hints=2)}
     weights = next(e for e in reports["02_attention_all_tokens"].exercises if e.title.startswith("Exercise 5"))
     visible, hidden = (sum(c["points"] for c in references.load(hidden=False).exercises["ex5-attention-weights"]["checks"]
                            if c["hidden"] == kind) for kind in (False, True))
@@ -45,7 +45,7 @@ def test_check_reports_visible_checks_hints_and_warnings(tmp_path):
 
 def test_check_prints_each_exercise_with_what_to_fix(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")  # one line per row, as in a wide terminal
-    assert cli.main(["check", str(release_copy(tmp_path)), "--timeout", "10"]) == 0
+    assert cli.main(["check", str(release_copy(tmp_path))]) == 0
     out = capsys.readouterr().out
     ex1 = references.load(hidden=False).exercises["ex1-dot-scores"]["checks"]
     visible, hidden = (sum(c["points"] for c in ex1 if c["hidden"] == kind) for kind in (False, True))
@@ -84,7 +84,7 @@ def test_submit_packs_a_zip_that_grading_accepts(tmp_path):
     assert cli.main(["submit", str(solved), str(blank2), "--student", "Ada Lovelace", "--out", str(tmp_path / "hand-in.zip")]) == 0
     with zipfile.ZipFile(tmp_path / "hand-in.zip") as archive:
         assert sorted(archive.namelist()) == ["ch03/01_attention_without_weights.ipynb", "ch03/02_attention_all_tokens.ipynb"]
-    rows = {(r.student_id, r.notebook): r for r in grade(tmp_path / "hand-in.zip", tmp_path / "out", settings=Settings(timeout=10))}
+    rows = {(r.student_id, r.notebook): r for r in grade(tmp_path / "hand-in.zip", tmp_path / "out", settings=Settings())}
     assert rows[("hand-in", STEM1)].score == 6 and rows[("hand-in", STEM1)].status == "ok"
     assert rows[("hand-in", "03_trainable_weights")].status == say("missing")
 
