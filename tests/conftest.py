@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from autograde import course
+import status_collector
 
 
 @pytest.fixture(scope="session")
@@ -14,6 +15,8 @@ def solution_notebooks() -> list[Path]:
 
 
 def pytest_configure(config):
+    status_collector.record_produced_statuses()  # every status a test makes the package produce
+    config.pluginmanager.register(status_collector.CatalogueCheck(), "catalogue-check")
     config.addinivalue_line("markers", "grading: grades with `autograde grade`, which runs student code only in a "
                                        "sandbox (needs bubblewrap)")
 
