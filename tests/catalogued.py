@@ -14,7 +14,7 @@ LINE = r"[^\n]+?"  # a name a hand-in or the course chose (a path, an LMS's key,
 FILE_NAME = r"[^/\n]+?"  # one file's name, no folder
 NOTEBOOK = r"[^/\n]+?\.ipynb"
 STUDENT_ID = r"[^\s/\\']+"  # submissions.safe_id: no spaces, separators or quotes
-IDENTIFIERS = r"[^\W\d]\w*(?:, [^\W\d]\w*)*"  # Python names, as course_answers joins them
+IDENTIFIERS = r"[^\W\d][\w.]*(?:, [^\W\d][\w.]*)*"  # Python names, dotted ones too, as course_answers joins them
 GRADE_IDS = r"[\w-]+(?:, [\w-]+)*"
 
 

@@ -92,7 +92,7 @@ def test_placeholders_match_only_what_they_may_hold():
     assert fits(say("shared-id", count=2, id="Jane_Doe", sources=[say("owner-zip", key="Jane Doe"), say("owner-zip", key="Jane_Doe")],
                     new_id="Jane_Doe-2"))
     assert not fits(say("shared-id", count=2, id="Jane Doe", sources=[say("owner-zip", key="x")], new_id="Jane_Doe-2"))
-    assert fits(say("course-answer", exercise="Exercise 1", what=say("course-imports", names="dot_scores, softmax")))
+    assert fits(say("course-answer", exercise="Exercise 1", what=say("course-imports", names="autograde.kernel.exercise.CHECK_MIME, softmax")))
     assert not fits(say("course-answer", exercise="Exercise 1", what="imports os"))
     assert_catalogued_text(f"{say('missing')}; {say('late', lms='Canvas')}")
     with pytest.raises(AssertionError):
