@@ -3,35 +3,44 @@
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 import status_collector
+from autograde.grading.grader import NOT_GRADED, zero_row
 from autograde.intake.submissions import read_notebook
 from autograde.verdict.statuses import CATALOGUE, say
 from status_collector import PRODUCED, codes_written_under, unproduced, whole_suite
+
+NB1 = "01_attention_without_weights.ipynb"
 
 
 def test_only_what_the_package_asks_for_counts():
     before = set(PRODUCED)
     PRODUCED.clear()
     try:
-        say("cell-memory", cell=3).as_dict()  # a test's own words prove nothing
+        made_here = say("cell-memory", cell=3)  # a test's own words prove nothing, even when the package reports them
+        zero_row("amy", NB1, made_here)
         assert PRODUCED == set()
         read_notebook(b"")  # the package's: intake says so of an empty file
-        assert PRODUCED == {"empty-file"}
+        zero_row("amy", NB1, NOT_GRADED)  # a constant of the package's counts when a row carries it
+        assert PRODUCED == {"empty-file", "not-graded"}
     finally:
         PRODUCED.update(before)
 
 
-def test_statuses_written_by_a_grading_in_another_process_count(tmp_path):
-    state = tmp_path / "run" / "out" / status_collector.STATE_FILE
-    state.parent.mkdir(parents=True)
-    rows = [{"messages": [say("cell-timeout", cell=2).as_dict(), say("late", lms="Moodle").as_dict()]}]
-    state.write_text(json.dumps({"student": "a", "graded": {"rows": rows}}) + "\n" + '{"student": "b", "gra')
-    assert codes_written_under(tmp_path) == {"cell-timeout", "late"}
+def test_statuses_written_by_a_grading_in_another_process_count():
+    # not under tmp_path: what this test writes must not count for the suite
+    with tempfile.TemporaryDirectory() as folder:
+        state = Path(folder) / "run" / "out" / status_collector.STATE_FILE
+        state.parent.mkdir(parents=True)
+        rows = [{"messages": [say("cell-timeout", cell=2).as_dict(), say("late", lms="Moodle").as_dict()]}]
+        state.write_text(json.dumps({"student": "a", "graded": {"rows": rows}}) + "\n" + '{"student": "b", "gra')
+        assert codes_written_under(Path(folder)) == {"cell-timeout", "late"}
+        assert codes_written_under(Path(folder), {state.parent.resolve()}) == set()  # a grading run in this process
 
 
 def test_the_allowlist_excuses_only_what_is_unreachable():
