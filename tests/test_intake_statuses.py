@@ -102,3 +102,27 @@ def test_each_lms_names_a_student_missing_from_the_roster_its_own_way(tmp_path, 
     [handin] = [h for h in intake if h.student_id != "s001"]
     [note] = [n for n in handin.notes if n.code == "not-in-roster"]
     assert note == f"not in the roster ({en})" and note.zh == f"不在花名册中（{zh}）"
+
+
+def test_a_student_folder_or_a_lone_notebook_missing_from_the_roster_is_named_so(tmp_path):
+    (tmp_path / "roster.csv").write_text("student_id,lms_id,name\ns001,1,Nobody\n", encoding="utf-8")
+    roster = roster_module.load(tmp_path / "roster.csv")
+    lx.write({f"bo/ch03/{NB1}": "x"}, tmp_path / "folders", zipped=False)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / NB1).write_text("x")
+    for source, en, zh in [(tmp_path / "folders", "folder bo", "文件夹 bo"), (tmp_path / "one" / NB1, "file student", "文件 student")]:
+        [handin] = [h for h in collect(source, roster=roster) if h.student_id != "s001"]
+        assert [(n, n.zh) for n in handin.notes] == [(f"not in the roster ({en})", f"不在花名册中（{zh}）")]
+
+
+def test_a_hand_in_whose_id_is_a_roster_student_s_names_both(tmp_path):
+    """A stranger's Moodle hand-in whose name cleans to the id of a roster student who handed in
+    nothing: both are kept, and the status names each by where it came from."""
+    (tmp_path / "roster.csv").write_text("student_id,lms_id,name\njane_doe,99,Someone Else\n", encoding="utf-8")
+    tree = lx.moodle([{"name": "Jane Doe", "participant": 12345, "files": {NB1: "x"}}])
+    intake = collect(lx.write(tree, tmp_path / "export", zipped=False), roster=roster_module.load(tmp_path / "roster.csv"))
+    shared = {h.student_id: [n for n in h.notes if n.code == "shared-id"] for h in intake}
+    assert sorted(shared) == ["Jane_Doe", "jane_doe-2"]
+    for student_id, [note] in shared.items():
+        assert note == f"2 hand-ins have the id 'Jane_Doe' (Moodle participant 12345, roster jane_doe): this one is graded as '{student_id}'"
+        assert "（Moodle 参与者 12345、花名册 jane_doe）" in note.zh
