@@ -1,5 +1,6 @@
 """Grading's statuses that no other test reaches: nbgrader metadata that is not the course's,
-a notebook that runs out of its whole time, and a worker that does not answer in time. Each
+test machinery that cannot be put back, a notebook that runs out of its whole time, and a
+worker that does not answer in time. Each
 comes from the step that says it (RepairCells, PrecomputedExecute, the warm worker), fed what
 the real parts give it: a hand-in, a sandboxed worker's reply."""
 import nbformat
@@ -33,24 +34,45 @@ def test_nbgrader_metadata_that_is_not_the_course_s_is_removed_and_said(tmp_path
     assert [(n["code"], n["en"]) for n in notes(nb)] == [("metadata-removed", "unknown nbgrader metadata removed")]
 
 
-def ran(zygote: Zygote, settings: Settings, *sources: str) -> list[dict]:
+def graded_cell(source: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": "the-test", "locked": True, "points": 1,
+                                 "schema_version": 3, "solution": False, "task": False}
+    return cell
+
+
+def ran(zygote: Zygote, settings: Settings, *cells: str | nbformat.NotebookNode) -> list[dict]:
     """The notes PrecomputedExecute makes of the worker's reply to a notebook of these code cells."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# a notebook"),
-                                         *map(nbformat.v4.new_code_cell, sources)])
+                                         *(nbformat.v4.new_code_cell(c) if isinstance(c, str) else c for c in cells)])
     reply = zygote.run(settings.request(code_cells(nb)))
     nb, _ = PrecomputedExecute().preprocess(nb, {AUTOGRADE_KEY: {"reply": reply},
                                                  "nbgrader": {"student": "s", "notebook": "n"}})
     return notes(nb)
 
 
+# sys made a module that ignores being set, after a hook of sys was changed: test cells cannot run
+# with the pristine hook
+STUCK_SYS = """import sys, types
+class Stuck(types.ModuleType):
+    def __setattr__(self, name, value):
+        pass
+sys.excepthook = lambda *args: None
+sys.__class__ = Stuck
+print('stuck', flush=True)"""
+
+
 @pytest.mark.grading
-def test_a_notebook_out_of_time_and_a_worker_that_never_answers(tmp_path, monkeypatch):
-    """A cell that waits forever, with a cell timeout far beyond the notebook's whole time: the
+def test_machinery_not_put_back_a_notebook_out_of_time_and_a_worker_that_never_answers(tmp_path, monkeypatch):
+    """One worker, three notebooks. A notebook that changes what test cells run with so that it
+    cannot be put back: its test cell does not run. A cell that waits forever, with a cell timeout far beyond the notebook's whole time: the
     notebook's limit stops it there, whatever the machine's speed. Then the grader's own deadline
     set below the worker's: the worker has not answered, is not stopped, and is given up."""
     zygote = Zygote(tmp_path)
     zygote.start()
     try:
+        said = ran(zygote, Settings(timeout=60), STUCK_SYS, graded_cell("assert True"))
+        assert [(n["code"], n["en"].split(":")[0]) for n in said] == [("test-machinery-changed", "test cell 3 did not run, so it earns nothing")]
         said = ran(zygote, Settings(timeout=600, notebook_timeout=5), WAITS_FOREVER, "print('never')")
         assert [n["code"] for n in said] == ["notebook-time-limit"]
         assert said[0]["en"].startswith("notebook time limit reached at cell 2: ")  # the markdown cell is cell 1
