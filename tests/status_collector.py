@@ -122,7 +122,8 @@ def whole_suite(config: pytest.Config) -> bool:
     """Whether this run is the whole suite: the configured test paths, nothing selected out."""
     return (config.args_source == pytest.Config.ArgsSource.TESTPATHS and not config.option.keyword
             and not config.option.markexpr and not config.getoption("deselect", None)
-            and not config.getoption("lf", False) and not config.getoption("ignore", None))
+            and not config.getoption("lf", False) and not config.getoption("ignore", None)
+            and not any(config.getoption(name, False) for name in ("collectonly", "setuponly", "setupplan")))
 
 
 class CatalogueCheck:
@@ -143,8 +144,9 @@ class CatalogueCheck:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus):
-        if not whole_suite(session.config) or session.shouldstop or session.shouldfail or not session.testscollected:
-            return
+        if (not whole_suite(session.config) or session.shouldstop or session.shouldfail or not session.testscollected
+                or exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)):
+            return  # a part of the suite, or a run that did not go through
         basetemp = session.config._tmp_path_factory.getbasetemp()
         missing, stale = unproduced(PRODUCED | codes_written_under(basetemp, GRADED_HERE))
         if not missing and not stale:

@@ -54,7 +54,7 @@ def test_the_allowlist_excuses_only_what_is_unreachable():
 
 @pytest.mark.parametrize("given, whole", [
     ({}, True), ({"source": "args"}, False), ({"keyword": "intake"}, False), ({"markexpr": "grading"}, False),
-    ({"deselect": ["tests/test_x.py::test_y"]}, False),
+    ({"deselect": ["tests/test_x.py::test_y"]}, False), ({"collectonly": True}, False),
 ])
 def test_the_check_fires_only_on_the_whole_suite(given, whole):
     options = {"keyword": "", "markexpr": "", "deselect": None, **given}
