@@ -3,19 +3,55 @@ catalogue (autograde/verdict/statuses.py) and carries no internal error text."""
 import re
 import string
 
-from autograde.verdict.statuses import STATUSES
+from autograde.verdict.statuses import CATALOGUE, LIST_SEPARATOR, PHRASES, STATUSES
 
 # What a parser's, nbgrader's or the operating system's own words look like.
 INTERNAL = re.compile(r"Traceback|Expecting value|line \d+ column \d+|\(char \d+\)|Errno|\b\w*(?:Error|Exception)\b")
 
 
-def pattern(template: str) -> str:
-    """A catalogue sentence as a regular expression: its placeholders match any text."""
-    return "".join(re.escape(literal) + (".+?" if field is not None else "")
+NUMBER = r"\d+"
+LINE = r"[^\n]+?"  # a name a hand-in or the course chose (a path, an LMS's key, an exercise's title): one line
+FILE_NAME = r"[^/\n]+?"  # one file's name, no folder
+NOTEBOOK = r"[^/\n]+?\.ipynb"
+STUDENT_ID = r"[^\s/\\']+"  # submissions.safe_id: no spaces, separators or quotes
+IDENTIFIERS = r"[^\W\d][\w.]*(?:, [^\W\d][\w.]*)*"  # Python names, dotted ones too, as course_answers joins them
+GRADE_IDS = r"[\w-]+(?:, [\w-]+)*"
+
+
+def phrase(codes: list[str], lang: str) -> str:
+    """Any of these phrases of the catalogue, in `lang`, its own placeholders matched in turn."""
+    return "(?:" + "|".join(pattern(CATALOGUE[code][lang == "zh"], lang) for code in codes) + ")"
+
+
+def listed(item: str, lang: str) -> str:
+    return f"{item}(?:{re.escape(LIST_SEPARATOR[lang])}{item})*"
+
+
+def placeholder(name: str, lang: str, code: str = "") -> str:
+    """What the placeholder `name` of the entry `code` may hold, as a regular expression: a count
+    digits, a {reason} one of the reason phrases (never the operating system's words), ..."""
+    owners = [c for c in PHRASES if c.startswith("owner-")]
+    if name in ("count", "limit", "cell", "version", "size", "size_limit"):
+        return NUMBER
+    if name == "name":  # copies of any file are counted; the others name the notebook a file stands for
+        return FILE_NAME if code.startswith("copies-") else NOTEBOOK
+    simple = {"file": LINE, "files": listed(FILE_NAME, lang), "key": LINE, "exercise": LINE, "attempt": r"[^\n+]+?",
+              "folder": r"[\w.-]+", "id": STUDENT_ID, "new_id": STUDENT_ID, "names": IDENTIFIERS, "cells": GRADE_IDS,
+              "module": r"[\w.]+", "lms": "|".join(c[len("owner-"):].capitalize() for c in owners)}
+    if name in simple:
+        return simple[name]
+    phrases = {"owner": owners, "sources": owners, "reason": [c for c in PHRASES if c.startswith("reason-")],
+               "what": [c for c in PHRASES if c.startswith("course-")]}[name]  # a phrase's own placeholders are simple
+    return listed(phrase(phrases, lang), lang) if name == "sources" else phrase(phrases, lang)
+
+
+def pattern(template: str, lang: str = "en", code: str = "") -> str:
+    """A catalogue sentence as a regular expression: each placeholder matches only what it may hold."""
+    return "".join(re.escape(literal) + (f"(?:{placeholder(field, lang, code)})" if field is not None else "")
                    for literal, field, _, _ in string.Formatter().parse(template))
 
 
-ANY = "(?:" + "|".join(pattern(en) for en, _ in STATUSES.values()) + ")"
+ANY = "(?:" + "|".join(pattern(en, "en", code) for code, (en, _) in STATUSES.items()) + ")"
 STATUS = re.compile(f"{ANY}(?:; {ANY})*", re.S)
 
 
@@ -32,6 +68,7 @@ def assert_catalogued(rows) -> None:
         for message in row.messages:
             assert message["code"] in STATUSES, message
             en, zh = STATUSES[message["code"]]
-            assert re.fullmatch(pattern(en), message["en"], re.S) and re.fullmatch(pattern(zh), message["zh"], re.S), message
+            code = message["code"]
+            assert re.fullmatch(pattern(en, "en", code), message["en"]) and re.fullmatch(pattern(zh, "zh", code), message["zh"]), message
             assert not INTERNAL.search(message["en"]) and not INTERNAL.search(message["zh"]), message
         assert_catalogued_text(row.status)

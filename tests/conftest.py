@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from autograde import course
+import status_collector
 
 # CI sets this (.ci/run): there a missing sandbox, Chromium or PostgreSQL server fails the tests that
 # need it, with the reason, instead of skipping them; locally they skip, saying why.
@@ -112,6 +113,8 @@ def postgres_server_bin() -> str:
 
 
 def pytest_configure(config):
+    status_collector.record_produced_statuses()  # every status a test makes the package produce
+    config.pluginmanager.register(status_collector.CatalogueCheck(), "catalogue-check")
     config.addinivalue_line("markers", "needs_sandbox: runs student code in the sandbox (needs a working bubblewrap)")
     config.addinivalue_line("markers", "grading: grades with `autograde grade`, which runs student code only in a "
                                        "sandbox (needs a working bubblewrap, as needs_sandbox)")

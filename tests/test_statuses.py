@@ -20,7 +20,7 @@ from autograde.verdict.statuses import CATALOGUE, STATUSES, Message, placeholder
 from autograde.intake.submissions import read_notebook
 from autograde.workers.protocol import RanCell, Reply, Stopped
 from autograde.workers.warm import NotebookBrokeWorker
-from catalogued import INTERNAL, assert_catalogued
+from catalogued import INTERNAL, assert_catalogued, assert_catalogued_text, pattern, placeholder
 
 NB1, STEM1 = ex.NB1, ex.NB1[:-6]
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -60,6 +60,41 @@ def test_the_readme_lists_every_status():
     readme = (course.ROOT / "README.md").read_text(encoding="utf-8")
     for code, (en, zh) in STATUSES.items():
         assert f"| `{code}` | {en} | {zh} |" in readme, f"README's table of statuses lacks {code} as the catalogue has it"
+
+
+def test_every_placeholder_has_a_pattern_that_refuses_an_exception_s_text():
+    raw = "Traceback (most recent call last):\n  OSError: [Errno 5] Input/output error"
+    for code, (en, _) in CATALOGUE.items():
+        for name in placeholders(en):
+            for lang in ("en", "zh"):
+                assert not re.fullmatch(placeholder(name, lang, code), raw), (code, name)
+
+
+def test_placeholders_match_only_what_they_may_hold():
+    """The check on the tests' statuses refuses a raw OS message as a reason, a word as a count,
+    a folder as a notebook's name, another language's phrase."""
+    def fits(message) -> bool:
+        en, zh = CATALOGUE[message.code]
+        return bool(re.fullmatch(pattern(en, "en", message.code), message.en)
+                    and re.fullmatch(pattern(zh, "zh", message.code), message.zh))
+
+    assert fits(say("unreadable-file", reason=say("reason-os")))
+    assert not fits(say("unreadable-file", reason="[Errno 5] Input/output error: '/srv/class/amy.ipynb'"))
+    assert not fits(say("unreadable-folder", reason=Message("permission denied", "reason-permission", "permission denied")))
+    assert fits(say("zip-too-many", count=2001, limit=2000)) and not fits(say("zip-too-many", count="many", limit=2000))
+    assert fits(say("renamed", file="ch03/01 (1).ipynb", name=NB1))
+    assert not fits(say("renamed", file="x.ipynb", name=f"../{NB1}")) and not fits(say("renamed", file="x.ipynb", name="notes.txt"))
+    assert fits(say("copies-first", name="data.csv", count=2))
+    assert fits(say("not-in-roster", owner=say("owner-moodle", key="12345")))
+    assert not fits(say("not-in-roster", owner="Moodle participant 12345\nTraceback"))
+    assert fits(say("shared-id", count=2, id="Jane_Doe", sources=[say("owner-zip", key="Jane Doe"), say("owner-zip", key="Jane_Doe")],
+                    new_id="Jane_Doe-2"))
+    assert not fits(say("shared-id", count=2, id="Jane Doe", sources=[say("owner-zip", key="x")], new_id="Jane_Doe-2"))
+    assert fits(say("course-answer", exercise="Exercise 1", what=say("course-imports", names="autograde.kernel.exercise.CHECK_MIME, softmax")))
+    assert not fits(say("course-answer", exercise="Exercise 1", what="imports os"))
+    assert_catalogued_text(f"{say('missing')}; {say('late', lms='Canvas')}")
+    with pytest.raises(AssertionError):
+        assert_catalogued_text(f"{say('missing')}; unreadable file (No such file or directory)")
 
 
 def test_a_status_takes_exactly_its_placeholders():

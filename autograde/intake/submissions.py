@@ -138,7 +138,7 @@ def _layout(entries: list[Entry], assignment: str, receipts: dict[str, str]) -> 
     located = [lms.locate(e.parts, assignment, receipts) for e in entries]
     # in submitted/STUDENT/ASSIGNMENT/, what students name their files is never an LMS's naming
     with_assignment = {e.parts[0] for e, found in zip(entries, located)
-                       if len(e.parts) >= 3 and e.parts[1] == assignment and not (found and found[0] == 0)}
+                       if _in_assignment_folder(e, assignment) and not (found and found[0] == 0)}
     located = [None if e.parts[0] in with_assignment else found for e, found in zip(entries, located)]
     if 2 * sum(1 for found in located if found) <= len(located):
         located = [None] * len(entries)
@@ -181,9 +181,16 @@ def _by_layout(entry: Entry, source: Path, assignment: str, with_assignment: set
     if len(parts) < 2 or with_assignment is None:
         return None
     if with_assignment:  # nbgrader's submitted/STUDENT/ASSIGNMENT/: other assignments' files are not ours
-        ours = parts[0] in with_assignment and len(parts) >= 3 and parts[1] == assignment
+        ours = parts[0] in with_assignment and _in_assignment_folder(entry, assignment)
         return lms.Owner("folder", parts[0], parts[0], parts[-1] if ours else "")
     return lms.Owner("folder", parts[0], parts[0], parts[-1])  # a folder per student, e.g. unzipped hand-ins
+
+
+def _in_assignment_folder(entry: Entry, assignment: str) -> bool:
+    """In nbgrader's STUDENT/ASSIGNMENT/: a file under it, or that folder itself when it could not be
+    read (its status is then the student's, not a "no ASSIGNMENT/ folder" that is not so)."""
+    parts = entry.parts
+    return len(parts) >= 2 and parts[1] == assignment and (len(parts) >= 3 or entry.problem is not None)
 
 
 def _empty_student_folders(source: Path, assignment: str, found: set[str]) -> list[str]:
