@@ -76,6 +76,16 @@ class Namespace:
     put: Callable[[str, object], None]
     drop: Callable[[str], None] | None = None  # keys added since the snapshot are dropped (None: kept)
     pristine: dict = field(default_factory=dict)
+    # what a key put back is called in a notebook's row (`torch.allclose`), for the namespaces that
+    # only a student's tampering changes; None: libraries change it too (a formatter, an event hook),
+    # so putting it back is said nowhere
+    label: str | None = None
+
+    def named(self, keys) -> list[str]:
+        """The keys of this namespace as a row names them, when it is labelled."""
+        if self.label is None:
+            return []
+        return [f"{self.label}.{'.'.join(k) if isinstance(k, tuple) else k}" for k in keys]
 
     def reset(self) -> dict:
         """Put the pristine values back; what was there instead, to give back after the test cell."""
@@ -109,11 +119,11 @@ class Namespace:
                     self.put(key, value)
 
 
-def _mapping(mapping: dict, drop: bool = False) -> Namespace:
+def _mapping(mapping: dict, drop: bool = False, label: str | None = None) -> Namespace:
     def remove(key):
         mapping.pop(key, None)
 
-    return Namespace(lambda: dict(mapping), mapping.__setitem__, remove if drop else None)
+    return Namespace(lambda: dict(mapping), mapping.__setitem__, remove if drop else None, label=label)
 
 
 # what the shell changes itself as cells run, and the student's own names: never put back
@@ -173,7 +183,7 @@ def _callbacks(events) -> Namespace:
     return Namespace(read, put)
 
 
-def _functions(module: types.ModuleType) -> Namespace:
+def _functions(module: types.ModuleType, label: str | None = None) -> Namespace:
     """The code and defaults of a module's Python functions (`f.__code__ = ...` changes no dict)."""
     functions = {name: f for name, f in vars(module).items() if type(f) is types.FunctionType}
 
@@ -184,7 +194,7 @@ def _functions(module: types.ModuleType) -> Namespace:
     def put(key, value):
         setattr(functions[key[0]], key[1], value)
 
-    return Namespace(read, put)
+    return Namespace(read, put, label=label)
 
 
 def _methods(cls: type) -> Namespace:
@@ -221,9 +231,9 @@ class Pristine:
             _shadows(shell), *[_shadows(obj) for obj in owned],
             Namespace(lambda: {k: v for k, v in shell._trait_values.items() if k not in VOLATILE},
                       shell._trait_values.__setitem__),
-            _mapping(vars(builtins), drop=True),
+            _mapping(vars(builtins), drop=True, label="builtins"),
             Namespace(lambda: {k: getattr(sys, k, MISSING) for k in sys_keys}, lambda k, v: setattr(sys, k, v)),
-            _mapping(sys.modules),  # a module replaced (modules imported later are the notebook's)
+            _mapping(sys.modules, label="sys.modules"),  # a module replaced (modules imported later are the notebook's)
             _mapping(shell.events.callbacks, drop=True),
             _mapping(shell.display_formatter.formatters, drop=True),
             *[_mapping(getattr(f, table), drop=True) for f in formatters for table in ("type_printers", "deferred_printers")
@@ -236,9 +246,10 @@ class Pristine:
         for name in HELPERS:
             module = sys.modules.get(name)
             if module is not None:
-                self.namespaces += [_mapping(vars(module)), _functions(module)]
+                self.namespaces += [_mapping(vars(module), label=name), _functions(module, label=name)]
         for namespace in self.namespaces:
             namespace.pristine = namespace.read()
+        self.restored: list[str] = []  # what the last reset put back that only tampering changes
 
     def reset(self) -> Callable[[], None]:
         """Put everything back as it was before the first cell; a function that gives the
@@ -249,6 +260,7 @@ class Pristine:
         if profile is not None:
             sys.setprofile(None)
         undos = [namespace.reset() for namespace in self.namespaces]
+        self.restored = sorted({name for namespace, undo in zip(self.namespaces, undos) for name in namespace.named(undo)})
         # what could not be put back stops the test (TamperedTest, in zygote.py); one found as it was is
         # not read again (a test cell costs one read of each, a few milliseconds in all)
         for namespace, undo in zip(self.namespaces, undos):
