@@ -31,12 +31,15 @@ class CompareWithReference(NbGraderPreprocessor):
         self.refs: References = references()
         refused = resources.get(AUTOGRADE_KEY, {}).get(RESOURCE, {})  # RefuseCourseAnswers' findings
         forged = []
+        tests = {cell.source.strip() for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")}
         for index, cell in enumerate(nb.cells):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade"):
                 self._grade(nb, cell, meta["grade_id"], refused.get(meta["grade_id"]))
-            elif cell.cell_type == "code" and any(_payload(o) is not None for o in cell.get("outputs", [])):
-                forged.append(index + 1)  # never counted (only test cells are read): the row names it
+            elif (cell.cell_type == "code" and cell.source.strip() not in tests
+                  and any(_payload(o) is not None for o in cell.get("outputs", []))):
+                # never counted (only test cells are read), but not a copy of a test cell either: named
+                forged.append(index + 1)
         if forged:
             note(nb, "check-outside-test", cells=", ".join(map(str, forged[:10])))
         return nb, resources

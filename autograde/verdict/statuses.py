@@ -118,9 +118,9 @@ STATUSES: dict[str, tuple[str, str]] = {
     "read-only-cell-edited": ("read-only cell {grade_id} was edited (line {line} of the hand-in's copy: {text}): "
                               "it was graded as the release wrote it",
                               "只读单元格 {grade_id} 被改动过（提交文件中第 {line} 行：{text}）：按发布时的原样评分"),
-    "check-outside-test": ("cell(s) {cells}: not a test cell, yet handed check results to the grader (a copied test cell, "
-                           "or forged results?): only a test cell's own results count",
-                           "第 {cells} 个单元格不是测试单元格，却向评分程序提交了检查结果（复制的测试单元格，还是伪造的结果？）："
+    "check-outside-test": ("cell(s) {cells}: not a test cell nor a copy of one, yet handed check results to the grader "
+                           "(forged results?): only a test cell's own results count",
+                           "第 {cells} 个单元格既不是测试单元格，也不是它的副本，却向评分程序提交了检查结果（伪造的结果？）："
                            "只有测试单元格自己的结果才计分"),
     "worker-stopped": ("stopped its grading worker: the notebook suspended the process running it, so it scores zero",
                        "让运行它的评分进程停止了：笔记本挂起了运行它的进程，因此得零分"),
