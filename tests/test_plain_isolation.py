@@ -105,7 +105,7 @@ NAMES = [a.name for a in PLAIN_ATTACKS] + list(TEST_EDITS)
 REPLACED = {"custom-exc": "shell.custom_exceptions", "excepthook": "shell.showtraceback",
             "ast-transformer": "shell.ast_transformers", "input-transformer": "shell.input_transformers_post",
             "pre-run-hook": "shell.events.callbacks.pre_run_cell", "post-run-hook": "shell.events.callbacks.post_run_cell",
-            "displayhook": "autograde.workers.zygote._warm_up.Hook.write_format_data",
+            "displayhook": "__main__._warm_up.Hook.write_format_data",
             "formatter": "shell.display_formatter.PlainTextFormatter.type_printers.float", "trace-jump": "sys.settrace",
             "run-cell": "IPython.core.interactiveshell.InteractiveShell.run_cell", "class-swap": "shell.__class__",
             "import-hook": "builtins.__import__", "sys-modules": "numpy.testing, sys.modules.math, sys.modules.numpy_testing",
