@@ -270,10 +270,31 @@ def test_cheats_earn_only_what_they_computed(graded, cheat):
     book_input = next(c["points"] for c in references.load(hidden=False).exercises["ex1-dot-scores"]["checks"]
                       if c["name"] == "attn_scores_2")
     expected = {**zero(STEM1), "ex1-dot-scores": book_input} if cheat == "cheat-hard-coded" else zero(STEM1)
-    # a cheat that imports the course's checks or encoders into its answer is also named for it
-    status = (say("course-answer", exercise="Exercise 1: dot-product scores",
-                  what=say("course-imports", names=TAKEN_FROM_COURSE[cheat])) if cheat in TAKEN_FROM_COURSE else "ok")
-    assert_notebook(graded, cheat, STEM1, expected, status=status)
+    # a cheat that imports the course's checks or encoders into its answer is also named for it,
+    # and one that tampers with the checks is named with its evidence (issue: "ok with 0" says nothing)
+    named = [say("course-answer", exercise="Exercise 1: dot-product scores",
+                 what=say("course-imports", names=TAKEN_FROM_COURSE[cheat]))] if cheat in TAKEN_FROM_COURSE else []
+    named += tampering_named(cheat)
+    assert_notebook(graded, cheat, STEM1, expected, status="; ".join(m.en for m in named) or "ok")
+
+
+def tampering_named(cheat: str) -> list:
+    """The statuses that name what `cheat` did to the checks, in the order grading finds them."""
+    release = nbformat.read(course.release("ch03") / NB1, as_version=4)
+    position = {c.metadata["nbgrader"]["grade_id"]: i + 1 for i, c in enumerate(release.cells) if "nbgrader" in c.metadata}
+    tests = [c.metadata["nbgrader"]["grade_id"] for c in release.cells if c.metadata.get("nbgrader", {}).get("grade")
+             and not c.metadata["nbgrader"].get("solution")]
+    return {
+        # the first test cell after the patch runs with the originals, and the row says which were replaced
+        "cheat-patched-torch": [say("machinery-restored", cell=position["ex1-dot-scores"],
+                                    names="torch.allclose, torch.equal, torch.testing.assert_close")],
+        "cheat-patched-builtins": [say("machinery-restored", cell=position["ex1-dot-scores"], names="builtins.repr")],
+        # a check result displayed by the answer cell: never counted, named
+        "cheat-fake-output": [say("check-outside-test", cells=str(position["ex1-dot-scores-solution"]))],
+        # each test cell put back as released, its first changed line quoted
+        "cheat-edited-tests": [say("test-cell-edited", grade_id=g, line=1, text=repr("print('all checks passed')"))
+                               for g in tests],
+    }.get(cheat, [])
 
 
 def test_hidden_references_are_out_of_reach(graded):

@@ -96,10 +96,23 @@ def test_stock_nbgrader_scores_the_plain_assignment_as_it_is_meant_to(plain_atta
 
 
 NAMES = [a.name for a in PLAIN_ATTACKS] + list(TEST_EDITS)
-# what an attacker's row says where it is not `ok`: the value its squares showed in the first test
-# cell (cell 3) was not counted; the test cell it deleted, or stripped of its metadata, was put back
+# what an attacker's row says: the value its squares showed in the first test cell (cell 3) was not
+# counted; the test cell it deleted, edited or stripped of its metadata was put back (an edit's first
+# changed line quoted); what it changed in the machinery before the first test cell, which ran with the originals,
+# is named with the names a row gives it (the instructor's evidence)
+REPLACED = {"custom-exc": "shell.custom_exceptions", "excepthook": "shell.showtraceback",
+            "ast-transformer": "shell.ast_transformers", "input-transformer": "shell.input_transformers_post",
+            "pre-run-hook": "shell.events.callbacks.pre_run_cell", "post-run-hook": "shell.events.callbacks.post_run_cell",
+            "displayhook": "__main__._warm_up.Hook.write_format_data",
+            "formatter": "shell.display_formatter.PlainTextFormatter.type_printers.float", "trace-jump": "sys.settrace",
+            "run-cell": "IPython.core.interactiveshell.InteractiveShell.run_cell", "class-swap": "shell.__class__",
+            "import-hook": "builtins.__import__", "sys-modules": "numpy.testing, sys.modules.math, sys.modules.numpy_testing",
+            "helpers": "builtins.sum, math.isclose, numpy.testing.assert_array_equal.__code__"}
 PLAIN_STATUSES = {"shown-number": say("value-not-counted", cell=3), "test-deleted": say("cells-restored", cells="close"),
-                  "test-unmarked": say("metadata-restored")}
+                  "test-edited": say("test-cell-edited", grade_id="exact", line=1, text="'pass'"),
+                  "test-unmarked": "; ".join([say("metadata-restored").en,
+                                              say("test-cell-edited", grade_id="helpers", line=1, text="'pass'").en]),
+                  **{name: say("machinery-restored", cell=3, names=names) for name, names in REPLACED.items()}}
 
 
 @pytest.mark.parametrize("name", NAMES)

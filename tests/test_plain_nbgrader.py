@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from autograde.verdict.statuses import say
 
 from plain_course import (SECRET, Scenario, autograde_tests, clean_kernel, configured, documentation_course, hidden_tests,
                           leaks_hidden, ours, relative_file, shipped_files, stock, stops_early, totals)
@@ -37,8 +38,14 @@ def test_every_cell_scores_as_stock_nbgrader_scores_it(name, tmp_path):
         assert totals(expected)[key] == score, key
         assert totals(graded)[key] == score, key
     for row in rows:
-        assert row["status"] == "ok", row
+        assert row["status"] == NAMED.get((row["student_id"], row["notebook"]), "ok"), row
         assert row["score"] == totals(graded)[(row["student_id"], row["notebook"])]
+
+
+# nbgrader's documented cheat attempt replaces IPython's showtraceback so that a failing test
+# shows no error: graded with the original (the score is stock's), and the row names the change
+NAMED = {("spam", "p1"): say("machinery-restored", cell=2,
+                             names="IPython.core.interactiveshell.InteractiveShell.showtraceback")}
 
 
 def _text(html: str) -> str:

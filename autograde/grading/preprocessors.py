@@ -31,7 +31,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, NbGraderPreprocessor, Ove
 from ..workers.protocol import NOT_COUNTED, TEST_MACHINERY_CHANGED, Mismatch, Reply, code_cells, match_cells
 from .recording import AUTOGRADE_KEY, RAN_KEY
 from ..verdict.statuses import say
-from ..intake.structure import read_structure, released
+from ..intake.structure import first_change, read_structure, released
 
 log = logging.getLogger(__name__)
 STATUS_KEY = "autograde"  # notebook metadata where the steps leave notes for the grade report
@@ -183,7 +183,7 @@ class PrecomputedExecute(NbGraderPreprocessor):
             return nb, resources
         resources[AUTOGRADE_KEY][RAN_KEY] = {cell["id"] for cell in ran}  # the others never ran: plain_tests.PlainTests
         where = {cell.id: index for index, cell in enumerate(nb.cells)}
-        shown = None
+        shown, named = None, set()
         for count, cell in enumerate(ran, start=1):
             index = where[cell["id"]]
             nb.cells[index].outputs = [nbformat.from_dict(o) for o in cell["outputs"]]
@@ -194,6 +194,10 @@ class PrecomputedExecute(NbGraderPreprocessor):
                     reason = shown = "value-not-counted"  # said once, for the first test cell
                 if reason:
                     note(nb, reason, cell=index + 1)
+            replaced = [name for name in cell.get("restored", []) if name not in named]
+            if replaced:  # said at the first test cell each replacement was found before
+                named.update(replaced)
+                note(nb, "machinery-restored", cell=index + 1, names=", ".join(replaced))
         stopped = reply["stopped"]
         if stopped:
             where_stopped = where[stopped["id"]] + 1 if stopped["id"] is not None else len(nb.cells)
@@ -245,6 +249,13 @@ class RepairCells(NbGraderPreprocessor):
             note(nb, "cells-reordered")
         if found.retyped:
             note(nb, "cell-type-restored")  # nbgrader's OverwriteCells puts the type back
+        for grade_id in found.edited:  # OverwriteCells puts the source back: the row says what was there
+            edited = self._as_released(nb.cells[found.cells[grade_id]])
+            if edited == found.release[grade_id].source:
+                continue  # the instructor's own copy, hidden tests in: nothing a student changed
+            line, text = first_change(found.release[grade_id].source, edited)
+            kind = "test-cell-edited" if found.metadata(grade_id).get("grade") else "read-only-cell-edited"
+            note(nb, kind, grade_id=grade_id, line=line, text=text)
         standing = {grade_id: nb.cells[i] for grade_id, i in found.cells.items()}
         position, restored = 0, []
         for grade_id, original in found.release.items():
@@ -257,6 +268,19 @@ class RepairCells(NbGraderPreprocessor):
         if restored:
             note(nb, "cells-restored", cells=", ".join(restored))
         return nb, resources
+
+
+    def _as_released(self, cell: NotebookNode) -> str:
+        """A read-only cell's source as nbgrader's release would make it (its hidden tests
+        cleared with the course's own delimiters)."""
+        from nbgrader.preprocessors import ClearHiddenTests
+
+        copied = copy.deepcopy(cell)
+        try:
+            ClearHiddenTests(config=self.config)._remove_hidden_test_region(copied)
+        except RuntimeError:  # unbalanced delimiters: the source as it stands
+            return cell.source
+        return copied.source
 
 
 def _fresh_copy(cell: NotebookNode) -> NotebookNode:

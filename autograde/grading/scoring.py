@@ -30,17 +30,24 @@ class CompareWithReference(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self.refs: References = references()
         refused = resources.get(AUTOGRADE_KEY, {}).get(RESOURCE, {})  # RefuseCourseAnswers' findings
-        for cell in nb.cells:
+        forged = []
+        tests = {cell.source.strip() for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")}
+        for index, cell in enumerate(nb.cells):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade"):
                 self._grade(nb, cell, meta["grade_id"], refused.get(meta["grade_id"]))
+            elif (cell.cell_type == "code" and cell.source.strip() not in tests
+                  and any(_payload(o) is not None for o in cell.get("outputs", []))):
+                # never counted (only test cells are read), but not a copy of a test cell either: named
+                forged.append(index + 1)
+        if forged:
+            note(nb, "check-outside-test", cells=", ".join(map(str, forged[:10])))
         return nb, resources
 
     def _grade(self, nb: NotebookNode, cell: NotebookNode, grade_id: str, taken: Message | None) -> None:
         handed = defaultdict(list)
         for output in cell.get("outputs", []):
-            payload = output.get("data", {}).get(CHECK_MIME) if output.get("output_type") == "display_data" else None
-            if isinstance(payload, dict) and isinstance(payload.get("name"), str):
+            if (payload := _payload(output)) is not None:
                 handed[payload["name"]].append(payload)
         exercise = self.refs.exercises.get(grade_id)
         if exercise is None:  # a plain nbgrader test cell: its outputs stay, for nbgrader to score (plain_tests.py)
@@ -82,6 +89,12 @@ class CompareWithReference(NbGraderPreprocessor):
         except MissingReference:
             return Verdict(False, "no reference for this check on this grader", "评分端缺少此项检查的参考值", "no-reference")
         return compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
+
+
+def _payload(output: dict) -> dict | None:
+    """The check result an output hands the grader, if it is one."""
+    payload = output.get("data", {}).get(CHECK_MIME) if output.get("output_type") == "display_data" else None
+    return payload if isinstance(payload, dict) and isinstance(payload.get("name"), str) else None
 
 
 def _feedback(exercise: dict, checks: list[dict], earned: float) -> NotebookNode:

@@ -109,6 +109,18 @@ def _match_stripped(found: Structure, release: NotebookNode, handin: NotebookNod
             found.stripped[i] = match.metadata["nbgrader"]["grade_id"]
 
 
+EVIDENCE_CHARS = 60  # of a student's line quoted in a row: enough to recognise it, never a whole cell
+
+
+def first_change(original: str, edited: str) -> tuple[int, str]:
+    """Where a read-only cell's edited source first differs from the release's: the line's number
+    (from 1) and that line of the edit, quoted and cut short ('' where the edit has no such line)."""
+    old, new = original.splitlines(), edited.splitlines()
+    line = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    text = new[line] if line < len(new) else ""
+    return line + 1, repr(text if len(text) <= EVIDENCE_CHARS else text[:EVIDENCE_CHARS] + "…")
+
+
 def role(meta: dict) -> tuple:
     """What a cell's nbgrader metadata says it is (checksums and versions aside)."""
     return tuple(meta.get(key) for key in ROLE_KEYS)

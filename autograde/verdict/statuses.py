@@ -106,6 +106,22 @@ STATUSES: dict[str, tuple[str, str]] = {
                                "(remove the cell that does it)",
                                "第 {cell} 个测试单元格没有运行，因此不得分：前面的某个单元格改动了测试单元格的运行方式"
                                "（IPython 或 Python 的机制），且无法还原（请删除做这件事的单元格）"),
+    # tampering with the checks, named with its evidence for an instructor to point to (the grade is
+    # already what the student's own code earned: these say why it may look otherwise)
+    "machinery-restored": ("before test cell {cell}, an earlier cell had replaced {names}: the test ran with the originals, "
+                           "so the replacement earned nothing (remove the cell that does it)",
+                           "在第 {cell} 个测试单元格之前，前面的某个单元格替换了 {names}：测试使用原来的版本运行，"
+                           "替换没有带来任何分数（请删除做这件事的单元格）"),
+    "test-cell-edited": ("test cell {grade_id} was edited (line {line} of the hand-in's copy: {text}): it was graded "
+                         "as the release wrote it",
+                         "测试单元格 {grade_id} 被改动过（提交文件中第 {line} 行：{text}）：按发布时的原样评分"),
+    "read-only-cell-edited": ("read-only cell {grade_id} was edited (line {line} of the hand-in's copy: {text}): "
+                              "it was graded as the release wrote it",
+                              "只读单元格 {grade_id} 被改动过（提交文件中第 {line} 行：{text}）：按发布时的原样评分"),
+    "check-outside-test": ("cell(s) {cells}: not a test cell nor a copy of one, yet handed check results to the grader "
+                           "(forged results?): only a test cell's own results count",
+                           "第 {cells} 个单元格既不是测试单元格，也不是它的副本，却向评分程序提交了检查结果（伪造的结果？）："
+                           "只有测试单元格自己的结果才计分"),
     "worker-stopped": ("stopped its grading worker: the notebook suspended the process running it, so it scores zero",
                        "让运行它的评分进程停止了：笔记本挂起了运行它的进程，因此得零分"),
     "worker-timeout": ("timeout: its grading worker did not answer in time, so it scores zero",

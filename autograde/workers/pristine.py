@@ -32,11 +32,15 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import importlib
+import os
+import re
 import sys
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .protocol import NOT_COUNTED
 
@@ -76,6 +80,20 @@ class Namespace:
     put: Callable[[str, object], None]
     drop: Callable[[str], None] | None = None  # keys added since the snapshot are dropped (None: kept)
     pristine: dict = field(default_factory=dict)
+    # what a key put back is called in a notebook's row (`torch.allclose`), for the namespaces that
+    # only a student's tampering changes; None: libraries change it too (a formatter, an event hook),
+    # so putting it back is said nowhere
+    label: str | None = None
+    behaviour_only: bool = False  # name only code, classes and deletions (the object's data changes as it works)
+
+    def named(self, undo: dict) -> list[str]:
+        """What of `undo` (key -> what stood there instead) a row names: the keys a notebook
+        replaced, added or deleted. What an installed library put there (torch._dynamo wrapping
+        torch.manual_seed on first use, matplotlib registering a formatter) is put back but not named."""
+        if self.label is None:
+            return []
+        return [f"{self.label}.{_key_name(k)}" for k, v in undo.items()
+                if not _installed(v) and (not self.behaviour_only or _behaviour(v))]
 
     def reset(self) -> dict:
         """Put the pristine values back; what was there instead, to give back after the test cell."""
@@ -109,15 +127,87 @@ class Namespace:
                     self.put(key, value)
 
 
-def _mapping(mapping: dict, drop: bool = False) -> Namespace:
+def _key_name(key) -> str:
+    """A namespace's key as part of a dotted name (a formatter table is keyed by types, a
+    function's parts by (name, part), the formatters by MIME types)."""
+    if isinstance(key, tuple):
+        return ".".join(map(_key_name, key))
+    if isinstance(key, type):
+        return key.__qualname__
+    return re.sub(r"\W", "_", str(key)) or "_"
+
+
+def _installed(value, depth: int = 0) -> bool:
+    """Whether `value` is what an installed package or this course made (its code, its class),
+    not a notebook's cells or a file a notebook wrote. Data a notebook set (a tuple of
+    exceptions, a number) and anything deleted count as the notebook's. Read without running
+    any of the value's own code: only exact types, and descriptors of `type` itself."""
+    kind = type(value)
+    if value is MISSING or depth > 3:
+        return False
+    if kind is tuple or kind is list:
+        return bool(value) and all(_installed(v, depth + 1) for v in value)
+    if kind is types.MethodType:
+        return _installed(value.__func__, depth + 1)
+    if kind is functools.partial:
+        return _installed(value.func, depth + 1)
+    code = value if kind is types.CodeType else value.__code__ if kind is types.FunctionType else None
+    if code is not None:
+        return _in_installed_folder(code.co_filename)
+    cls = value if issubclass(kind, type) else kind
+    module = type.__dict__["__module__"].__get__(cls)
+    loaded = sys.modules.get(module) if type(module) is str and module != "__main__" else None
+    file = vars(loaded).get("__file__") if type(loaded) is types.ModuleType else None
+    return type(file) is str and _in_installed_folder(file)
+
+
+def _behaviour(value) -> bool:
+    """Whether `value` changes what runs: Python code, a class or an instance of one defined in
+    Python, a deletion, or a tuple or list holding one (IPython's own objects change their data as
+    cells run: a compiler's flags, the hook it saved). Exact types only, as in _installed."""
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return any(_behaviour(v) for v in value[:64])
+    heap = type.__dict__["__flags__"].__get__(kind) & (1 << 9)  # an instance of a class defined in Python
+    return (value is MISSING or kind in (types.FunctionType, types.MethodType, types.CodeType, functools.partial)
+            or issubclass(kind, type) or bool(heap))
+
+
+def _in_installed_folder(file: str) -> bool:
+    return bool(file) and any(file.startswith(folder) for folder in _installed_folders())
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_folders() -> tuple[str, ...]:
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    folders = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    folders.add(str(Path(__file__).resolve().parents[1]))  # the course's own package
+    return tuple(os.path.join(form, "") for f in folders for form in {f, os.path.realpath(f)})
+
+
+def _class_name(cls: type) -> str:
+    """A class's dotted name (the worker's own classes are defined in a function)."""
+    return f"{cls.__module__}.{cls.__qualname__}".replace(".<locals>", "")
+
+
+def _labelled(namespace: Namespace, label: str) -> Namespace:
+    """`namespace`, one of IPython's objects or the worker's, named `label` in a row."""
+    namespace.label, namespace.behaviour_only = label, True
+    return namespace
+
+
+def _mapping(mapping: dict, drop: bool = False, label: str | None = None) -> Namespace:
     def remove(key):
         mapping.pop(key, None)
 
-    return Namespace(lambda: dict(mapping), mapping.__setitem__, remove if drop else None)
+    return Namespace(lambda: dict(mapping), mapping.__setitem__, remove if drop else None, label=label)
 
 
 # what the shell changes itself as cells run, and the student's own names: never put back
-VOLATILE = {"execution_count", "last_execution_result", "last_execution_succeeded", "sys_excepthook", "user_ns",
+VOLATILE = {"_", "__", "___",  # the displayhook's last values shown
+            "execution_count", "last_execution_result", "last_execution_succeeded", "sys_excepthook", "user_ns",
             "user_module", "user_global_ns", "user_ns_hidden", "_last_traceback", "_main_mod_cache"}
 
 
@@ -173,7 +263,7 @@ def _callbacks(events) -> Namespace:
     return Namespace(read, put)
 
 
-def _functions(module: types.ModuleType) -> Namespace:
+def _functions(module: types.ModuleType, label: str | None = None) -> Namespace:
     """The code and defaults of a module's Python functions (`f.__code__ = ...` changes no dict)."""
     functions = {name: f for name, f in vars(module).items() if type(f) is types.FunctionType}
 
@@ -184,7 +274,7 @@ def _functions(module: types.ModuleType) -> Namespace:
     def put(key, value):
         setattr(functions[key[0]], key[1], value)
 
-    return Namespace(read, put)
+    return Namespace(read, put, label=label)
 
 
 def _methods(cls: type) -> Namespace:
@@ -213,32 +303,42 @@ class Pristine:
         formatters = list(shell.display_formatter.formatters.values())  # how a value is shown: for_type() and all
         owned = (shell.displayhook, shell.display_pub, shell.events, manager, shell.compile, shell.builtin_trap,
                  shell.display_trap, shell.display_formatter, *formatters)
+        # what a row calls each object a notebook may change (a name of dotted identifiers)
+        called = {id(shell): "shell", **{id(obj): name for obj, name in zip(owned, (
+            "shell.displayhook", "shell.display_pub", "shell.events", "shell.input_transformer_manager", "shell.compile",
+            "shell.builtin_trap", "shell.display_trap", "shell.display_formatter"))}}
+        for f in formatters:
+            called[id(f)] = f"shell.display_formatter.{type(f).__name__}"
         # in this order: what an object is and has before what its lists and tables hold
         self.namespaces = [
-            *[_kind(obj) for obj in (shell, *owned)],
-            *[_class(cls) for cls in _heap_classes(shell, *owned)],
-            *[_methods(cls) for cls in workers],
-            _shadows(shell), *[_shadows(obj) for obj in owned],
-            Namespace(lambda: {k: v for k, v in shell._trait_values.items() if k not in VOLATILE},
-                      shell._trait_values.__setitem__),
-            _mapping(vars(builtins), drop=True),
-            Namespace(lambda: {k: getattr(sys, k, MISSING) for k in sys_keys}, lambda k, v: setattr(sys, k, v)),
-            _mapping(sys.modules),  # a module replaced (modules imported later are the notebook's)
-            _mapping(shell.events.callbacks, drop=True),
-            _mapping(shell.display_formatter.formatters, drop=True),
-            *[_mapping(getattr(f, table), drop=True) for f in formatters for table in ("type_printers", "deferred_printers")
+            *[_labelled(_kind(obj), called[id(obj)]) for obj in (shell, *owned)],
+            *[_labelled(_class(cls), _class_name(cls)) for cls in _heap_classes(shell, *owned)],
+            *[_labelled(_methods(cls), _class_name(cls)) for cls in workers],
+            *[_labelled(_shadows(obj), called[id(obj)]) for obj in (shell, *owned)],
+            _labelled(Namespace(lambda: {k: v for k, v in shell._trait_values.items() if k not in VOLATILE},
+                                shell._trait_values.__setitem__), "shell"),
+            _mapping(vars(builtins), drop=True, label="builtins"),
+            Namespace(lambda: {k: getattr(sys, k, MISSING) for k in sys_keys}, lambda k, v: setattr(sys, k, v), label="sys"),
+            _mapping(sys.modules, label="sys.modules"),  # a module replaced (modules imported later are the notebook's)
+            _labelled(_mapping(shell.events.callbacks, drop=True), "shell.events.callbacks"),
+            _labelled(_mapping(shell.display_formatter.formatters, drop=True), "shell.display_formatter.formatters"),
+            *[_labelled(_mapping(getattr(f, table), drop=True), f"{called[id(f)]}.{table}")
+              for f in formatters for table in ("type_printers", "deferred_printers")
               if type(getattr(f, table, None)) is dict],
-            _lists(sys, ("meta_path", "path_hooks")),
-            _lists(shell, ("ast_transformers", "input_transformers_post")),
-            _lists(manager, ("cleanup_transforms", "line_transforms", "token_transformers")),
-            _callbacks(shell.events),
+            _labelled(_lists(sys, ("meta_path", "path_hooks")), "sys"),
+            _labelled(_lists(shell, ("ast_transformers", "input_transformers_post")), "shell"),
+            _labelled(_lists(manager, ("cleanup_transforms", "line_transforms", "token_transformers")),
+                      "shell.input_transformer_manager"),
+            _labelled(_callbacks(shell.events), "shell.events.callbacks"),
         ]
         for name in HELPERS:
             module = sys.modules.get(name)
             if module is not None:
-                self.namespaces += [_mapping(vars(module)), _functions(module)]
+                self.namespaces += [_mapping(vars(module), label=name), _functions(module, label=name)]
         for namespace in self.namespaces:
             namespace.pristine = namespace.read()
+        _installed_folders()  # read now, before a notebook's code could change what sysconfig says
+        self.restored: list[str] = []  # what the last reset put back that only tampering changes
 
     def reset(self) -> Callable[[], None]:
         """Put everything back as it was before the first cell; a function that gives the
@@ -249,6 +349,11 @@ class Pristine:
         if profile is not None:
             sys.setprofile(None)
         undos = [namespace.reset() for namespace in self.namespaces]
+        # named before the check below: naming runs no code of a notebook's, and whatever it
+        # changed after this reset is found there
+        named = {name for namespace, undo in zip(self.namespaces, undos) for name in namespace.named(undo)}
+        named |= {f"sys.{hook}" for hook, f in (("settrace", trace), ("setprofile", profile)) if f is not None and not _installed(f)}
+        self.restored = sorted(named)
         # what could not be put back stops the test (TamperedTest, in zygote.py); one found as it was is
         # not read again (a test cell costs one read of each, a few milliseconds in all)
         for namespace, undo in zip(self.namespaces, undos):

@@ -42,7 +42,8 @@ import struct
 import termios
 import time
 from collections.abc import Callable
-from typing import TypedDict
+import re
+from typing import NotRequired, TypedDict
 
 HEADER = struct.Struct(">I")
 # Limits of one notebook, unless the instructor sets others (autograde grade --max-processes, --disk-mb)
@@ -107,11 +108,15 @@ class CellResult(TypedDict):
     token: str  # the token of the hand-off it answers; the worker checks it
     outputs: list[dict]  # its nbformat outputs
     truncated: bool  # some output was dropped, over the notebook's output cap
+    # a test cell's: what of the checking machinery had to be put back before it ran
+    # (pristine.Pristine.restored, e.g. "torch.allclose"), for the row to name
+    restored: NotRequired[list[str]]
 
 
 class RanCell(TypedDict):
     id: str  # the id of the request's cell, attached by the worker
     outputs: list[dict]
+    restored: NotRequired[list[str]]  # the CellResult's
 
 
 class Stopped(TypedDict):
@@ -287,7 +292,27 @@ def cell_result_of(message: dict, token: str) -> CellResult:
     outputs = message.get("outputs")
     if message.get("token") != token or not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
         raise ProtocolError("not the outputs of the cell handed")
-    return CellResult(token=token, outputs=outputs, truncated=bool(message.get("truncated")))
+    return CellResult(token=token, outputs=outputs, truncated=bool(message.get("truncated")),
+                      restored=restored_of(message.get("restored", [])))
+
+
+# a name the machinery has for what it put back: dotted identifiers, few and short (the notebook's
+# process sends them, so they are a student's input like any output)
+RESTORED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*){0,6}")
+MAX_RESTORED = 32
+
+
+def ran_cell(cell_id: str, outputs: list[dict], restored: list[str]) -> RanCell:
+    """A RanCell, naming what was put back only when something was."""
+    return RanCell(id=cell_id, outputs=outputs, **({"restored": restored} if restored else {}))
+
+
+def restored_of(names) -> list[str]:
+    """`names` as the machinery a test cell's process put back; ProtocolError if it is not that."""
+    if not (isinstance(names, list) and len(names) <= MAX_RESTORED
+            and all(isinstance(n, str) and len(n) <= 100 and RESTORED_NAME.fullmatch(n) for n in names)):
+        raise ProtocolError("not the names of machinery put back")
+    return names
 
 
 def reply_of(message: dict, request: Request, nonce: str) -> Reply:
@@ -306,7 +331,7 @@ def reply_of(message: dict, request: Request, nonce: str) -> Reply:
     if not isinstance(message.get("truncated"), bool) or isinstance(message.get("seconds"), bool) \
             or not isinstance(message.get("seconds"), (int, float)):
         raise ProtocolError("not a reply")
-    return Reply(nonce=nonce, cells=[RanCell(id=c["id"], outputs=c["outputs"]) for c in cells],
+    return Reply(nonce=nonce, cells=[ran_cell(c["id"], c["outputs"], restored_of(c.get("restored", []))) for c in cells],
                  stopped=None if stopped is None else Stopped(id=stopped.get("id"), why=stopped["why"]),
                  truncated=message["truncated"], seconds=float(message["seconds"]))
 

@@ -234,7 +234,8 @@ def _notebook(request: dict, cell_fd: int, reply_fd: int, shell, Capture, Stream
                     give_back()
                 except Exception:  # the student's own could not all be given back: their later cells' loss
                     pass
-        protocol.send(reply_fd, protocol.CellResult(token=handed["token"], outputs=Capture.outputs, truncated=Capture.truncated))
+        protocol.send(reply_fd, protocol.CellResult(token=handed["token"], outputs=Capture.outputs, truncated=Capture.truncated,
+                                                    restored=_nameable(machinery.restored) if give_back else []))
 
 
 class TamperedTest(Exception):
@@ -242,6 +243,12 @@ class TamperedTest(Exception):
 
 
 TamperedTest.__name__ = protocol.TEST_MACHINERY_CHANGED  # the error's name the grader reads
+
+
+def _nameable(names: list[str]) -> list[str]:
+    """The names the grader can show (a key a student added to builtins may be any string: it is
+    still put back, only not named)."""
+    return [n for n in names if len(n) <= 100 and protocol.RESTORED_NAME.fullmatch(n)][:protocol.MAX_RESTORED]
 
 
 def _reset(machinery: pristine.Pristine):
@@ -485,7 +492,7 @@ def _hand_cells(cells: list[protocol.Cell], limits: dict, reader: protocol.Frame
             why = "corrupt output"
         if why is not None:
             return ran, protocol.Stopped(id=cell["id"], why=why), truncated
-        ran.append(protocol.RanCell(id=cell["id"], outputs=result["outputs"]))
+        ran.append(protocol.ran_cell(cell["id"], result["outputs"], result["restored"]))
         truncated = truncated or result["truncated"]
     return ran, None, truncated
 
