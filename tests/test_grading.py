@@ -122,6 +122,18 @@ def nb1_with(change) -> str:
     return ex.text(nb)
 
 
+def edit_cell(grade_id: str, old: str, new: str):
+    def change(nb):
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        assert old in cell.source
+        cell.source = cell.source.replace(old, new)
+    return change
+
+
+# the book's inputs edited in their read-only cell: graded with the release's, the edit named
+EDITED_INPUT = ("        [0.43, 0.15, 0.89],  # Your     (x^1)", "        [1.0, 1.0, 1.0],  # Your     (x^1)")
+
+
 def drop(grade_ids):
     return lambda nb: nb.cells.__setitem__(slice(None), [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in grade_ids])
 
@@ -180,6 +192,7 @@ BROKEN = {
     "bad-retyped-cells": {NB1: nb1_with(retype("ex1-dot-scores"))},
     "bad-no-metadata": {NB1: nb1_with(strip_metadata)},
     "bad-forged-metadata": {NB1: nb1_with(forge_metadata)},
+    "bad-edited-inputs": {NB1: nb1_with(edit_cell("inputs-01", *EDITED_INPUT))},
     "bad-endless-loop": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "while True:\n    pass")},
     "bad-memory-hog": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", "hog = torch.ones(2**30)  # 4 GiB")},
     "bad-kernel-exit": {NB1: ex.with_cell(ex.solved(NB1), "ex2-softmax-naive", "import os\nos._exit(1)")},
@@ -322,6 +335,7 @@ def test_hidden_references_are_out_of_reach(graded):
     ("bad-retyped-cells", STEM1, "full", "cell type restored"),
     ("bad-no-metadata", STEM1, "full", "nbgrader metadata restored"),
     ("bad-forged-metadata", STEM1, "full", "ok"),
+    ("bad-edited-inputs", STEM1, "full", say("read-only-cell-edited", grade_id="inputs-01", line=3, text=repr(EDITED_INPUT[1]))),
     ("bad-endless-loop", STEM1, "full", say("cell-timeout", cell=9)),
     ("bad-memory-hog", STEM1, "full", say("cell-memory", cell=9)),
     ("bad-kernel-exit", STEM1, {"ex3-context-vector": 0.0}, say("kernel-died", cell=16)),
