@@ -14,6 +14,7 @@ else loses a file.
 """
 from __future__ import annotations
 
+import datetime
 import errno
 import io
 import os
@@ -62,6 +63,9 @@ class Entry:
     stamp: str  # changes when the file does: (crc, size) in a zip, (size, mtime) on disk
     reader: Callable[[int], bytes] | None = None
     problem: Message | None = None  # why it is never read (unsafe path, symbolic link, unreadable zip)
+    # when the file was last written, as the zip (its entry's date, which has no zone: taken as
+    # UTC) or the file system says; what the late policy reads when the LMS's names carry no time
+    time: datetime.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -152,7 +156,21 @@ def _file(path: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[Entry
         except OSError as exc:
             raise UnreadableEntry(say("unreadable-file", reason=_reason(exc))) from None
 
-    yield Entry(parts, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", read)
+    yield Entry(parts, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", read, time=_utc(info.st_mtime))
+
+
+def _utc(seconds: float) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds: no time
+        return None
+
+
+def _zip_time(info: zipfile.ZipInfo) -> datetime.datetime | None:
+    try:  # the DOS date of a hostile zip may be month 0 or day 0
+        return datetime.datetime(*info.date_time)
+    except (TypeError, ValueError):
+        return None
 
 
 def _reason(exc: OSError) -> Message:
@@ -228,7 +246,8 @@ def _zip(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, entries
         elif info.filename in inner_zips:
             yield from _zip_if_granted(inner_zips[info.filename], here, True, budget, granted[info.filename])
         else:
-            yield Entry(here, info.file_size, f"{info.CRC}:{info.file_size}", _member_reader(archive, info.filename))
+            yield Entry(here, info.file_size, f"{info.CRC}:{info.file_size}", _member_reader(archive, info.filename),
+                        time=_zip_time(info))
 
 
 def _member_reader(archive, member: str) -> Callable[[int], bytes]:

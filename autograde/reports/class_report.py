@@ -104,7 +104,9 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None,
         if not is_grading_output(out, db_url):
             raise UsageError(f"{out} is not a grading output folder (no .nbgrader/ and gradebook.db in it): "
                              "run `autograde grade SUBMISSIONS --out DIR` first, or pass --db for a gradebook elsewhere")
-        rows = rows_from_gradebook(out, db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}", assignment)
+        from .export import current_rows  # the scores as exported: formgrader's changes, the late policy
+
+        rows = current_rows(out, db_url, assignment)
     stems = {Path(n).stem for n in course.notebook_names(assignment)}
     notebooks = {}
     for r in rows:

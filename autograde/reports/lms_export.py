@@ -46,9 +46,10 @@ class Export:
 
 
 def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: str, points: float | None = None,
-          now: datetime.datetime | None = None) -> Export:
+          now: datetime.datetime | None = None, missing: str = "zero") -> Export:
     """Write OUT/grades-KIND.csv for the LMS `kind`; `title` names the LMS assignment's column
-    (Canvas) and `points` rescales the totals to the LMS assignment's maximum."""
+    (Canvas) and `points` rescales the totals to the LMS assignment's maximum. A student who
+    handed in nothing gets 0 (as always), or with `missing="blank"` an empty grade cell."""
     totals: dict[str, list[float]] = {}
     for r in rows:
         total = totals.setdefault(r.student_id, [0.0, 0.0])
@@ -60,7 +61,9 @@ def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: s
     lines, skipped = [], []
     now = now or datetime.datetime.now(datetime.timezone.utc)
     for handin in sorted(handins, key=lambda h: h.student_id):
-        score = _number(totals.get(handin.student_id, [0.0])[0] * scale)
+        own = [r for r in rows if r.student_id == handin.student_id]
+        absent = missing == "blank" and all(_missing(r) for r in own if r.max_score > 0)
+        score = "" if absent else _number(totals.get(handin.student_id, [0.0])[0] * scale)
         line = (_canvas if kind == "canvas" else _moodle)(handin, score, _number(possible * scale), rows, now)
         if line is None:
             skipped.append(handin.student_id)

@@ -1,0 +1,200 @@
+"""`autograde export`: grades.csv, totals.csv and the LMS file rebuilt from the gradebook (a score
+changed in formgrader flows through, and a rerun of `grade` keeps it); the late policy (a due
+date, a penalty rule, a student's extension) applied to scores and shown in each file; and
+`--missing blank`. One small Canvas class is graded once for the module (three hand-ins of one
+notebook, one worker); the rules themselves are tested without grading."""
+import csv
+import datetime
+import shutil
+import zipfile
+
+import pytest
+
+import example_class as ex
+import lms_exports as lx
+from autograde import cli
+from autograde.errors import UsageError
+from autograde.grading.grader import Row
+from autograde.intake import archive, roster
+from autograde.intake.submissions import Handin, handed_in_at
+from autograde.reports import export, late, lms_export
+from autograde.verdict import statuses
+from autograde.verdict.statuses import say
+from catalogued import assert_catalogued_text
+
+NB1, STEM1 = ex.NB1, ex.NB1[:-6]
+SOLVED = ex.text(ex.solved(NB1))
+DUE = "2026-12-01T23:59"
+# user id -> (sortable name, when the file was handed in, as the zip says)
+CLASS = {1: ("Doe, Jane", (2026, 11, 30, 12, 0, 0)),  # on time
+         2: ("Roe, Bob", (2026, 12, 2, 13, 0, 0)),  # 13 h 1 min late: one started day, 10%
+         3: ("Li, Ann", (2026, 12, 3, 10, 0, 0))}  # late by the due date, not with her 3-day extension
+ROSTER = ("student_id,lms_id,name,extension\njane,1,\"Doe, Jane\",\nbob,2,\"Roe, Bob\",\nann,3,\"Li, Ann\",3d\n"
+          "absent,4,\"Gone, Al\",\n")
+
+
+def read(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def by_student(path):
+    return {r["student_id"]: r for r in read(path)}
+
+
+def canvas_scores(path):
+    with path.open(encoding="utf-8", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[1][0] == "Points Possible"
+    return {row[1]: row[5] for row in table[2:]}
+
+
+@pytest.fixture(scope="module")
+def late_class(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("late")
+    tree = lx.canvas([{"name": name, "user_id": uid, "files": {NB1: SOLVED}} for uid, (name, _) in CLASS.items()])
+    source = tmp / "submissions.zip"
+    with zipfile.ZipFile(source, "w") as z:
+        for member, content in tree.items():
+            uid = int(member.split("_")[1])  # {sortable name}_{user id}_{attachment id}_{file}
+            z.writestr(zipfile.ZipInfo(member, date_time=CLASS[uid][1]), content)
+    (tmp / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    out = tmp / "out"
+    assert cli.main(["grade", str(source), "--out", str(out), "--timeout", "10", "--workers", "1",
+                     "--roster", str(tmp / "roster.csv"), "--format", "canvas", "--due", DUE,
+                     "--late-penalty", "10%/day", "--missing", "blank"]) == 0
+    return out
+
+
+def late_note(seconds: float, percent: str) -> str:
+    return say("late-penalty", late=late.lateness(seconds), due="2026-12-01 23:59 UTC", rule="10%/day", percent=percent)
+
+
+@pytest.mark.grading
+def test_a_late_hand_in_loses_the_policy_s_share_everywhere(late_class):
+    """bob is 13 h 1 min late: 10% off, said in grades.csv, totals.csv, the Canvas file and the
+    report; ann is as late but has a 3-day extension in the roster; absent is blank in Canvas."""
+    rows = {(r["student_id"], r["notebook"]): r for r in read(late_class / "grades.csv")}
+    bob = rows[("bob", STEM1)]
+    assert float(bob["score"]) == pytest.approx(5.4) and float(bob["late_penalty"]) == pytest.approx(0.6)
+    assert float(bob["hours_late"]) == pytest.approx(13 + 1 / 60, abs=0.01)
+    assert bob["status"] == f"ok; {late_note(13 * 3600 + 60, '10')}"
+    assert_catalogued_text(bob["status"])
+    for student in ("jane", "ann"):
+        assert (rows[(student, STEM1)]["score"], rows[(student, STEM1)]["status"], rows[(student, STEM1)]["hours_late"]) == (
+            "6", "ok", "0")
+    totals = by_student(late_class / "totals.csv")
+    assert float(totals["bob"]["score"]) == pytest.approx(5.4) and totals["jane"]["score"] == "6"
+    assert totals["absent"]["score"] == "0"
+    assert canvas_scores(late_class / "grades-canvas.csv") == {"1": "6", "2": "5.4", "3": "6", "4": ""}
+    assert bob["status"].split("; ")[1] in (late_class / "report.html").read_text(encoding="utf-8")
+    from nbgrader.api import Gradebook  # nbgrader's own record of the penalty: formgrader shows it
+
+    with Gradebook(export.default_db(late_class)) as gb:
+        assert gb.find_submission_notebook(STEM1, "ch03", "bob").late_submission_penalty == pytest.approx(0.6)
+        assert gb.find_submission("ch03", "ann").extension == datetime.timedelta(days=3)
+
+
+@pytest.mark.grading
+def test_a_score_changed_in_formgrader_reaches_every_file_and_survives_a_rerun(late_class, tmp_path):
+    """A manual score set through nbgrader's Gradebook API (as formgrader sets it) is in
+    grades.csv, totals.csv and the Canvas file after `export`, with a status that says so; a
+    rerun of `grade` on the same hand-ins keeps it."""
+    from nbgrader.api import Gradebook
+
+    out = tmp_path / "out"
+    shutil.copytree(late_class, out)
+    with Gradebook(export.default_db(out)) as gb:
+        cell = gb.find_notebook(STEM1, "ch03").grade_cells[0]
+        grade = gb.find_grade(cell.name, STEM1, "ch03", "jane")
+        possible = cell.max_score
+        assert grade.auto_score == possible > 0.5
+        grade.manual_score = 0.5
+        gb.db.commit()
+    expected = 6 - possible + 0.5
+    exported = export.export(out)
+    reviewed = say("reviewed", score=f"{expected:g}", auto="6")
+    jane = {r["notebook"]: r for r in read(out / "grades.csv") if r["student_id"] == "jane"}[STEM1]
+    assert (float(jane["score"]), jane["status"]) == (expected, f"ok; {reviewed}")
+    assert float(by_student(out / "totals.csv")["jane"]["score"]) == expected
+    assert canvas_scores(exported.files["canvas"])["1"] == f"{expected:g}"
+    assert export.export(out).rows == exported.rows  # exporting again adds nothing twice
+    assert cli.main(["grade", str(late_class.parent / "submissions.zip"), "--out", str(out), "--timeout", "10",
+                     "--workers", "1", "--roster", str(late_class.parent / "roster.csv"), "--format", "canvas",
+                     "--due", DUE, "--late-penalty", "10%/day", "--missing", "blank"]) == 0
+    assert float({r["notebook"]: r for r in read(out / "grades.csv") if r["student_id"] == "jane"}[STEM1]["score"]) == expected
+    assert canvas_scores(out / "grades-canvas.csv")["1"] == f"{expected:g}"
+
+
+@pytest.mark.grading
+def test_export_changes_the_policy_and_keeps_it(late_class, tmp_path):
+    """`export --late-penalty zero --missing zero` after grading: bob scores 0, absent 0 in the
+    Canvas file; the next plain export keeps that policy."""
+    out = tmp_path / "out"
+    shutil.copytree(late_class, out)
+    export.export(out, late_penalty="zero", missing="zero")
+    assert canvas_scores(out / "grades-canvas.csv") == {"1": "6", "2": "0", "3": "6", "4": "0"}
+    assert export.export(out).rows[0].student_id == "absent"
+    assert canvas_scores(out / "grades-canvas.csv")["2"] == "0"
+
+
+def test_the_penalty_rules():
+    rule = late.parse("10%/day")
+    assert [rule.share(s) for s in (0, -5, 1, 86400, 86401, 20 * 86400)] == pytest.approx([0, 0, 0.1, 0.1, 0.2, 1.0])
+    both = late.parse("10%/day, zero-after=3d")
+    assert [both.share(s) for s in (1, 3 * 86400, 3 * 86400 + 1)] == pytest.approx([0.1, 0.3, 1.0])
+    assert late.parse("zero").share(1) == 1.0 and late.parse("zero").share(0) == 0.0
+    assert late.parse(None).share(10**9) == 0.0
+    for bad in ("10%", "ten%/day", "150%/day", "zero-after=x"):
+        with pytest.raises(UsageError):
+            late.parse(bad)
+    assert late.parse_due("2026-12-01T23:59+08:00") == datetime.datetime(2026, 12, 1, 15, 59)
+    assert late.lateness(13 * 3600 + 60) == "13 h 1 min" and late.lateness(86400 + 1) == "1 day 1 min"
+
+
+def test_a_roster_gives_extensions_in_days_or_hours(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("student_id,lms_id,name,extension\na,1,A,2\nb,2,B,36h\nc,3,C,\nd,4,D,1.5 days\n", encoding="utf-8")
+    assert [s.extension for s in roster.load(path).students] == [
+        datetime.timedelta(days=2), datetime.timedelta(hours=36), None, datetime.timedelta(days=1.5)]
+    path.write_text("student_id,extension\na,next week\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="line 2: extension 'next week'"):
+        roster.load(path)
+
+
+def test_the_hand_in_time_comes_from_nbgrader_blackboard_or_the_files(tmp_path):
+    from autograde.intake import lms
+
+    stamp = tmp_path / "timestamp.txt"
+    stamp.write_text("2026-11-25 10:30:00.000000 UTC")
+    [entry] = archive.walk(stamp)
+    folder = lms.Owner("folder", "jane", "jane", NB1)
+    assert handed_in_at(folder, [], entry) == datetime.datetime(2026, 11, 25, 10, 30)
+    inbound = lms.Owner("nbgrader", "jane", "jane", NB1, attempt="2026-11-26 08:00:00.5 UTC")
+    assert handed_in_at(inbound, []) == datetime.datetime(2026, 11, 26, 8, 0, 0, 500000)
+    board = lms.Owner("blackboard", "jdoe", "jdoe", NB1, attempt="2026-11-25-10-30-00")
+    assert handed_in_at(board, []) == datetime.datetime(2026, 11, 25, 10, 30)
+    with zipfile.ZipFile(tmp_path / "x.zip", "w") as z:
+        z.writestr(zipfile.ZipInfo("a", date_time=(2026, 12, 2, 13, 0, 0)), "1")
+        z.writestr(zipfile.ZipInfo("b", date_time=(2026, 12, 1, 9, 0, 0)), "2")
+    canvas = lms.Owner("canvas", "2", "roebob", NB1)
+    assert handed_in_at(canvas, list(archive.walk(tmp_path / "x.zip"))) == datetime.datetime(2026, 12, 2, 13, 0)
+
+
+def test_the_moodle_comment_says_how_late_and_missing_blank_leaves_the_grade_empty(tmp_path):
+    note = late_note(90000, "20")
+    rows = [Row("bob", STEM1, 4.8, 6.0, f"ok; {note}", late_penalty=1.2, hours_late=25),
+            Row("al", STEM1, 0.0, 6.0, say("missing"))]
+    handins = [Handin("bob", student=roster.Student("bob", "55")), Handin("al", student=roster.Student("al", "56"))]
+    written = lms_export.write("moodle", rows, handins, tmp_path, "ch03", missing="blank")
+    sheet = {r["Identifier"]: r for r in read(written.path)}
+    assert sheet["Participant 55"]["Grade"] == "4.8" and note in sheet["Participant 55"]["Feedback comments"]
+    assert sheet["Participant 56"]["Grade"] == ""
+    assert lms_export.write("moodle", rows, handins, tmp_path, "ch03").written == 2
+    assert {r["Identifier"]: r["Grade"] for r in read(written.path)}["Participant 56"] == "0"
+
+
+def test_an_export_replaces_its_own_status_parts():
+    note = late_note(60, "10")
+    assert statuses.without(f"ok; marked late by Canvas; {note}", export.OURS) == "ok; marked late by Canvas"
+    assert statuses.without(say("reviewed", score=1, auto=2), export.OURS) == "ok"
