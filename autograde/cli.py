@@ -177,6 +177,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     write_csv(rows, out / "grades.csv")
     export.save(out, handins, export.Policy(args.format, args.lms_assignment, args.lms_points, args.late_penalty, args.missing))
     export.record_times(db_url, args.assignment, handins, args.due)
+    export.write_formgrader_config(out, db_url)
     exported = export.export(out, db_url, args.assignment)
     files = {"grades": exported.files["grades"], "totals": exported.files["totals"], "feedback": out / "feedback",
              "gradebook": args.db or out / "gradebook.db"}

@@ -230,6 +230,22 @@ def write_totals(rows: list[Row], path: Path) -> Path:
     return path
 
 
+FORMGRADER_CONFIG = Path(".nbgrader") / "nbgrader_config.py"
+
+
+def write_formgrader_config(out: Path, db_url: str) -> Path:
+    """DIR/.nbgrader/nbgrader_config.py: nbgrader's formgrader, started in that folder, opens the
+    run's course folder (its autograded notebooks) and gradebook, to review and change scores."""
+    from ..grading.nbgrader_api import SCRATCH_FOLDERS, nbgrader_config
+
+    folder = nbgrader_config((out / ".nbgrader").resolve(), db_url).CourseDirectory  # as grading set nbgrader up
+    lines = ["# written by `autograde grade`: formgrader on this grading folder (README: Grades back into the LMS)",
+             "c = get_config()  # noqa: F821"]
+    lines += [f"c.CourseDirectory.{name} = {folder[name]!r}"
+              for name in ("root", "db_url", "course_id", *SCRATCH_FOLDERS) if name in folder]
+    return atomic.write_text(out / FORMGRADER_CONFIG, "\n".join(lines) + "\n")
+
+
 def default_db(out: Path) -> str:
     return f"sqlite:///{(out / 'gradebook.db').resolve()}"
 
