@@ -7,6 +7,7 @@ import csv
 import datetime
 import shutil
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -93,6 +94,17 @@ def test_a_late_hand_in_loses_the_policy_s_share_everywhere(late_class):
     with Gradebook(export.default_db(late_class)) as gb:
         assert gb.find_submission_notebook(STEM1, "ch03", "bob").late_submission_penalty == pytest.approx(0.6)
         assert gb.find_submission("ch03", "ann").extension == datetime.timedelta(days=3)
+
+
+@pytest.mark.grading
+def test_formgrader_s_config_names_the_run_s_course_folder_and_gradebook(late_class):
+    from traitlets.config import Config
+
+    config = Config()
+    exec((late_class / export.FORMGRADER_CONFIG).read_text(encoding="utf-8"), {"get_config": lambda: config})
+    root = Path(config.CourseDirectory.root)
+    assert root == (late_class / ".nbgrader").resolve() and config.CourseDirectory.db_url == export.default_db(late_class)
+    assert (root / config.CourseDirectory.autograded_directory / "bob" / "ch03" / NB1).is_file()  # what formgrader opens
 
 
 @pytest.mark.grading
