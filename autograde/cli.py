@@ -179,8 +179,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     export.record_times(db_url, args.assignment, handins, args.due)
     export.write_formgrader_config(out, db_url)
     exported = export.export(out, db_url, args.assignment)
-    files = {"grades": exported.files["grades"], "totals": exported.files["totals"], "feedback": out / "feedback",
-             "gradebook": args.db or out / "gradebook.db"}
+    files = {**exported.files, "feedback": out / "feedback", "gradebook": args.db or out / "gradebook.db"}
     print_summary(rows, console, args.lang)
     warnings_ = []
     if handins.unrecognised:
@@ -188,8 +187,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
         warnings_.append(f"{len(handins.unrecognised)} file(s) belong to no student "
                          f"(not named the way an LMS or nbgrader names hand-ins), not graded: {shown}")
     warnings_ += exported.warnings
-    if args.format:
-        files[args.format] = exported.files[args.format]
     for warning in warnings_:
         say(literal(f"warning: {warning}"))
     if args.format:

@@ -18,7 +18,7 @@ from autograde.errors import UsageError
 from autograde.grading.grader import Row
 from autograde.intake import archive, roster
 from autograde.intake.submissions import Handin, handed_in_at
-from autograde.reports import export, late, lms_export
+from autograde.reports import export, late, lms_export, returns
 from autograde.verdict import statuses
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued_text
@@ -210,3 +210,80 @@ def test_an_export_replaces_its_own_status_parts():
     note = late_note(60, "10")
     assert statuses.without(f"ok; marked late by Canvas; {note}", export.OURS) == "ok; marked late by Canvas"
     assert statuses.without(say("reviewed", score=1, auto=2), export.OURS) == "ok"
+
+
+# ---------------------------------------------------------------- feedback back to students
+
+@pytest.mark.grading
+def test_canvas_feedback_zip_names_each_student_s_submission(late_class):
+    """Canvas's Re-Upload Submissions reads a file's first two all-digit `_` parts as the user id
+    and a file of that user's submission (canvas-lms Assignment#infer_comment_context_from_filename)."""
+    attachments = {1: 67891, 2: 67892, 3: 67893}  # lx.canvas numbers the files in order from 67891
+    with zipfile.ZipFile(late_class / returns.ZIPS["canvas"]) as z:
+        names = sorted(z.namelist())
+        assert names == sorted(f"feedback_{uid}_{attachments[uid]}_{STEM1}-feedback.html" for uid in CLASS)
+        for name in names:
+            user_id, attachment_id = [part for part in name.split("_") if part.isdigit()][:2]
+            student = {"1": "jane", "2": "bob", "3": "ann"}[user_id]
+            assert int(attachment_id) == attachments[int(user_id)]
+            assert z.read(name) == (late_class / "feedback" / student / f"{STEM1}.html").read_bytes()
+    assert not (late_class / returns.NBGRADER_FEEDBACK).exists()  # no hand-in came through nbgrader's exchange
+
+
+def feedback_folder(tmp_path, students):
+    out = tmp_path / "graded"
+    for student in students:
+        (out / "feedback" / student).mkdir(parents=True)
+        for stem in (STEM1, "02_attention_all_tokens"):
+            (out / "feedback" / student / f"{stem}.html").write_text(f"<p>{student} {stem}</p>", encoding="utf-8")
+    return out
+
+
+def test_nbgrader_release_feedback_publishes_the_pages_under_the_student_s_secret(tmp_path):
+    """The hand-in's submission_secret.txt and time are read from nbgrader's inbound folder;
+    nbgrader's own release_feedback then puts each page in the exchange under the hash the
+    student's fetch_feedback looks for."""
+    from nbgrader.utils import notebook_hash
+
+    from autograde.grading.nbgrader_api import api
+    from autograde.intake.submissions import collect
+
+    secret = "ab12" * 32
+    tree = lx.nbgrader_inbound("ch03", [{"student": "jdoe", "when": "2026-11-25 10:30:00.000000 UTC", "files": {NB1: SOLVED}}])
+    folder = next(iter(tree)).split("/")[0]
+    tree[f"{folder}/submission_secret.txt"] = secret
+    [handin] = collect(lx.write(tree, tmp_path / "inbound", zipped=False), "ch03")
+    assert (handin.secret, handin.submitted) == (secret, datetime.datetime(2026, 11, 25, 10, 30))
+    assert set(handin.files) == {NB1} and not handin.problems  # nbgrader's files are no row of anyone's
+    out = feedback_folder(tmp_path, ["jdoe", "nosecret"])
+    written = returns.write_nbgrader(out, "ch03", [handin, Handin("nosecret")])
+    assert written == [out / returns.NBGRADER_FEEDBACK / "jdoe" / "ch03"]
+    assert sorted(p.name for p in written[0].iterdir()) == sorted(
+        [f"{STEM1}.html", "02_attention_all_tokens.html", "timestamp.txt", "submission_secret.txt"])
+    assert (written[0] / "timestamp.txt").read_text() == "2026-11-25 10:30:00.000000 UTC"
+    nbgrader = api(out / ".nbgrader", export.default_db(out))  # the run's course folder; its exchange beside it
+    exchange = Path(nbgrader.config.Exchange.root)
+    result = nbgrader.release_feedback("ch03")
+    assert result["success"], result
+    course_id = nbgrader.coursedir.course_id
+    for stem in (STEM1, "02_attention_all_tokens"):
+        published = exchange / course_id / "feedback" / f"{notebook_hash(secret=secret, notebook_id=stem)}.html"
+        assert published.read_text(encoding="utf-8") == f"<p>jdoe {stem}</p>"
+
+
+def test_moodle_feedback_zip_folders_are_named_as_its_download_and_the_comment_names_the_pages(tmp_path):
+    out = feedback_folder(tmp_path, ["s_001", "s-002", "nobody"])
+    handins = [Handin("s_001", student=roster.Student("s_001", "5512")), Handin("s-002", student=roster.Student("s-002", "5513")),
+               Handin("nobody")]
+    path, named = returns.write_lms("moodle", out, handins)
+    with zipfile.ZipFile(path) as z:
+        assert sorted(z.namelist()) == sorted(f"{label}_{pid}_assignsubmission_file_/{stem}-feedback.html"
+                                              for label, pid in (("s 001", 5512), ("s-002", 5513))
+                                              for stem in (STEM1, "02_attention_all_tokens"))
+    for name in z.namelist():  # Moodle: explode('_', folder, 5): [1] is the participant id, [2] and [3] the plugin
+        info = name.split("/")[0].split("_", 4)
+        assert info[1].isdigit() and info[2:4] == ["assignsubmission", "file"]
+    rows = [Row("s_001", STEM1, 6.0, 6.0, "ok")]
+    written = lms_export.write("moodle", rows, handins[:1], out, "ch03", feedback=named)
+    comment = read(written.path)[0]["Feedback comments"]
+    assert comment == f"{STEM1}: 6/6; feedback files: {STEM1}-feedback.html, 02_attention_all_tokens-feedback.html"

@@ -39,8 +39,9 @@ BLACKBOARD = re.compile(
 NBGRADER_INBOUND = re.compile(r"^(?P<student_id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
 CANVAS_TEXT = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
 CANVAS_RENAMED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
-# what nbgrader puts beside a hand-in: not the student's work
-NBGRADER_FILES = {"timestamp.txt"}
+# what nbgrader puts beside a hand-in: not the student's work (when it was handed in; the secret
+# that names the student's feedback in the exchange, nbgrader's exchange/default/submit.py)
+NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ..intake.roster import Student
 from ..intake.submissions import Handin
 from ..verdict import statuses
 from ..verdict.statuses import say
-from . import late
+from . import late, returns
 from .grades import cell, csv_writer, write_csv
 
 CLASS_FILE = "class.json"
@@ -68,7 +68,8 @@ def save(out: Path, handins: list[Handin], policy: Policy) -> Path:
 
     data = {"policy": dataclasses.asdict(policy),
             "students": [{"student_id": h.student_id, "owner": dataclasses.asdict(h.owner) if h.owner else None,
-                          "student": student(h.student)} for h in handins]}
+                          "student": student(h.student), "secret": h.secret,
+                          "submitted": h.submitted.isoformat() if h.submitted else None} for h in handins]}
     return atomic.write_text(out / CLASS_FILE, json.dumps(data, ensure_ascii=False, indent=1))
 
 
@@ -89,7 +90,10 @@ def load(out: Path) -> tuple[Policy, list[Handin]]:
             seconds = student.pop("extension", None)
             student = Student(**{k: str(v) for k, v in student.items() if k in Student.__dataclass_fields__},
                               extension=datetime.timedelta(seconds=seconds) if seconds else None)
-        handins.append(Handin(str(entry["student_id"]), owner=lms.Owner(**owner) if owner else None, student=student))
+        submitted = entry.get("submitted")
+        handins.append(Handin(str(entry["student_id"]), owner=lms.Owner(**owner) if owner else None, student=student,
+                              secret=entry.get("secret"),
+                              submitted=datetime.datetime.fromisoformat(submitted) if submitted else None))
     return policy, handins
 
 
@@ -203,10 +207,16 @@ def export(out: Path, db_url: str | None = None, assignment: str | None = None, 
         save(out, handins, policy)
     rows = current_rows(out, db_url, assignment, policy)
     files = {"grades": write_csv(rows, out / "grades.csv"), "totals": write_totals(rows, out / TOTALS_CSV)}
-    warnings, written = [], None
+    if returns.write_nbgrader(out, assignment, handins):
+        files["nbgrader feedback"] = out / returns.NBGRADER_FEEDBACK
+    warnings, written, pages = [], None, {}
     if policy.format:
+        feedback, pages = returns.write_lms(policy.format, out, handins)
+        if feedback:
+            files[f"{policy.format} feedback"] = feedback
         written = lms_export.write(policy.format, rows, handins or [Handin(s) for s in sorted({r.student_id for r in rows})],
-                                   out, policy.lms_assignment or assignment, policy.lms_points, missing=policy.missing)
+                                   out, policy.lms_assignment or assignment, policy.lms_points, missing=policy.missing,
+                                   feedback=pages)
         files[policy.format] = written.path
         warnings += written.warnings
     return Exported(rows, files, warnings, written.written if written else 0)
