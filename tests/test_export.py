@@ -287,3 +287,33 @@ def test_moodle_feedback_zip_folders_are_named_as_its_download_and_the_comment_n
     written = lms_export.write("moodle", rows, handins[:1], out, "ch03", feedback=named)
     comment = read(written.path)[0]["Feedback comments"]
     assert comment == f"{STEM1}: 6/6; feedback files: {STEM1}-feedback.html, 02_attention_all_tokens-feedback.html"
+
+
+def test_a_zip_a_student_made_inside_the_download_cannot_backdate_the_hand_in(tmp_path):
+    """A Canvas student hands in a zip whose notebook is dated a year early: the time is the one
+    Canvas's download gives the zip, zipped or unzipped; a folder of zips the students made has
+    no time at all (never late)."""
+    from autograde.intake.submissions import collect
+
+    inner = tmp_path / "inner.zip"
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr(zipfile.ZipInfo(f"work/{NB1}", date_time=(2025, 1, 1, 0, 0, 0)), SOLVED)
+    download = tmp_path / "download.zip"
+    with zipfile.ZipFile(download, "w") as z:
+        z.writestr(zipfile.ZipInfo("roebob_2_67891_work.zip", date_time=(2026, 12, 2, 13, 0, 0)), inner.read_bytes())
+    [bob] = collect(download, "ch03")
+    assert set(bob.files) == {NB1} and bob.submitted == datetime.datetime(2026, 12, 2, 13, 0)
+    unzipped = tmp_path / "unzipped"
+    unzipped.mkdir()
+    (unzipped / "roebob_2_67891_work.zip").write_bytes(inner.read_bytes())
+    stamp = datetime.datetime(2026, 12, 2, 13, 0, tzinfo=datetime.timezone.utc).timestamp()
+    import os
+
+    os.utime(unzipped / "roebob_2_67891_work.zip", (stamp, stamp))
+    [bob] = collect(unzipped, "ch03")
+    assert bob.submitted == datetime.datetime(2026, 12, 2, 13, 0)
+    own = tmp_path / "zips"
+    own.mkdir()
+    (own / "bob.zip").write_bytes(inner.read_bytes())
+    [bob] = collect(own, "ch03")
+    assert set(bob.files) == {NB1} and bob.submitted is None

@@ -257,11 +257,15 @@ def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str], notes: list[
     return handin
 
 
+TIMED_DOWNLOADS = ("canvas", "moodle")  # downloads whose files' times the LMS wrote (archive.Entry.time)
+
+
 def handed_in_at(owner: lms.Owner, entries: list[Entry], stamp: Entry | None = None) -> datetime.datetime | None:
     """When a hand-in was handed in (naive UTC), from the best the source says: nbgrader's
     time (its inbound folder's name, or the timestamp.txt that `nbgrader collect` leaves),
-    Blackboard's attempt in its file names, else the latest time of the files themselves (a
-    Canvas or Moodle download names no time: the times its zip gives its entries)."""
+    Blackboard's attempt in its file names, else, in a Canvas or Moodle download (whose names
+    hold no time), the latest time the download gives the student's files. A zip or folder a
+    student made has no time anyone but the student chose: None, never late."""
     when = None
     if stamp is not None and stamp.size <= 100:
         with contextlib.suppress(UnreadableEntry):
@@ -271,7 +275,7 @@ def handed_in_at(owner: lms.Owner, entries: list[Entry], stamp: Entry | None = N
     if when is None and owner.lms == "blackboard":
         with contextlib.suppress(ValueError):
             when = datetime.datetime.strptime(owner.attempt, "%Y-%m-%d-%H-%M-%S")
-    if when is None:
+    if when is None and owner.lms in TIMED_DOWNLOADS:  # elsewhere whoever made the files chose their times
         when = max((e.time for e in entries if e.time is not None), default=None)
     return when
 
