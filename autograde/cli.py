@@ -143,6 +143,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.db and args.db.startswith("postgresql"):
         _needs("psycopg2", "postgres", "a PostgreSQL gradebook (--db)")
     handins = collect(_submissions(args), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
+    from .reports import export
+
+    saved = export.load(Path(args.out))[0]  # the late policy and --missing an earlier run or export set, unless given again
     # with --json, standard output carries the JSON document alone; what people read goes to stderr
     console = Console(stderr=args.json)
     say = console.print
@@ -168,14 +171,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
                                                           "grading_seconds": round(seconds, 3),
                                                           "graded_monotonic": time.monotonic(),
                                                           "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
-    from .reports import class_report, export
+    from .reports import class_report
 
     out = Path(args.out)
     db_url = args.db or export.default_db(out)
     # the run's rows, then the same rebuilt from the gradebook: a score reviewed in formgrader
     # stays (a hand-in graded again keeps its manual grades), and the late policy applies
     write_csv(rows, out / "grades.csv")
-    export.save(out, handins, export.Policy(args.format, args.lms_assignment, args.lms_points, args.late_penalty, args.missing))
+    export.save(out, handins, export.Policy(args.format, args.lms_assignment, args.lms_points,
+                                            args.late_penalty or saved.late_penalty, args.missing or saved.missing))
     export.record_times(db_url, args.assignment, handins, args.due)
     export.write_formgrader_config(out, db_url)
     exported = export.export(out, db_url, args.assignment)
@@ -338,18 +342,19 @@ def _rule(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _export_flags(p: argparse.ArgumentParser, default: str | None) -> None:
-    """The late policy and --missing: `grade` sets them, `export` changes them (None: as saved)."""
+def _export_flags(p: argparse.ArgumentParser) -> None:
+    """The late policy and --missing, for `grade` and `export`: what one sets is kept in the folder's
+    class.json for the next (so a regrade does not drop a penalty an export set)."""
     p.add_argument("--due", type=_due, metavar="WHEN",
                    help="the assignment's due date, e.g. 2026-12-01T23:59 (UTC unless a zone is given, as in "
                         "2026-12-01T23:59+08:00), kept in the gradebook (default: the gradebook's, if any)")
-    p.add_argument("--late-penalty", default=default, metavar="RULE", type=_rule,
+    p.add_argument("--late-penalty", metavar="RULE", type=_rule,
                    help="what lateness past the due date (and a student's extension) costs: none, 10%%/day (each "
-                        "started day), zero, zero-after=3d, or 10%%/day,zero-after=3d" +
-                        (" (default: %(default)s)" if default else " (default: as when grading)"))
-    p.add_argument("--missing", choices=["zero", "blank"], default="zero" if default else None,
+                        "started day), zero, zero-after=3d, or 10%%/day,zero-after=3d (default: as last set for "
+                        "this folder, else none)")
+    p.add_argument("--missing", choices=["zero", "blank"],
                    help="in the LMS file, a student who handed in nothing gets 0 or an empty grade "
-                        "(default: " + ("%(default)s)" if default else "as when grading)"))
+                        "(default: as last set for this folder, else zero)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -405,7 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lms-assignment", help="the assignment's column title in the LMS, e.g. 'Attention (12345)' "
                                             "for Canvas (default: the assignment id)")
     p.add_argument("--lms-points", type=float, help="rescale totals to the LMS assignment's maximum (default: the course's points)")
-    _export_flags(p, "none")
+    _export_flags(p)
     p.add_argument("--json", action="store_true", help="print the rows and files as one JSON document on standard output "
                                                        "(the summary goes to standard error)")
     p.add_argument("--lang", choices=CHOICES, default=default_language(),
@@ -424,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["canvas", "moodle"], help="the LMS file to write (default: as when grading)")
     p.add_argument("--lms-assignment", help="the assignment's column title in the LMS (default: as when grading)")
     p.add_argument("--lms-points", type=float, help="rescale totals to the LMS assignment's maximum (default: as when grading)")
-    _export_flags(p, None)
+    _export_flags(p)
     p.set_defaults(func=cmd_export)
 
     p = instructor("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
