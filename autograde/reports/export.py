@@ -208,12 +208,12 @@ def export(out: Path, db_url: str | None = None, assignment: str | None = None, 
     rows = current_rows(out, db_url, assignment, policy)
     files = {"grades": write_csv(rows, out / "grades.csv"), "totals": write_totals(rows, out / TOTALS_CSV)}
     if returns.write_nbgrader(out, assignment, handins):
-        files["nbgrader feedback"] = out / returns.NBGRADER_FEEDBACK
+        files["nbgrader_feedback"] = out / returns.NBGRADER_FEEDBACK
     warnings, written, pages = [], None, {}
     if policy.format:
         feedback, pages = returns.write_lms(policy.format, out, handins)
         if feedback:
-            files[f"{policy.format} feedback"] = feedback
+            files[f"{policy.format}_feedback"] = feedback
         written = lms_export.write(policy.format, rows, handins or [Handin(s) for s in sorted({r.student_id for r in rows})],
                                    out, policy.lms_assignment or assignment, policy.lms_points, missing=policy.missing,
                                    feedback=pages)
