@@ -110,8 +110,9 @@ def test_formgrader_s_config_names_the_run_s_course_folder_and_gradebook(late_cl
 @pytest.mark.grading
 def test_a_score_changed_in_formgrader_reaches_every_file_and_survives_a_rerun(late_class, tmp_path):
     """A manual score set through nbgrader's Gradebook API (as formgrader sets it) is in
-    grades.csv, totals.csv and the Canvas file after `export`, with a status that says so; a
-    rerun of `grade` on the same hand-ins keeps it."""
+    grades.csv, totals.csv and the Canvas file after `export`, with a status that says so; reruns
+    of `grade` on the same hand-ins keep it, and keep the late policy and --missing they were not
+    given again (the due date stays in the gradebook)."""
     from nbgrader.api import Gradebook
 
     out = tmp_path / "out"
@@ -131,11 +132,14 @@ def test_a_score_changed_in_formgrader_reaches_every_file_and_survives_a_rerun(l
     assert float(by_student(out / "totals.csv")["jane"]["score"]) == expected
     assert canvas_scores(exported.files["canvas"])["1"] == f"{expected:g}"
     assert export.export(out).rows == exported.rows  # exporting again adds nothing twice
-    assert cli.main(["grade", str(late_class.parent / "submissions.zip"), "--out", str(out), "--timeout", "10",
-                     "--workers", "1", "--roster", str(late_class.parent / "roster.csv"), "--format", "canvas",
-                     "--due", DUE, "--late-penalty", "10%/day", "--missing", "blank"]) == 0
-    assert float({r["notebook"]: r for r in read(out / "grades.csv") if r["student_id"] == "jane"}[STEM1]["score"]) == expected
-    assert canvas_scores(out / "grades-canvas.csv")["1"] == f"{expected:g}"
+    # the first rerun grades every hand-in again (the copy's gradebook path is part of the resume
+    # key): nbgrader keeps the manual score over the new autograder score; the second reuses them
+    for _ in range(2):
+        assert cli.main(["grade", str(late_class.parent / "submissions.zip"), "--out", str(out), "--timeout", "10",
+                         "--workers", "1", "--roster", str(late_class.parent / "roster.csv"), "--format", "canvas"]) == 0
+        jane = {r["notebook"]: r for r in read(out / "grades.csv") if r["student_id"] == "jane"}[STEM1]
+        assert (float(jane["score"]), jane["status"]) == (expected, f"ok; {reviewed}")
+        assert canvas_scores(out / "grades-canvas.csv") == {"1": f"{expected:g}", "2": "5.4", "3": "6", "4": ""}
 
 
 @pytest.mark.grading
