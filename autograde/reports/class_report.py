@@ -133,18 +133,15 @@ def _slim(nb: dict) -> dict:
                       for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]}
 
 
-def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
-    """One row per student and notebook: scores from the gradebook (so changes made in
-    nbgrader's formgrader show), statuses from grades.csv where the run wrote one."""
+def class_grades(db_url: str, assignment: str):
+    """Every grade of the class, in one query (nbgrader's objects would ask once per notebook and
+    grade): (student, notebook, cell, cell type, score, max score, autograder's score, whether a
+    manual score or extra credit was given)."""
     from nbgrader.api import Assignment, Gradebook, GradeCell, Grade, Notebook, SubmittedAssignment, SubmittedNotebook
 
-    written = _read_grades_csv(out / "grades.csv")
-    stems = [Path(n).stem for n in course.notebook_names(assignment)]
-    scores: dict[tuple[str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
     with Gradebook(db_url) as gb:
-        # one query for the whole class: nbgrader's objects would ask once per notebook and grade
         query = (gb.db.query(SubmittedAssignment.student_id, Notebook.name, GradeCell.name, GradeCell.cell_type,
-                             Grade.score, GradeCell.max_score)
+                             Grade.score, GradeCell.max_score, Grade.auto_score, Grade.manual_score, Grade.extra_credit)
                  .select_from(Grade)
                  .join(GradeCell, Grade.cell_id == GradeCell.id)
                  .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
@@ -152,8 +149,19 @@ def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
                  .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
                  .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
                  .filter(Assignment.name == assignment))
-        for student, stem, cell, cell_type, score, possible in query:
-            scores[(student, stem)].append((cell, cell_type, float(score or 0.0), float(possible or 0.0)))
+        return [(student, stem, cell, cell_type, float(score or 0.0), float(possible or 0.0), float(auto or 0.0),
+                 manual is not None or bool(extra))
+                for student, stem, cell, cell_type, score, possible, auto, manual, extra in query]
+
+
+def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
+    """One row per student and notebook: scores from the gradebook (so changes made in
+    nbgrader's formgrader show), statuses from grades.csv where the run wrote one."""
+    written = _read_grades_csv(out / "grades.csv")
+    stems = [Path(n).stem for n in course.notebook_names(assignment)]
+    scores: dict[tuple[str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
+    for student, stem, cell, cell_type, score, possible, _, _ in class_grades(db_url, assignment):
+        scores[(student, stem)].append((cell, cell_type, score, possible))
     rows: dict[tuple[str, str], Row] = {}
     for (student, stem), grades in scores.items():
         if stem not in stems or not _autograded(out, assignment, student, stem).is_file():

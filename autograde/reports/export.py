@@ -123,10 +123,9 @@ def current_rows(out: Path, db_url: str | None = None, assignment: str | None = 
     """The class's rows as they stand: scores from the gradebook, a status part for each score
     reviewed in formgrader and for lateness, the late policy applied (its penalty written back
     into the gradebook)."""
-    from nbgrader.api import (Assignment, Grade, GradeCell, Gradebook, Notebook, SubmittedAssignment,
-                              SubmittedNotebook)
+    from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
 
-    from .class_report import rows_from_gradebook
+    from .class_report import class_grades, rows_from_gradebook
 
     assignment = course.known(assignment)
     db_url = db_url or default_db(out)
@@ -134,21 +133,11 @@ def current_rows(out: Path, db_url: str | None = None, assignment: str | None = 
     rule = policy.rule()
     rows = rows_from_gradebook(out, db_url, assignment)
     auto: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])  # score, auto, reviewed
+    for student, stem, _, _, score, _, auto_score, reviewed in class_grades(db_url, assignment):
+        seen = auto[(student, stem)]
+        seen[0], seen[1], seen[2] = seen[0] + score, seen[1] + auto_score, seen[2] or reviewed
     lateness: dict[str, tuple[float, datetime.datetime | None]] = {}
     with Gradebook(db_url) as gb:
-        query = (gb.db.query(SubmittedAssignment.student_id, Notebook.name, Grade.score, Grade.auto_score,
-                             Grade.manual_score, Grade.extra_credit)
-                 .select_from(Grade).join(GradeCell, Grade.cell_id == GradeCell.id)
-                 .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
-                 .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
-                 .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
-                 .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
-                 .filter(Assignment.name == assignment))
-        for student, stem, score, auto_score, manual, extra in query:
-            seen = auto[(student, stem)]
-            seen[0] += float(score or 0.0)
-            seen[1] += float(auto_score or 0.0)
-            seen[2] += manual is not None or bool(extra)
         submissions = (gb.db.query(SubmittedAssignment).join(Assignment).filter(Assignment.name == assignment))
         for submission in submissions:
             lateness[submission.student_id] = (submission.total_seconds_late, submission.duedate)
@@ -156,7 +145,7 @@ def current_rows(out: Path, db_url: str | None = None, assignment: str | None = 
             base = statuses.without(row.status, OURS)
             notes = []
             score, auto_score, reviewed = auto.get((row.student_id, row.notebook), (row.score, row.score, 0))
-            if reviewed and row.max_score > 0:
+            if reviewed and row.max_score > 0 and abs(score - auto_score) > 1e-9:  # a score set to the autograder's is no change
                 notes.append(say("reviewed", score=_points(score), auto=_points(auto_score)))
             seconds, due = lateness.get(row.student_id, (0.0, None))
             share = rule.share(seconds)
