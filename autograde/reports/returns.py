@@ -16,8 +16,8 @@ where each route back to students picks them up:
 - Moodle, "Upload multiple feedback files in a zip" (View all submissions > Grading action):
   folders named as its download names them, `{full name}_{participant id}_assignsubmission_file_`
   (mod/assign/feedback/file/importziplib.php, is_valid_filename_for_import: the part after the
-  first `_` is the participant id); each file in them that the student did not hand in becomes a
-  feedback file. DIR/feedback-moodle.zip; the worksheet's comment names the pages.
+  first `_` is the participant id); each file in them that is new or changed (is_file_modified)
+  becomes a feedback file. DIR/feedback-moodle.zip; the worksheet's comment names the pages.
 """
 from __future__ import annotations
 
