@@ -321,3 +321,12 @@ def test_a_zip_a_student_made_inside_the_download_cannot_backdate_the_hand_in(tm
     (own / "bob.zip").write_bytes(inner.read_bytes())
     [bob] = collect(own, "ch03")
     assert set(bob.files) == {NB1} and bob.submitted is None
+
+
+def test_export_on_a_folder_that_is_not_a_grading_output_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["export", str(tmp_path)])
+    assert stopped.value.code == 2 and "is not a grading output folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["export", str(tmp_path), "--late-penalty", "5%/week"])
+    assert stopped.value.code == 2 and "expected none, P%/day" in capsys.readouterr().err
