@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -184,6 +184,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     export.write_formgrader_config(out, db_url)
     exported = export.export(out, db_url, args.assignment)
     files = {**exported.files, "feedback": out / "feedback", "gradebook": args.db or out / "gradebook.db"}
+    # the summary and --json show the exported scores (a reviewed score, the late policy) with the run's statuses,
+    # whose parts carry both languages
+    current = {(r.student_id, r.notebook): r for r in exported.rows}
+    rows = [replace(r, **{k: getattr(current[(r.student_id, r.notebook)], k) for k in ("score", "hours_late", "late_penalty")})
+            if (r.student_id, r.notebook) in current else r for r in rows]
     print_summary(rows, console, args.lang)
     warnings_ = []
     if handins.unrecognised:
