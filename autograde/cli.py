@@ -178,11 +178,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
     # the run's rows, then the same rebuilt from the gradebook: a score reviewed in formgrader
     # stays (a hand-in graded again keeps its manual grades), and the late policy applies
     write_csv(rows, out / "grades.csv")
-    export.save(out, handins, export.Policy(args.format, args.lms_assignment, args.lms_points,
-                                            args.late_penalty or saved.late_penalty, args.missing or saved.missing))
-    export.record_times(db_url, args.assignment, handins, args.due)
-    export.write_formgrader_config(out, db_url)
-    exported = export.export(out, db_url, args.assignment)
+    try:
+        export.save(out, handins, export.Policy(args.format, args.lms_assignment, args.lms_points,
+                                                args.late_penalty or saved.late_penalty, args.missing or saved.missing))
+        export.record_times(db_url, args.assignment, handins, args.due)
+        export.write_formgrader_config(out, db_url)
+        exported, not_exported = export.export(out, db_url, args.assignment), None
+    except Exception as exc:  # the grades are saved: say so rather than end on a traceback
+        exported = export.Exported(rows, {"grades": out / "grades.csv"})
+        not_exported = (f"export: not written ({type(exc).__name__}: {exc}); grades.csv holds the run's scores, "
+                        f"run `autograde export {args.out}` to try again")
     files = {**exported.files, "feedback": out / "feedback", "gradebook": args.db or out / "gradebook.db"}
     # the summary and --json show the exported scores (a reviewed score, the late policy) with the run's statuses,
     # whose parts carry both languages
@@ -198,7 +203,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     warnings_ += exported.warnings
     for warning in warnings_:
         say(literal(f"warning: {warning}"))
-    if args.format:
+    if args.format and args.format in exported.files:
         say(literal(f"{args.format.capitalize()} grade import: {exported.files[args.format]} ({exported.lms_students} students)"))
     notebooks = sum(1 for r in rows if r.max_score > 0)
     ungraded = sum(1 for r in rows if not r.graded)
@@ -212,6 +217,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except Exception as exc:  # the grades are saved: say so rather than end on a traceback
         say(literal(f"class report: not written ({type(exc).__name__}: {exc}); the grades are saved, "
                     f"run `autograde report {args.out}` to try again"))
+        status = 1
+    if not_exported:
+        say(literal(not_exported))
         status = 1
     if ungraded:
         say(f"{ungraded} notebook(s) could not be graded because the grading machinery failed; "
