@@ -154,6 +154,22 @@ def class_grades(db_url: str, assignment: str):
                 for student, stem, cell, cell_type, score, possible, auto, manual, extra in query]
 
 
+def notebook_totals(db_url: str, assignment: str) -> dict[tuple[str, str], tuple[float, float]]:
+    """(student, notebook) -> (score, max score) as the gradebook sums them (nbgrader's
+    SubmittedNotebook.score and .max_score: task cells too, as grading's rows and formgrader)."""
+    from nbgrader.api import Assignment, Gradebook, Notebook, SubmittedAssignment, SubmittedNotebook
+
+    with Gradebook(db_url) as gb:
+        query = (gb.db.query(SubmittedAssignment.student_id, Notebook.name, SubmittedNotebook.score,
+                             SubmittedNotebook.max_score)
+                 .select_from(SubmittedNotebook)
+                 .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
+                 .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+                 .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+                 .filter(Assignment.name == assignment))
+        return {(student, stem): (float(score or 0.0), float(possible or 0.0)) for student, stem, score, possible in query}
+
+
 def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
     """One row per student and notebook: scores from the gradebook (so changes made in
     nbgrader's formgrader show), statuses from grades.csv where the run wrote one."""
@@ -162,12 +178,14 @@ def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
     scores: dict[tuple[str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
     for student, stem, cell, cell_type, score, possible, _, _ in class_grades(db_url, assignment):
         scores[(student, stem)].append((cell, cell_type, score, possible))
+    totals = notebook_totals(db_url, assignment)
     rows: dict[tuple[str, str], Row] = {}
     for (student, stem), grades in scores.items():
         if stem not in stems or not _autograded(out, assignment, student, stem).is_file():
             continue  # nbgrader keeps a zero-score entry for a notebook it never saw
         old = written.get((student, stem))
-        rows[(student, stem)] = Row(student, stem, sum(g[2] for g in grades), sum(g[3] for g in grades),
+        score, possible = totals.get((student, stem), (sum(g[2] for g in grades), sum(g[3] for g in grades)))
+        rows[(student, stem)] = Row(student, stem, score, possible,
                                     old.status if old else _notes_status(out, assignment, student, stem),
                                     {cell: score for cell, cell_type, score, _ in grades if cell_type == "code"})
     for key, row in written.items():

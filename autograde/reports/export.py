@@ -132,10 +132,11 @@ def current_rows(out: Path, db_url: str | None = None, assignment: str | None = 
     policy = policy or load(out)[0]
     rule = policy.rule()
     rows = rows_from_gradebook(out, db_url, assignment)
-    auto: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])  # score, auto, reviewed
+    # per notebook: what reviewing changed (manual scores and extra credit over the autograder's), and whether any
+    changed: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for student, stem, _, _, score, _, auto_score, reviewed in class_grades(db_url, assignment):
-        seen = auto[(student, stem)]
-        seen[0], seen[1], seen[2] = seen[0] + score, seen[1] + auto_score, seen[2] or reviewed
+        seen = changed[(student, stem)]
+        seen[0], seen[1] = seen[0] + score - auto_score, seen[1] or reviewed
     lateness: dict[str, tuple[float, datetime.datetime | None]] = {}
     with Gradebook(db_url) as gb:
         submissions = (gb.db.query(SubmittedAssignment).join(Assignment).filter(Assignment.name == assignment))
@@ -144,9 +145,9 @@ def current_rows(out: Path, db_url: str | None = None, assignment: str | None = 
         for row in rows:
             base = statuses.without(row.status, OURS)
             notes = []
-            score, auto_score, reviewed = auto.get((row.student_id, row.notebook), (row.score, row.score, 0))
-            if reviewed and row.max_score > 0 and abs(score - auto_score) > 1e-9:  # a score set to the autograder's is no change
-                notes.append(say("reviewed", score=_points(score), auto=_points(auto_score)))
+            difference, reviewed = changed.get((row.student_id, row.notebook), (0.0, False))
+            if reviewed and row.max_score > 0 and abs(difference) > 1e-9:  # a score set to the autograder's is no change
+                notes.append(say("reviewed", score=_points(row.score), auto=_points(row.score - difference)))
             seconds, due = lateness.get(row.student_id, (0.0, None))
             share = rule.share(seconds)
             row.hours_late, row.late_penalty = seconds / 3600, row.score * share
