@@ -106,7 +106,7 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None,
                              "run `autograde grade SUBMISSIONS --out DIR` first, or pass --db for a gradebook elsewhere")
         from .export import current_rows  # the scores as exported: formgrader's changes, the late policy
 
-        rows = current_rows(out, db_url, assignment)
+        rows = current_rows(out, db_url, assignment, save=False)
     stems = {Path(n).stem for n in course.notebook_names(assignment)}
     notebooks = {}
     for r in rows:

@@ -119,10 +119,10 @@ def record_times(db_url: str, assignment: str, handins: list[Handin], due: datet
 
 
 def current_rows(out: Path, db_url: str | None = None, assignment: str | None = None,
-                 policy: Policy | None = None) -> list[Row]:
+                 policy: Policy | None = None, save: bool = True) -> list[Row]:
     """The class's rows as they stand: scores from the gradebook, a status part for each score
-    reviewed in formgrader and for lateness, the late policy applied (its penalty written back
-    into the gradebook)."""
+    reviewed in formgrader and for lateness, the late policy applied (with `save`, its penalty
+    written back into the gradebook; the class report only reads)."""
     from nbgrader.api import Assignment, Gradebook, SubmittedAssignment
 
     from .class_report import class_grades, rows_from_gradebook
@@ -156,7 +156,8 @@ def current_rows(out: Path, db_url: str | None = None, assignment: str | None = 
                                  rule=rule.text, percent=_points(round(share * 100, 2))))
             row.score -= row.late_penalty
             row.status = "; ".join([base, *notes])
-        _save_penalties(gb, assignment, rows)
+        if save:
+            _save_penalties(gb, assignment, rows)
     return rows
 
 
