@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -143,6 +143,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if args.db and args.db.startswith("postgresql"):
         _needs("psycopg2", "postgres", "a PostgreSQL gradebook (--db)")
     handins = collect(_submissions(args), args.assignment, roster.load(Path(args.roster)) if args.roster else None)
+    from .reports import export
+
+    saved = export.load(Path(args.out))[0]  # the late policy and --missing an earlier run or export set, unless given again
     # with --json, standard output carries the JSON document alone; what people read goes to stderr
     console = Console(stderr=args.json)
     say = console.print
@@ -168,25 +171,40 @@ def cmd_grade(args: argparse.Namespace) -> int:
                                                           "grading_seconds": round(seconds, 3),
                                                           "graded_monotonic": time.monotonic(),
                                                           "process_cpu_seconds": round(time.process_time(), 3)}, indent=1))
-    from .reports import class_report, lms_export
+    from .reports import class_report
 
-    files = {"grades": write_csv(rows, Path(args.out) / "grades.csv", args.assignment), "feedback": Path(args.out) / "feedback",
-             "gradebook": args.db or Path(args.out) / "gradebook.db"}
+    out = Path(args.out)
+    db_url = args.db or export.default_db(out)
+    # the run's rows, then the same rebuilt from the gradebook: a score reviewed in formgrader
+    # stays (a hand-in graded again keeps its manual grades), and the late policy applies
+    write_csv(rows, out / "grades.csv", args.assignment)
+    try:
+        export.save(out, handins, export.Policy(args.format, args.lms_assignment, args.lms_points,
+                                                args.late_penalty or saved.late_penalty, args.missing or saved.missing))
+        export.record_times(db_url, args.assignment, handins, args.due)
+        export.write_formgrader_config(out, db_url)
+        exported, not_exported = export.export(out, db_url, args.assignment), None
+    except Exception as exc:  # the grades are saved: say so rather than end on a traceback
+        exported = export.Exported(rows, {"grades": out / "grades.csv"})
+        not_exported = (f"export: not written ({type(exc).__name__}: {exc}); grades.csv holds the run's scores, "
+                        f"run `autograde export {args.out}` to try again")
+    files = {**exported.files, "feedback": out / "feedback", "gradebook": args.db or out / "gradebook.db"}
+    # the summary and --json show the exported scores (a reviewed score, the late policy) with the run's statuses,
+    # whose parts carry both languages
+    current = {(r.student_id, r.notebook): r for r in exported.rows}
+    rows = [replace(r, **{k: getattr(current[(r.student_id, r.notebook)], k) for k in ("score", "hours_late", "late_penalty")})
+            if (r.student_id, r.notebook) in current else r for r in rows]
     print_summary(rows, console, args.lang)
     warnings_ = []
     if handins.unrecognised:
         shown = ", ".join(handins.unrecognised[:10]) + (" ..." if len(handins.unrecognised) > 10 else "")
         warnings_.append(f"{len(handins.unrecognised)} file(s) belong to no student "
                          f"(not named the way an LMS or nbgrader names hand-ins), not graded: {shown}")
-    if args.format:
-        export = lms_export.write(args.format, rows, handins, Path(args.out), args.lms_assignment or args.assignment,
-                                  args.lms_points)
-        warnings_ += export.warnings
-        files[args.format] = export.path
+    warnings_ += exported.warnings
     for warning in warnings_:
         say(literal(f"warning: {warning}"))
-    if args.format:
-        say(literal(f"{args.format.capitalize()} grade import: {export.path} ({export.written} students)"))
+    if args.format and args.format in exported.files:
+        say(literal(f"{args.format.capitalize()} grade import: {exported.files[args.format]} ({exported.lms_students} students)"))
     notebooks = sum(1 for r in rows if r.max_score > 0)
     ungraded = sum(1 for r in rows if not r.graded)
     say(f"{notebooks} notebooks in {seconds:.1f} s: {notebooks / seconds:.2f} notebooks per second")
@@ -195,10 +213,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
     say(literal("   ".join(f"{name}: {path}" for name, path in files.items())))
     status = 0
     try:
-        files["report"] = class_report.write(Path(args.out), rows, args.db, assignment=args.assignment)
+        files["report"] = class_report.write(out, exported.rows, args.db, assignment=args.assignment)
     except Exception as exc:  # the grades are saved: say so rather than end on a traceback
         say(literal(f"class report: not written ({type(exc).__name__}: {exc}); the grades are saved, "
                     f"run `autograde report {args.out}` to try again"))
+        status = 1
+    if not_exported:
+        say(literal(not_exported))
         status = 1
     if ungraded:
         say(f"{ungraded} notebook(s) could not be graded because the grading machinery failed; "
@@ -211,6 +232,23 @@ def cmd_grade(args: argparse.Namespace) -> int:
                           "not_graded": ungraded, "sandbox": not args.no_sandbox, "warnings": warnings_,
                           "files": {name: str(path) for name, path in files.items()}}, ensure_ascii=False, indent=1))
     return status
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .reports import export
+    from .reports.class_report import is_grading_output
+
+    out = Path(args.dir)
+    if not is_grading_output(out, args.db):
+        raise UsageError(f"{out} is not a grading output folder (no .nbgrader/ and gradebook.db in it): "
+                         "run `autograde grade SUBMISSIONS --out DIR` first, or pass --db for a gradebook elsewhere")
+    exported = export.export(out, args.db, args.assignment, format=args.format, lms_assignment=args.lms_assignment,
+                             lms_points=args.lms_points, late_penalty=args.late_penalty, missing=args.missing,
+                             due=args.due)
+    for warning in exported.warnings:
+        print(f"warning: {warning}")
+    print("   ".join(f"{name}: {path}" for name, path in exported.files.items()))
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -299,6 +337,39 @@ def _secret_flags(p: argparse.ArgumentParser, what: str) -> None:
     p.add_argument("--no-secret", action="store_true", help=f"ignore ${ENV} and the default secret file: the public hidden references")
 
 
+def _due(text: str):
+    from .reports.late import parse_due
+
+    try:
+        return parse_due(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _rule(text: str) -> str:
+    from .reports.late import parse
+
+    try:
+        return parse(text).text
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _export_flags(p: argparse.ArgumentParser) -> None:
+    """The late policy and --missing, for `grade` and `export`: what one sets is kept in the folder's
+    class.json for the next (so a regrade does not drop a penalty an export set)."""
+    p.add_argument("--due", type=_due, metavar="WHEN",
+                   help="the assignment's due date, e.g. 2026-12-01T23:59 (UTC unless a zone is given, as in "
+                        "2026-12-01T23:59+08:00), kept in the gradebook (default: the gradebook's, if any)")
+    p.add_argument("--late-penalty", metavar="RULE", type=_rule,
+                   help="what lateness past the due date (and a student's extension) costs: none, 10%%/day (each "
+                        "started day), zero, zero-after=3d, or 10%%/day,zero-after=3d (default: as last set for "
+                        "this folder, else none)")
+    p.add_argument("--missing", choices=["zero", "blank"],
+                   help="in the LMS file, a student who handed in nothing gets 0 or an empty grade "
+                        "(default: as last set for this folder, else zero)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograde", description="Grading for the attention course's notebooks, "
                                                                     "and for any nbgrader course's.")
@@ -352,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lms-assignment", help="the assignment's column title in the LMS, e.g. 'Attention (12345)' "
                                             "for Canvas (default: the assignment id)")
     p.add_argument("--lms-points", type=float, help="rescale totals to the LMS assignment's maximum (default: the course's points)")
+    _export_flags(p)
     p.add_argument("--json", action="store_true", help="print the rows and files as one JSON document on standard output "
                                                        "(the summary goes to standard error)")
     p.add_argument("--lang", choices=CHOICES, default=default_language(),
@@ -361,6 +433,17 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "execute, compare, record, feedback) to FILE as JSON")
     _secret_flags(p, "grade the hidden checks with it, against")
     p.set_defaults(func=cmd_grade)
+
+    p = instructor("export", help="rebuild DIR/grades.csv, totals.csv and the LMS file from the gradebook (after "
+                                  "changes in formgrader, a due date, extensions or a late policy)")
+    p.add_argument("dir", help="the --out folder of `autograde grade`")
+    p.add_argument("--db", help="gradebook as an SQLAlchemy URL, if grading used --db (default: sqlite in DIR)")
+    p.add_argument("--assignment", help="assignment id, as when grading (default: the course's only one)")
+    p.add_argument("--format", choices=["canvas", "moodle"], help="the LMS file to write (default: as when grading)")
+    p.add_argument("--lms-assignment", help="the assignment's column title in the LMS (default: as when grading)")
+    p.add_argument("--lms-points", type=float, help="rescale totals to the LMS assignment's maximum (default: as when grading)")
+    _export_flags(p)
+    p.set_defaults(func=cmd_export)
 
     p = instructor("report", help="rebuild DIR/report.html, mistakes.csv and similarity.csv from a grading output folder")
     p.add_argument("dir", help="the --out folder of `autograde grade`")

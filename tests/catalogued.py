@@ -16,6 +16,7 @@ NOTEBOOK = r"[^/\n]+?\.ipynb"
 STUDENT_ID = r"[^\s/\\']+"  # submissions.safe_id: no spaces, separators or quotes
 IDENTIFIERS = r"[^\W\d][\w.]*(?:, [^\W\d][\w.]*)*"  # Python names, dotted ones too, as course_answers joins them
 GRADE_IDS = r"[\w-]+(?:, [\w-]+)*"
+REPR = r"'[^\n]*'|\"[^\n]*\""  # a student's line as Python's repr() quotes it (structure.first_change)
 
 
 def phrase(codes: list[str], lang: str) -> str:
@@ -31,13 +32,13 @@ def placeholder(name: str, lang: str, code: str = "") -> str:
     """What the placeholder `name` of the entry `code` may hold, as a regular expression: a count
     digits, a {reason} one of the reason phrases (never the operating system's words), ..."""
     owners = [c for c in PHRASES if c.startswith("owner-")]
-    if name in ("count", "limit", "cell", "version", "size", "size_limit"):
+    if name in ("count", "limit", "cell", "version", "size", "size_limit", "line"):
         return NUMBER
     if name == "name":  # copies of any file are counted; the others name the notebook a file stands for
         return FILE_NAME if code.startswith("copies-") else NOTEBOOK
     simple = {"file": LINE, "files": listed(FILE_NAME, lang), "key": LINE, "exercise": LINE, "attempt": r"[^\n+]+?",
               "folder": r"[\w.-]+", "id": STUDENT_ID, "new_id": STUDENT_ID, "names": IDENTIFIERS, "cells": GRADE_IDS,
-              "module": r"[\w.]+", "lms": "|".join(c[len("owner-"):].capitalize() for c in owners)}
+              "module": r"[\w.]+", "grade_id": r"[\w-]+", "text": REPR, "lms": "|".join(c[len("owner-"):].capitalize() for c in owners)}
     if name in simple:
         return simple[name]
     phrases = {"owner": owners, "sources": owners, "reason": [c for c in PHRASES if c.startswith("reason-")],

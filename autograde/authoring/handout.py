@@ -31,9 +31,9 @@ FILES = Path(__file__).resolve().parent / "handout_files"  # the student's cours
 PACKAGE_PARTS = ["__init__.py", "atomic.py", "cli.py", "course.py", "errors.py", "pages.py", "student.py",
                  "templates", "kernel", "verdict", "workers", "intake", "grading", "reports"]
 # reports only the instructor's commands write: the class report, its plots, the similarity of
-# hand-ins, the LMS grade files
+# hand-ins, the LMS grade files, their export from the gradebook, its late policy and the feedback routes
 INSTRUCTOR_ONLY = {"reports/class_report.py", "reports/report_plots.py", "reports/similarity.py", "reports/lms_export.py",
-                   "templates/class_report.html.j2"}
+                   "reports/export.py", "reports/late.py", "reports/returns.py", "templates/class_report.html.j2"}
 MISTAKES = "verdict/mistakes.py"
 COURSE_FILES = ["nbgrader_config.py", "student-lab"]
 

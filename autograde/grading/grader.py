@@ -48,6 +48,9 @@ class Row:
     exercises: dict[str, float] = field(default_factory=dict)
     graded: bool = True  # False: the machinery failed, not the notebook; the next run grades it again
     messages: list[dict] = field(default_factory=list)  # the status's parts from statuses.py: {"code", "en", "zh"}
+    # the late policy's, applied by reports/export.py after grading: how late, and the points it took off `score`
+    hours_late: float = 0.0
+    late_penalty: float = 0.0
 
     def status_in(self, lang: str) -> str:
         """The status in English ("en") or Chinese ("zh"); a row read back from grades.csv has English only."""

@@ -14,6 +14,7 @@ else loses a file.
 """
 from __future__ import annotations
 
+import datetime
 import errno
 import io
 import os
@@ -62,6 +63,11 @@ class Entry:
     stamp: str  # changes when the file does: (crc, size) in a zip, (size, mtime) on disk
     reader: Callable[[int], bytes] | None = None
     problem: Message | None = None  # why it is never read (unsafe path, symbolic link, unreadable zip)
+    # when the outermost listing that holds it says it was written (naive UTC): the source zip's
+    # own entry for it (a zip's dates have no zone: taken as UTC), or the file's on disk; inside
+    # a zip that is itself in a zip or on disk, that zip's time, never the inner zip's (whoever
+    # made that one chose its dates). What the late policy reads of an LMS download.
+    time: datetime.datetime | None = None
 
     @property
     def name(self) -> str:
@@ -104,12 +110,14 @@ def _grant(archives: dict[str, object], budget: _Budget) -> dict[str, int | None
     return granted
 
 
-def _zip_if_granted(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, granted: int | None) -> Iterator[Entry]:
-    """The zip's entries, if `_grant` gave it its declared count (`granted`); else why not."""
+def _zip_if_granted(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, granted: int | None,
+                    time: datetime.datetime | None = None) -> Iterator[Entry]:
+    """The zip's entries, if `_grant` gave it its declared count (`granted`); else why not.
+    `time`: the zip's own (see Entry.time), which its entries take; None: each its own date."""
     if granted is None:
         yield Entry(parts, 0, "", problem=say("class-too-many", limit=MAX_CLASS_ENTRIES))
     else:
-        yield from _zip(archive, parts, nested, budget, granted)
+        yield from _zip(archive, parts, nested, budget, granted, time)
 
 
 def _folder(folder: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[Entry]:
@@ -127,7 +135,8 @@ def _folder(folder: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[E
         if child.is_symlink():
             yield Entry(here, 0, "", problem=say("symlink"))
         elif child.name in zips:
-            yield from _zip_if_granted(zips[child.name], here, False, budget, granted[child.name])
+            yield from _zip_if_granted(zips[child.name], here, False, budget, granted[child.name],
+                                       _mtime(child))
         elif child.is_dir(follow_symlinks=False):
             yield from _folder(Path(child.path), here, budget)
         elif child.is_file(follow_symlinks=False):
@@ -152,7 +161,28 @@ def _file(path: Path, parts: tuple[str, ...], budget: _Budget) -> Iterator[Entry
         except OSError as exc:
             raise UnreadableEntry(say("unreadable-file", reason=_reason(exc))) from None
 
-    yield Entry(parts, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", read)
+    yield Entry(parts, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", read, time=_utc(info.st_mtime))
+
+
+def _mtime(child: os.DirEntry) -> datetime.datetime | None:
+    try:
+        return _utc(child.stat(follow_symlinks=False).st_mtime)
+    except OSError:
+        return None
+
+
+def _utc(seconds: float) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds: no time
+        return None
+
+
+def _zip_time(info: zipfile.ZipInfo) -> datetime.datetime | None:
+    try:  # the DOS date of a hostile zip may be month 0 or day 0
+        return datetime.datetime(*info.date_time)
+    except (TypeError, ValueError):
+        return None
 
 
 def _reason(exc: OSError) -> Message:
@@ -192,8 +222,9 @@ class _Nested:
         return zipfile.ZipFile(self.file())
 
 
-def _zip(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, entries: int) -> Iterator[Entry]:
-    """The entries of a zip that declares `entries` (already charged to the budget)."""
+def _zip(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, entries: int,
+         time: datetime.datetime | None = None) -> Iterator[Entry]:
+    """The entries of a zip that declares `entries` (already charged to the budget); `time` as in _zip_if_granted."""
     try:
         if entries > MAX_ZIP_ENTRIES:
             yield Entry(parts, 0, "", problem=say("zip-too-many", count=entries, limit=MAX_ZIP_ENTRIES))
@@ -226,9 +257,11 @@ def _zip(archive, parts: tuple[str, ...], nested: bool, budget: _Budget, entries
         elif stat.S_ISLNK(info.external_attr >> 16):
             yield Entry(here, 0, "", problem=say("zip-symlink"))
         elif info.filename in inner_zips:
-            yield from _zip_if_granted(inner_zips[info.filename], here, True, budget, granted[info.filename])
+            yield from _zip_if_granted(inner_zips[info.filename], here, True, budget, granted[info.filename],
+                                       time or _zip_time(info))
         else:
-            yield Entry(here, info.file_size, f"{info.CRC}:{info.file_size}", _member_reader(archive, info.filename))
+            yield Entry(here, info.file_size, f"{info.CRC}:{info.file_size}", _member_reader(archive, info.filename),
+                        time=time or _zip_time(info))
 
 
 def _member_reader(archive, member: str) -> Callable[[int], bytes]:

@@ -39,9 +39,8 @@ BLACKBOARD = re.compile(
 NBGRADER_INBOUND = re.compile(r"^(?P<student_id>[^+]+)\+(?P<assignment>[^+]+)\+(?P<timestamp>[^+]+)(?:\+[^+]*)?$")
 CANVAS_TEXT = re.compile(r"^(?:.*/)?(?P<name>.+?)(?:_(?P<late>(?i:late)))?_(?P<student_id>\d+)_(?P<file_id>text\.html|link\.html)$")
 CANVAS_RENAMED = re.compile(r"^(?P<stem>.+)-\d+(?P<suffix>\.[^.]+)$")
-# what nbgrader's `submit` puts beside a hand-in (its bookkeeping, kept by `collect` in
-# submitted/): not the student's work, never graded or reported. timestamp.txt could one day tell
-# lateness; submission_secret.txt keys the feedback `release_feedback` hands back.
+# what nbgrader puts beside a hand-in: not the student's work (when it was handed in; the secret
+# that names the student's feedback in the exchange, nbgrader's exchange/default/submit.py)
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}
 
 

@@ -4,13 +4,16 @@ LMS's grade-import file needs (name, email, section, SIS ids).
 A roster is a CSV with a header. Our own columns are `student_id` (the id written to
 grades.csv), `lms_id` (the number or username the LMS puts in its file names: Canvas user id,
 Moodle participant id, Blackboard username) and `name`, with optional `email`, `section`,
-`sis_user_id` and `sis_login_id`. A Canvas gradebook export (Student, ID, SIS User ID,
+`sis_user_id` and `sis_login_id`, and `extension` (extra time for this student's due date: `2`
+or `2d` days, `36h` hours). A Canvas gradebook export (Student, ID, SIS User ID,
 SIS Login ID, Section) and a Moodle grading worksheet (Identifier, Full name, Email address)
 also work as they are downloaded.
 """
 from __future__ import annotations
 
 import csv
+import datetime
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +29,9 @@ ALIASES = {
     "sis_user_id": ["sis user id", "sis_user_id"],
     "sis_login_id": ["sis login id", "sis_login_id"],
     "id_number": ["id number"],
+    "extension": ["extension"],
 }
+EXTENSION = re.compile(r"^(\d+(?:\.\d+)?)\s*(d|days?|h|hours?)?$")
 MOODLE_PARTICIPANT = "Participant "  # Moodle's 'hiddenuser' string, before the participant id
 
 
@@ -39,6 +44,7 @@ class Student:
     section: str = ""
     sis_user_id: str = ""
     sis_login_id: str = ""
+    extension: datetime.timedelta | None = None  # added to the assignment's due date for this student
 
 
 @dataclass
@@ -95,7 +101,8 @@ def load(path: Path) -> Roster:
         if not student_id:
             raise UsageError(f"the roster {path}, line {line}: no student id")
         student = Student(student_id, **{k: cell.get(k, "") for k in ("lms_id", "name", "email", "section",
-                                                                       "sis_user_id", "sis_login_id")})
+                                                                       "sis_user_id", "sis_login_id")},
+                          extension=_extension(cell.get("extension", ""), path, line))
         for key in seen:
             value = getattr(student, key)
             if value and value in seen[key]:
@@ -103,3 +110,14 @@ def load(path: Path) -> Roster:
             seen[key][value] = line
         roster.students.append(student)
     return roster
+
+
+def _extension(text: str, path: Path, line: int) -> datetime.timedelta | None:
+    """A roster's `extension` cell: days (`2`, `2d`, `1.5 days`) or hours (`36h`); blank for none."""
+    if not text:
+        return None
+    m = EXTENSION.match(text.strip().casefold())
+    if m is None:
+        raise UsageError(f"the roster {path}, line {line}: extension {text!r} is not a number of days (2, 2d) or hours (36h)")
+    amount = float(m[1])
+    return datetime.timedelta(hours=amount) if (m[2] or "d").startswith("h") else datetime.timedelta(days=amount)

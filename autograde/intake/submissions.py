@@ -9,7 +9,9 @@ one of the assignment's notebooks.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
 import hashlib
 import json
 import logging
@@ -69,6 +71,8 @@ class Handin:
     notes: list[Message] = field(default_factory=list)  # about the whole hand-in; added to each row's status
     owner: lms.Owner | None = None  # who the export says handed it in
     student: roster_module.Student | None = None  # the roster's line for this student
+    submitted: datetime.datetime | None = None  # when it was handed in (UTC), for the late policy: see handed_in_at
+    secret: str | None = None  # nbgrader's submission_secret.txt: what its release_feedback names the feedback by
 
     def digest(self, names: Collection[str]) -> str:
         """Changes when the hand-in does: the assignment's notebooks (`names`) by content, other
@@ -110,16 +114,19 @@ def collect(source: Path, assignment: str | None = None, roster: roster_module.R
     lms_layout = any(located)
     groups: dict[tuple[str, str], list[tuple[lms.Owner, Entry]]] = {}
     unrecognised, used = [], set()
+    stamps: dict[tuple[str, str], dict[str, Entry]] = {}
     for entry, found in zip(entries, located):
         owner = found[1] if found else _by_layout(entry, source, assignment, None if lms_layout else with_assignment)
         if owner is None:
             unrecognised.append("/".join(entry.parts))
             continue
-        if owner.key and owner.file and not (owner.lms in ("nbgrader", "folder") and owner.file in lms.NBGRADER_FILES):
+        if owner.key and owner.lms in ("nbgrader", "folder") and owner.file in lms.NBGRADER_FILES:
+            stamps.setdefault((owner.lms, owner.key), {})[owner.file] = entry  # nbgrader's: not the student's work
+        elif owner.key and owner.file:
             used.add(entry.parts[0])
             groups.setdefault((owner.lms, owner.key), []).append((owner, entry))
     claims = _own_claims(groups, {id(e): found[0] for e, found in zip(entries, located) if found})
-    handins = [_handin(files, names, claims.get(group, [])) for group, files in groups.items()]
+    handins = [_handin(files, names, claims.get(group, []), stamps.get(group, {})) for group, files in groups.items()]
     for folder in _empty_student_folders(source, assignment, used) if not lms_layout else []:
         handins.append(Handin(folder, problems={assignment: say("no-assignment-folder", folder=assignment)},
                               owner=lms.Owner("folder", folder, folder, "")))
@@ -212,9 +219,11 @@ def _receipt(entry: Entry) -> tuple[str, str] | None:
         return None
 
 
-def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str], notes: list[Message] = ()) -> Handin:
+def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str], notes: list[Message] = (),
+            nbgrader_files: dict[str, Entry] | None = None) -> Handin:
     """One student's files: the latest attempt, LMS renames undone, caps applied; `notes` are
-    said on each of its rows."""
+    said on each of its rows; `nbgrader_files` are nbgrader's own beside them (lms.NBGRADER_FILES)."""
+    nbgrader_files = nbgrader_files or {}
     notes = list(notes)
     attempts = sorted({owner.attempt for owner, _ in files})
     if len(attempts) > 1:
@@ -250,7 +259,57 @@ def _handin(files: list[tuple[lms.Owner, Entry]], names: list[str], notes: list[
         entries = {n: e for n, e in entries.items() if n in names}
         handin.problems = {n: p for n, p in handin.problems.items() if n in names}
     handin.files = Files(entries)
+    handin.submitted = handed_in_at(owner, [e for _, e in chosen.values()], nbgrader_files.get("timestamp.txt"))
+    handin.secret = _secret(nbgrader_files.get("submission_secret.txt"))
     return handin
+
+
+TIMED_DOWNLOADS = ("canvas", "moodle")  # downloads whose files' times the LMS wrote (archive.Entry.time)
+
+
+def handed_in_at(owner: lms.Owner, entries: list[Entry], stamp: Entry | None = None) -> datetime.datetime | None:
+    """When a hand-in was handed in (naive UTC), from the best the source says: nbgrader's
+    time (its inbound folder's name, or the timestamp.txt that `nbgrader collect` leaves),
+    Blackboard's attempt in its file names, else, in a Canvas or Moodle download (whose names
+    hold no time), the latest time the download gives the student's files. A zip or folder a
+    student made has no time anyone but the student chose: None, never late."""
+    when = None
+    if stamp is not None and stamp.size <= 100:
+        with contextlib.suppress(UnreadableEntry):
+            when = _nbgrader_time(stamp.read(100).decode("utf-8", "replace"))
+    if when is None and owner.lms == "nbgrader":
+        when = _nbgrader_time(owner.attempt)
+    if when is None and owner.lms == "blackboard":
+        with contextlib.suppress(ValueError):
+            when = datetime.datetime.strptime(owner.attempt, "%Y-%m-%d-%H-%M-%S")
+    if when is None and owner.lms in TIMED_DOWNLOADS:  # elsewhere whoever made the files chose their times
+        when = max((e.time for e in entries if e.time is not None), default=None)
+    return when
+
+
+def _secret(entry: Entry | None) -> str | None:
+    """nbgrader's submission secret (hex: `secrets.token_hex(64)` in its exchange's submit), or None for anything else."""
+    if entry is None or entry.size > 512:
+        return None
+    try:
+        text = entry.read(512).decode("ascii").strip()
+    except (UnreadableEntry, UnicodeDecodeError):
+        return None
+    return text if re.fullmatch(r"[0-9a-fA-F]{1,256}", text) else None
+
+
+def _nbgrader_time(text: str) -> datetime.datetime | None:
+    """nbgrader's timestamps: `2026-11-25 10:30:00.000000 UTC` (its utils.get_utc_timestamp)."""
+    text = text.strip()
+    if text.upper().endswith(" UTC"):
+        text = text[:-4]
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return when
 
 
 def _match_renamed(chosen: dict[str, tuple[lms.Owner, Entry]], names: list[str],

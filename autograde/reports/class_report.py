@@ -104,7 +104,9 @@ def load(out: Path, rows: list[Row] | None = None, db_url: str | None = None,
         if not is_grading_output(out, db_url):
             raise UsageError(f"{out} is not a grading output folder (no .nbgrader/ and gradebook.db in it): "
                              "run `autograde grade SUBMISSIONS --out DIR` first, or pass --db for a gradebook elsewhere")
-        rows = rows_from_gradebook(out, db_url or f"sqlite:///{(out / 'gradebook.db').resolve()}", assignment)
+        from .export import current_rows  # the scores as exported: formgrader's changes, the late policy
+
+        rows = current_rows(out, db_url, assignment, save=False)
     stems = {Path(n).stem for n in course.notebook_names(assignment)}
     notebooks = {}
     for r in rows:
@@ -131,18 +133,15 @@ def _slim(nb: dict) -> dict:
                       for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]}
 
 
-def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
-    """One row per student and notebook: scores from the gradebook (so changes made in
-    nbgrader's formgrader show), statuses from grades.csv where the run wrote one."""
+def class_grades(db_url: str, assignment: str):
+    """Every grade of the class, in one query (nbgrader's objects would ask once per notebook and
+    grade): (student, notebook, cell, cell type, score, max score, autograder's score, whether a
+    manual score or extra credit was given)."""
     from nbgrader.api import Assignment, Gradebook, GradeCell, Grade, Notebook, SubmittedAssignment, SubmittedNotebook
 
-    written = _read_grades_csv(out / "grades.csv")
-    stems = [Path(n).stem for n in course.notebook_names(assignment)]
-    scores: dict[tuple[str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
     with Gradebook(db_url) as gb:
-        # one query for the whole class: nbgrader's objects would ask once per notebook and grade
         query = (gb.db.query(SubmittedAssignment.student_id, Notebook.name, GradeCell.name, GradeCell.cell_type,
-                             Grade.score, GradeCell.max_score)
+                             Grade.score, GradeCell.max_score, Grade.auto_score, Grade.manual_score, Grade.extra_credit)
                  .select_from(Grade)
                  .join(GradeCell, Grade.cell_id == GradeCell.id)
                  .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
@@ -150,14 +149,43 @@ def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
                  .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
                  .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
                  .filter(Assignment.name == assignment))
-        for student, stem, cell, cell_type, score, possible in query:
-            scores[(student, stem)].append((cell, cell_type, float(score or 0.0), float(possible or 0.0)))
+        return [(student, stem, cell, cell_type, float(score or 0.0), float(possible or 0.0), float(auto or 0.0),
+                 manual is not None or bool(extra))
+                for student, stem, cell, cell_type, score, possible, auto, manual, extra in query]
+
+
+def notebook_totals(db_url: str, assignment: str) -> dict[tuple[str, str], tuple[float, float]]:
+    """(student, notebook) -> (score, max score) as the gradebook sums them (nbgrader's
+    SubmittedNotebook.score and .max_score: task cells too, as grading's rows and formgrader)."""
+    from nbgrader.api import Assignment, Gradebook, Notebook, SubmittedAssignment, SubmittedNotebook
+
+    with Gradebook(db_url) as gb:
+        query = (gb.db.query(SubmittedAssignment.student_id, Notebook.name, SubmittedNotebook.score,
+                             SubmittedNotebook.max_score)
+                 .select_from(SubmittedNotebook)
+                 .join(Notebook, SubmittedNotebook.notebook_id == Notebook.id)
+                 .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+                 .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+                 .filter(Assignment.name == assignment))
+        return {(student, stem): (float(score or 0.0), float(possible or 0.0)) for student, stem, score, possible in query}
+
+
+def rows_from_gradebook(out: Path, db_url: str, assignment: str) -> list[Row]:
+    """One row per student and notebook: scores from the gradebook (so changes made in
+    nbgrader's formgrader show), statuses from grades.csv where the run wrote one."""
+    written = _read_grades_csv(out / "grades.csv")
+    stems = [Path(n).stem for n in course.notebook_names(assignment)]
+    scores: dict[tuple[str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
+    for student, stem, cell, cell_type, score, possible, _, _ in class_grades(db_url, assignment):
+        scores[(student, stem)].append((cell, cell_type, score, possible))
+    totals = notebook_totals(db_url, assignment)
     rows: dict[tuple[str, str], Row] = {}
     for (student, stem), grades in scores.items():
         if stem not in stems or not _autograded(out, assignment, student, stem).is_file():
             continue  # nbgrader keeps a zero-score entry for a notebook it never saw
         old = written.get((student, stem))
-        rows[(student, stem)] = Row(student, stem, sum(g[2] for g in grades), sum(g[3] for g in grades),
+        score, possible = totals.get((student, stem), (sum(g[2] for g in grades), sum(g[3] for g in grades)))
+        rows[(student, stem)] = Row(student, stem, score, possible,
                                     old.status if old else _notes_status(out, assignment, student, stem),
                                     {cell: score for cell, cell_type, score, _ in grades if cell_type == "code"})
     for key, row in written.items():

@@ -18,6 +18,7 @@ from ..grading.grader import Row
 from ..verdict.languages import pick
 
 FIXED = ["student_id", "notebook", "score", "max_score", "status"]
+LATE = ["hours_late", "late_penalty"]  # the late policy's (reports/export.py): score is after the penalty
 
 
 # OWASP, "CSV Injection": a cell starting with one of these is a formula in Excel,
@@ -53,10 +54,11 @@ def write_csv(rows: list[Row], path: Path, assignment: str | None = None) -> Pat
     columns = exercise_columns(assignment)
     with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
-        writer.writerow(FIXED + columns)
+        writer.writerow(FIXED + columns + LATE)
         for r in rows:
             writer.writerow([cell(r.student_id), cell(r.notebook), f"{r.score:g}", f"{r.max_score:g}", cell(r.status)]
-                            + [f"{r.exercises[c]:g}" if c in r.exercises else "" for c in columns])
+                            + [f"{r.exercises[c]:g}" if c in r.exercises else "" for c in columns]
+                            + [f"{round(r.hours_late, 2):g}", f"{round(r.late_penalty, 4):g}"])
     return path
 
 

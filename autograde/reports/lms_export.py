@@ -46,9 +46,11 @@ class Export:
 
 
 def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: str, points: float | None = None,
-          now: datetime.datetime | None = None) -> Export:
+          now: datetime.datetime | None = None, missing: str = "zero", feedback: dict[str, list[str]] | None = None) -> Export:
     """Write OUT/grades-KIND.csv for the LMS `kind`; `title` names the LMS assignment's column
-    (Canvas) and `points` rescales the totals to the LMS assignment's maximum."""
+    (Canvas) and `points` rescales the totals to the LMS assignment's maximum. A student who
+    handed in nothing gets 0 (as always), or with `missing="blank"` an empty grade cell.
+    `feedback` names each student's feedback files (returns.py), which Moodle's comment points to."""
     totals: dict[str, list[float]] = {}
     for r in rows:
         total = totals.setdefault(r.student_id, [0.0, 0.0])
@@ -60,8 +62,11 @@ def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: s
     lines, skipped = [], []
     now = now or datetime.datetime.now(datetime.timezone.utc)
     for handin in sorted(handins, key=lambda h: h.student_id):
-        score = _number(totals.get(handin.student_id, [0.0])[0] * scale)
-        line = (_canvas if kind == "canvas" else _moodle)(handin, score, _number(possible * scale), rows, now)
+        own = [r for r in rows if r.student_id == handin.student_id]
+        absent = missing == "blank" and all(_missing(r) for r in own if r.max_score > 0)
+        score = "" if absent else _number(totals.get(handin.student_id, [0.0])[0] * scale)
+        line = (_canvas if kind == "canvas" else _moodle)(handin, score, _number(possible * scale), rows, now,
+                                                          (feedback or {}).get(handin.student_id, []))
         if line is None:
             skipped.append(handin.student_id)
         else:
@@ -82,7 +87,7 @@ def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: s
     return Export(path, len(lines), warnings)
 
 
-def _canvas(handin: Handin, score: str, possible: str, rows: list[Row], now) -> list | None:
+def _canvas(handin: Handin, score: str, possible: str, rows: list[Row], now, pages: list[str]) -> list | None:
     student, owner = handin.student, handin.owner
     lms_id = student.lms_id if student else owner.key if owner and owner.lms == "canvas" else ""
     if lms_id.startswith("anon_"):
@@ -94,7 +99,7 @@ def _canvas(handin: Handin, score: str, possible: str, rows: list[Row], now) -> 
     return [name or handin.student_id, lms_id, sis_user, sis_login, student.section if student else "", score]
 
 
-def _moodle(handin: Handin, score: str, possible: str, rows: list[Row], now) -> list | None:
+def _moodle(handin: Handin, score: str, possible: str, rows: list[Row], now, pages: list[str]) -> list | None:
     student, owner = handin.student, handin.owner
     lms_id = student.lms_id if student else owner.key if owner and owner.lms == "moodle" else ""
     if not lms_id.isdigit():
@@ -104,6 +109,8 @@ def _moodle(handin: Handin, score: str, possible: str, rows: list[Row], now) -> 
     handed_in = any(not _missing(r) for r in own)
     feedback = "; ".join(f"{r.notebook}: {r.score:g}/{r.max_score:g}" + ("" if r.status == "ok" else f" ({r.status})")
                          for r in own if r.max_score > 0)
+    if pages:
+        feedback += f"; feedback files: {', '.join(pages)}"
     return [f"{MOODLE_PARTICIPANT}{lms_id}", name, student.email if student else "",
             "Submitted for grading" if handed_in else "No submission", score, possible, "Yes",
             now.isoformat(timespec="seconds"), feedback]

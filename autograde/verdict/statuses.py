@@ -140,6 +140,10 @@ STATUSES: dict[str, tuple[str, str]] = {
                 "\" (1)\" or \"-Copy1\", by case or by spaces, so name it {name} next time",
                 "{file} 按 {name} 评分：它的名字与该笔记本的名字只差 \" (1)\"、\"-Copy1\" 之类的副本标记、大小写或空格，"
                 "下次请命名为 {name}"),
+    "late-penalty": ("handed in {late} after the due date ({due}): the late policy ({rule}) takes {percent}% off the score",
+                     "在截止时间（{due}）之后 {late} 才提交：按迟交规则（{rule}）扣除 {percent}% 的分数"),
+    "reviewed": ("reviewed in formgrader: {score} points instead of the autograder's {auto}",
+                 "已在 formgrader 中复核：{score} 分，而不是自动评分给出的 {auto} 分"),
     "no-assignment-folder": ("no {folder}/ folder", "没有 {folder}/ 文件夹"),
     "own-file-too-large": ("{file}: your own copy of this file of the assignment was not used, since with the "
                            "assignment's files it would be more than the {limit} MiB a notebook's folder may be given, "
@@ -247,3 +251,15 @@ def joined(messages: Iterable[dict], lang: str) -> str:
 def digest() -> str:
     """Changes with the catalogue: statuses recorded before a change are not reused."""
     return hashlib.sha256(json.dumps(CATALOGUE, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def without(text: str, codes: Iterable[str]) -> str:
+    """An English status (parts joined with "; ", as grades.csv holds it) without its parts that
+    are one of `codes` (whatever their placeholders held); "ok" if nothing else is left."""
+    import re
+
+    patterns = [re.compile("^" + "".join(re.escape(literal) + (".+?" if field is not None else "")
+                                         for literal, field, _, _ in string.Formatter().parse(CATALOGUE[code][0])) + "$",
+                           re.S) for code in codes]
+    kept = [part for part in text.split(SEPARATOR["en"]) if not any(p.match(part) for p in patterns)]
+    return SEPARATOR["en"].join(kept) or STATUSES["ok"][0]
