@@ -16,6 +16,7 @@ NOTEBOOK = r"[^/\n]+?\.ipynb"
 STUDENT_ID = r"[^\s/\\']+"  # submissions.safe_id: no spaces, separators or quotes
 IDENTIFIERS = r"[^\W\d][\w.]*(?:, [^\W\d][\w.]*)*"  # Python names, dotted ones too, as course_answers joins them
 GRADE_IDS = r"[\w-]+(?:, [\w-]+)*"
+POINTS = r"-?\d+(?:\.\d+)?"
 REPR = r"'[^\n]*'|\"[^\n]*\""  # a student's line as Python's repr() quotes it (structure.first_change)
 
 
@@ -38,7 +39,10 @@ def placeholder(name: str, lang: str, code: str = "") -> str:
         return FILE_NAME if code.startswith("copies-") else NOTEBOOK
     simple = {"file": LINE, "files": listed(FILE_NAME, lang), "key": LINE, "exercise": LINE, "attempt": r"[^\n+]+?",
               "folder": r"[\w.-]+", "id": STUDENT_ID, "new_id": STUDENT_ID, "names": IDENTIFIERS, "cells": GRADE_IDS,
-              "module": r"[\w.]+", "grade_id": r"[\w-]+", "text": REPR, "lms": "|".join(c[len("owner-"):].capitalize() for c in owners)}
+              "module": r"[\w.]+", "grade_id": r"[\w-]+", "text": REPR,
+              # the late policy (reports/late.py) and a review in formgrader (reports/export.py)
+              "late": r"\d+ (?:days?|h|min)(?: \d+ (?:h|min))*", "due": r"\d{4}-\d\d-\d\d \d\d:\d\d UTC",
+              "rule": r"[\w%/.,=-]+", "percent": POINTS, "score": POINTS, "auto": POINTS, "lms": "|".join(c[len("owner-"):].capitalize() for c in owners)}
     if name in simple:
         return simple[name]
     phrases = {"owner": owners, "sources": owners, "reason": [c for c in PHRASES if c.startswith("reason-")],
