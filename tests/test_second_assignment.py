@@ -97,7 +97,8 @@ def test_a_second_assignment_is_recorded_released_and_graded(built, tmp_path):
         "amy": ("01_tiny_total", 2.0, 2.0, "ok"), "ben": ("01_tiny_total", 0.0, 2.0, "ok")}
     assert (tmp_path / "out" / ".nbgrader" / "autograded" / "amy" / "ch99" / NAME).is_file()
     with (tmp_path / "out" / "grades.csv").open(encoding="utf-8") as f:  # ch99's one exercise, none of ch03's
-        assert next(csv.reader(f)) == ["student_id", "notebook", "score", "max_score", "status", "ex1-tiny-total"]
+        assert next(csv.reader(f)) == ["student_id", "notebook", "score", "max_score", "status", "ex1-tiny-total",
+                                       "hours_late", "late_penalty"]
     assert (tmp_path / "out" / "report.html").is_file()
 
 
