@@ -156,3 +156,38 @@ def test_the_docs_name_modules_that_exist():
         named |= set(re.findall(rf"(?<![\w/])(?:autograde/)?((?:{folders})/[\w/]+\.py)", text))
     assert len(named) > 20  # the pattern still finds what the docs name
     assert not sorted(path for path in named if not (PACKAGE / path).is_file())
+
+
+def _anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a page's headings (outside code blocks)."""
+    import re
+
+    found, fenced = set(), False
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and (m := re.match(r"^#{1,6} (.+)$", line)):
+            found.add(re.sub(r"[^\w\- ]", "", m[1].strip().lower()).replace(" ", "-"))
+    return found
+
+
+def test_every_link_in_the_docs_leads_somewhere():
+    # the README is a checklist that sends an instructor to docs/ pages: a moved section or a
+    # renamed heading must not leave a link that leads nowhere
+    import re
+
+    root = PACKAGE.parent
+    pages = [root / "README.md", root / "ARCHITECTURE.md", *sorted((root / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"(?:https?|mailto):", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target} (no such file)")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked.read_text(encoding="utf-8")):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert not broken, broken
