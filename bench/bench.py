@@ -18,6 +18,8 @@ command to its first notebook running.
             every cell's auto score compared.
 --profile   also the seconds per notebook of each stage (read, sanitize, execute, compare,
             record, feedback)
+--notebooks K  (attention) each student hands in only the assignment's first K notebooks
+            (a quick run, as the test suite's: every kind of student, fewer notebooks each)
 --dask      (attention) also grade the class on a Dask LocalCluster of two worker processes,
             check that the scores are the same as the local run's, and measure the bytes that
             cross the network per notebook
@@ -52,8 +54,14 @@ DOCS_AUTHORS = ("bitdiddle", "hacker")  # the documentation course's two student
 DOCS_CONFIG = 'c = get_config()\nc.CourseDirectory.course_id = "example_course"\n'
 
 
-def build_class(n: int, dest: Path) -> dict[str, str]:
-    """N students in nbgrader's submitted layout; returns student id -> kind."""
+def handed_in(notebooks: int | None = None) -> list[str]:
+    """The notebooks each student hands in: the assignment's, or (`notebooks`) its first few."""
+    return ex.ASSIGNMENT_NOTEBOOKS[:notebooks]
+
+
+def build_class(n: int, dest: Path, notebooks: int | None = None) -> dict[str, str]:
+    """N students in nbgrader's submitted layout, each handing in the assignment's notebooks (or
+    its first `notebooks`: a quicker run, each kind of student still there); returns student id -> kind."""
     mistakes = list(MISTAKES)
     students, kinds = {}, {}
     for i in range(n):
@@ -68,7 +76,7 @@ def build_class(n: int, dest: Path) -> dict[str, str]:
             files["03_trainable_weights.ipynb"] = ex.with_cell(ex.solved("03_trainable_weights.ipynb"),
                                                                "ex10-self-attention-v1", "import os\nos._exit(1)")
         student = f"s{i:04d}-{kind}"
-        students[student], kinds[student] = files, kind
+        students[student], kinds[student] = {name: files[name] for name in handed_in(notebooks)}, kind
     ex.write_class(dest, students)
     return kinds
 
@@ -184,15 +192,16 @@ class Result:
 
 
 def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None, scheduler: str | None = None,
-        course_name: str = "attention") -> Result:
-    """Stock nbgrader and `autograde grade` on a class of N students of `course_name` (COURSES).
+        course_name: str = "attention", notebooks: int | None = None) -> Result:
+    """Stock nbgrader and `autograde grade` on a class of N students of `course_name` (COURSES),
+    each handing in every notebook of the assignment or (`notebooks`, attention) its first few.
     Both are timed as commands, from launch (so with their imports and set-up) to the last
     grade recorded."""
     work = work or Path(tempfile.mkdtemp(prefix="bench-"))
     if course_name == "nbgrader-docs":
         return _run_docs(n, workers, with_stock, work)
     if not (work / "class").exists():
-        build_class(n, work / "class")
+        build_class(n, work / "class", notebooks)
     kinds = {p.name: p.name.split("-", 1)[1] for p in (work / "class").iterdir()}
     stock_seconds, stock_scores = stock(work / "class", work / "stock") if with_stock else (None, {})
     out = work / ("ours-dask" if scheduler else "ours")
@@ -203,7 +212,7 @@ def run(n: int, workers: int, with_stock: bool = True, work: Path | None = None,
     if with_stock:
         honest = [r for r in rows if kinds.get(r.student_id) in ("correct", "partly-wrong") and r.status == "ok"]
         same = all(stock_scores.get((r.student_id, r.notebook)) == r.exercises for r in honest) and bool(honest)
-    return Result(n, n * len(ex.ASSIGNMENT_NOTEBOOKS), stock_seconds, seconds,
+    return Result(n, n * len(handed_in(notebooks)), stock_seconds, seconds,
                   profile["process_cpu_seconds"], profile["setup_cpu_seconds"], memory.peak_until, memory.peak, same,
                   profile["seconds"], rows)
 
@@ -311,13 +320,15 @@ def main() -> int:
     parser.add_argument("--no-stock", action="store_true", help="skip stock nbgrader (it takes ~3.5 s per notebook)")
     parser.add_argument("--profile", action="store_true", help="print the seconds per notebook of each stage")
     parser.add_argument("--dask", action="store_true", help="also grade each class on a Dask LocalCluster")
+    parser.add_argument("--notebooks", type=int, metavar="K",
+                        help="(attention) each student hands in only the assignment's first K notebooks: a quick run")
     args = parser.parse_args()
     if args.dask and args.course != "attention":
         parser.error("--dask measures this course's class (--course attention)")
     status = 0
     for n in args.students:
         work = Path(tempfile.mkdtemp(prefix=f"bench-{n}-"))
-        result = run(n, args.workers, not args.no_stock, work, course_name=args.course)
+        result = run(n, args.workers, not args.no_stock, work, course_name=args.course, notebooks=args.notebooks)
         print(result.line(), flush=True)
         if args.profile:
             print("  profile:", result.profile(), flush=True)

@@ -128,3 +128,7 @@ def pytest_runtest_setup(item):
     for marker, (what, missing) in NEEDS.items():
         if item.get_closest_marker(marker):
             require(what, missing())
+
+
+# --- one stock nbgrader run shared by the modules that compare with it (tests/stock.py) ---
+from stock import stock_class  # noqa: E402,F401  (a session fixture: imported here so that every module sees it)

@@ -1,5 +1,5 @@
 """A small run of the benchmark (bench/bench.py) keeps it working: stock nbgrader and
-`autograde grade` on the same class of three students, with the same honest scores."""
+`autograde grade` on the same class of three students (a few notebooks each), with the same honest scores."""
 import sys
 
 from autograde import course
@@ -12,11 +12,20 @@ import pytest  # noqa: E402
 
 @pytest.mark.needs_sandbox
 def test_benchmark_runs_and_scores_agree(tmp_path):
-    result = bench.run(3, workers=2, work=tmp_path)
+    """A quick run (`bench.py 3 --notebooks 3`): a student of each kind, each handing in the first
+    three notebooks, where the broken student's breakage and a mistake of the partly wrong one lie."""
+    result = bench.run(3, workers=2, work=tmp_path, notebooks=3)
     assert result.same_scores, result.line()
-    assert result.notebooks == 3 * len(course.notebook_names("ch03")) and result.stock_seconds > 0 and result.ours_seconds > 0
+    assert result.notebooks == 3 * 3 and result.stock_seconds > 0 and result.ours_seconds > 0
     assert 0 < result.peak_bytes < 4 * 2**30
     assert "ratio" in result.line()
+    graded = {(r.student_id, r.notebook): r for r in result.rows if r.notebook in {n[:-6] for n in bench.handed_in(3)}}
+    # every honest notebook was compared with stock's; the mistake cost points; the breakage was noticed
+    assert {key for key, r in graded.items() if r.status == "ok" and not key[0].endswith("broken")} == {
+        (student, n[:-6]) for student in ("s0000-correct", "s0001-partly-wrong") for n in bench.handed_in(3)}
+    total = lambda student: sum(r.score for key, r in graded.items() if key[0] == student)  # noqa: E731
+    assert total("s0001-partly-wrong") < total("s0000-correct")
+    assert any(r.status != "ok" for key, r in graded.items() if key[0] == "s0002-broken")
 
 
 @pytest.mark.needs_sandbox

@@ -12,7 +12,7 @@ import pytest
 from autograde import course
 from autograde.verdict import references
 import example_class as ex
-from classroom import Classroom
+import stock
 from autograde.grading.grader import STATE_FILE, Settings, grade
 from autograde.intake.submissions import Intake, collect
 from autograde.verdict.mistakes import KEY_THEN_QUERY, MISTAKES, QUERY_THEN_KEY
@@ -429,18 +429,26 @@ def test_a_second_run_changes_nothing(graded, executed):
     assert (out / "grades.csv").read_bytes() == before
 
 
-def test_honest_scores_agree_with_stock_nbgrader(graded, tmp_path):
+# honest hand-ins stock nbgrader grades too, in the run shared with test_stock_autograde and
+# test_recording (tests/stock.py): the same notebooks this class hands in under these ids
+HONEST = [stock.hand_in("alternative", {n: ex.edited(n, edits) for n, edits in ALTERNATIVES.items()}),
+          *(stock.hand_in(f"mistake-{m}", dict([ex.with_mistake(m)]))
+            for m in ("softmax-dim-0", "mask-off-by-one", "no-sqrt-dk-scaling"))]
+
+
+def test_honest_scores_agree_with_stock_nbgrader(graded, stock_class):
     """Stock nbgrader, run on the same honest hand-ins, gives the same scores."""
     source, out, students, _ = graded
-    classroom = Classroom(tmp_path / "stock")
     rows = csv_rows(out)
-    honest = ["alternative", "mistake-softmax-dim-0", "mistake-mask-off-by-one", "mistake-no-sqrt-dk-scaling"]
-    for student in honest:
-        classroom.submit(student, {n: source / student / "ch03" / n for n in students[student]})
-        classroom.autograde(student)
-        for stem, stock_scores in classroom.scores(student).items():
+    compared = 0
+    for student in HONEST:
+        for stem, stock_scores in stock_class.scores(student).items():
             if (source / student / "ch03" / f"{stem}.ipynb").exists():
+                assert nbformat.read(source / student / "ch03" / f"{stem}.ipynb", as_version=4) == nbformat.reads(
+                    stock.handed_in(student)[f"{stem}.ipynb"], as_version=4), (student, stem)  # the notebook stock graded
                 assert scores(rows[(student, stem)]) == stock_scores, (student, stem)
+                compared += 1
+    assert compared == len(ALTERNATIVES) + 3
 
 
 def test_class_report_of_this_class(graded):

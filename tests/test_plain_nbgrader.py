@@ -10,8 +10,8 @@ import pytest
 
 from autograde.verdict.statuses import say
 
-from plain_course import (SECRET, Scenario, autograde_tests, clean_kernel, configured, documentation_course, hidden_tests,
-                          leaks_hidden, ours, relative_file, shipped_files, stock, stops_early, totals)
+from plain_course import (SECRET, CellGrades, Scenario, autograde_tests, clean_kernel, configured, documentation_course, hidden_tests,
+                          leaks_hidden, ours, relative_file, shipped_files, stock_together, stops_early, totals)
 
 
 SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-changed-cheat": autograde_tests,
@@ -25,11 +25,27 @@ SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-
              "clean-kernel": clean_kernel}
 
 
+BUILT_IN_A_FOLDER = ("shipped-files", "nbgrader-config", "clean-kernel")  # scenarios that write files of their own
+
+
+@pytest.fixture(scope="module")
+def stock_graded(tmp_path_factory) -> dict[str, tuple[Scenario, CellGrades | str]]:
+    """Every scenario graded by stock nbgrader, each in a course folder of its own, the commands
+    run as nbgrader's own tests run them: one process for every course's generate_assignment,
+    one for every autograde (plain_course.stock_together), not two nbgrader start-ups a scenario."""
+    scenarios = {}
+    for name in sorted(SCENARIOS):
+        folder = tmp_path_factory.mktemp(name)
+        scenarios[name] = (folder / "stock", SCENARIOS[name](folder) if name in BUILT_IN_A_FOLDER else SCENARIOS[name]())
+    graded = stock_together(scenarios)
+    return {name: (scenario, graded[name]) for name, (_, scenario) in scenarios.items()}
+
+
 @pytest.mark.needs_sandbox
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_every_cell_scores_as_stock_nbgrader_scores_it(name, tmp_path):
-    scenario: Scenario = SCENARIOS[name](tmp_path) if name in ("shipped-files", "nbgrader-config", "clean-kernel") else SCENARIOS[name]()
-    expected = stock(tmp_path / "stock", scenario)
+def test_every_cell_scores_as_stock_nbgrader_scores_it(name, tmp_path, stock_graded):
+    scenario, expected = stock_graded[name]
+    assert not isinstance(expected, str), expected  # what stock nbgrader failed at
     graded, rows, _ = ours(tmp_path / "ours", scenario)
     assert expected, "stock nbgrader graded nothing"
     # every graded cell: auto score, whether it needs a manual grade, the "No response." comment

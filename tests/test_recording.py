@@ -11,6 +11,7 @@ from nbgrader.preprocessors import CheckCellMetadata
 from autograde import course
 import example_class as ex
 from classroom import Classroom
+import stock
 from autograde.grading.grader import Settings, grade
 from autograde.grading.preprocessors import CheckCellMetadataOnce
 from autograde.grading.recording import AssignmentCells
@@ -93,27 +94,34 @@ def test_a_version_3_notebook_is_read_as_nbformat_reads_it():
     assert nb == expected and note == "converted from nbformat 3"
 
 
+# a full hand-in, a catalogued mistake beside a solved notebook, an untouched release and a student
+# who handed in one notebook of two: graded by the stock run shared with test_stock_autograde and
+# test_grading (tests/stock.py), whose solved, blank and mistaken students hand in more notebooks
+# (the comparison reads only these two)
+MISTAKE_NAME, MISTAKE_TEXT = ex.with_mistake("mask-off-by-one")
+RECORDED_CLASS = (
+    stock.hand_in("solved", {NB1: ex.text(ex.solved(NB1)), NB4: ex.text(ex.solved(NB4))}),
+    stock.hand_in("mistake-mask-off-by-one", {NB1: ex.text(ex.solved(NB1)), MISTAKE_NAME: MISTAKE_TEXT}),
+    stock.hand_in("blank", {NB1: ex.text(ex.blank(NB1)), NB4: ex.text(ex.blank(NB4))}),
+    stock.hand_in("one-only", {NB4: ex.text(ex.solved(NB4))}),
+)
+
+
 @pytest.mark.grading
-def test_the_gradebook_holds_what_stock_nbgrader_writes(tmp_path):
+def test_the_gradebook_holds_what_stock_nbgrader_writes(tmp_path, stock_class):
     """Every grade and comment nbgrader's SaveAutoGrades writes, and each notebook's score,
     are the same whether a Recorder or stock `nbgrader autograde` graded the class: a full
     hand-in, a catalogued mistake, an untouched release and a student who handed in one
     notebook of two."""
-    mistake_name, mistake_text = ex.with_mistake("mask-off-by-one")
-    students = {
-        "solved": {NB1: ex.text(ex.solved(NB1)), NB4: ex.text(ex.solved(NB4))},
-        "mistaken": {NB1: ex.text(ex.solved(NB1)), mistake_name: mistake_text},
-        "blank": {NB1: ex.text(ex.blank(NB1)), NB4: ex.text(ex.blank(NB4))},
-        "one-only": {NB4: ex.text(ex.solved(NB4))},
-    }
-    room = Classroom(tmp_path / "stock")
-    for student, files in students.items():
-        room.submit(student, files)
-    room.autograde("*")
+    notebooks = {NB1[:-6], NB4[:-6]}
+    students = {student: {name: text for name, text in stock.handed_in(student).items() if name[:-6] in notebooks}
+                for student in RECORDED_CLASS}
+    assert students["one-only"].keys() == {NB4} and all(len(files) == 2 for s, files in students.items() if s != "one-only")
     ex.write_class(tmp_path / "class", students)
     grade(tmp_path / "class", tmp_path / "ours", settings=Settings(workers=2))
-    notebooks = {NB1[:-6], NB4[:-6]}
-    assert _gradebook(f"sqlite:///{tmp_path / 'ours' / 'gradebook.db'}", notebooks) == _gradebook(room.db_url, notebooks)
+    ours = _gradebook(f"sqlite:///{tmp_path / 'ours' / 'gradebook.db'}", notebooks)
+    assert ours == {key: value for key, value in _gradebook(stock_class.db_url, notebooks).items() if key[0] in students}
+    assert len(ours) == 2 * len(students)  # one-only's missing notebook has its row too
 
 
 def _gradebook(db_url: str, notebooks: set[str]) -> dict:

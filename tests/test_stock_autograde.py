@@ -11,6 +11,8 @@ import pytest
 from autograde import course
 from autograde.verdict import references
 from classroom import Classroom
+import example_class as ex
+import stock
 from autograde.verdict.mistakes import MISTAKES, apply_mistake
 from learner_kernel import run_as_learner
 
@@ -18,21 +20,19 @@ from learner_kernel import run_as_learner
 STOCK_SAMPLE = {m.notebook: m for m in reversed(list(MISTAKES.values()))}
 
 
-@pytest.fixture(scope="module")
-def classroom(tmp_path_factory, solution_notebooks) -> Classroom:
+# the class stock nbgrader grades (one run shared with test_recording and test_grading: tests/stock.py)
+SOLVED = stock.hand_in("solved", {p.name: p.read_text(encoding="utf-8") for p in sorted(course.solutions("ch03").glob("*.ipynb"))})
+BLANK = stock.hand_in("blank", {p.name: p.read_text(encoding="utf-8") for p in sorted(course.release("ch03").glob("*.ipynb"))})
+for _mistake in STOCK_SAMPLE.values():
+    stock.hand_in(f"mistake-{_mistake.id}", dict([ex.with_mistake(_mistake.id)]))
+
+
+@pytest.fixture
+def classroom(stock_class) -> Classroom:
     """The solutions, the untouched release and one catalogued mistake per notebook, each
     handed in by a student of its own, graded by one stock `nbgrader autograde` over the class,
-    as an instructor would (one run: two stock runs at once on this 2-core machine made a
-    notebook fail now and then, and each run pays nbgrader's start-up)."""
-    room = Classroom(tmp_path_factory.mktemp("stock-course"))
-    room.submit("solved", {p.name: p for p in solution_notebooks})
-    room.submit("blank", {p.name: course.release("ch03") / p.name for p in solution_notebooks})
-    for mistake in STOCK_SAMPLE.values():
-        source = course.solutions("ch03") / f"{mistake.notebook}.ipynb"
-        wrong = apply_mistake(nbformat.read(source, as_version=4), mistake)
-        room.submit(f"mistake-{mistake.id}", {source.name: nbformat.writes(wrong)})
-    room.autograde("*")
-    return room
+    as an instructor would."""
+    return stock_class
 
 
 def full_marks(notebook: str) -> dict[str, float]:
@@ -40,11 +40,11 @@ def full_marks(notebook: str) -> dict[str, float]:
 
 
 def test_solutions_get_full_marks(classroom, solution_notebooks):
-    assert classroom.scores("solved") == {p.stem: full_marks(p.stem) for p in solution_notebooks}
+    assert classroom.scores(SOLVED) == {p.stem: full_marks(p.stem) for p in solution_notebooks}
 
 
 def test_untouched_release_gets_nothing(classroom, solution_notebooks):
-    assert classroom.scores("blank") == {p.stem: dict.fromkeys(full_marks(p.stem), 0.0) for p in solution_notebooks}
+    assert classroom.scores(BLANK) == {p.stem: dict.fromkeys(full_marks(p.stem), 0.0) for p in solution_notebooks}
 
 
 def test_every_notebook_has_a_mistake_stock_grades():
