@@ -16,7 +16,8 @@ from autograde.reports.grades import write_csv
 from autograde.reports.similarity import Similarity
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.statuses import say
-from test_browser import launch
+import chromium
+from chromium import launch
 
 pytestmark = pytest.mark.grading  # its class is graded with autograde grade: needs a working sandbox
 
@@ -27,7 +28,6 @@ OWN = ("ex4-all-scores", "ex5-attention-weights", "ex6-all-context-vecs")  # wha
 # the notebook's other exercises, answered as the solution does (the blank student answers none)
 NOT_OWN = ("ex4b-predict-weights", "ex6b-predict-cosines", "ex7-cosine-scores", "ex7b-debug-attention")
 FULL2 = sum(e["points"] for e in references.load(hidden=False).exercises_of(STEM2).values())
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +249,7 @@ def test_copied_values_on_plain_data():
     assert class_report.copied_values(data) == {"copier": [four, five]}
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): the browser test needs one")
+@chromium.needed
 def test_a_real_browser_shows_the_report_without_errors(graded, tmp_path):
     from playwright.sync_api import sync_playwright
 

@@ -11,7 +11,9 @@ import urllib.request
 import pytest
 
 from autograde import course
-from test_browser import free_port, launch, wait_until_serving
+import chromium
+from chromium import launch
+from test_browser import free_port, wait_until_serving
 
 TOKEN = "setup-test"
 
@@ -52,7 +54,7 @@ LAB_MODES = {
 
 
 @pytest.mark.skipif(not (course.ROOT / ".venv" / "bin" / "jupyter").exists(), reason="run through `python3 course.py test`")
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="no Chromium installed (apt-get install chromium)")
+@chromium.needed
 @pytest.mark.parametrize("mode", list(LAB_MODES))
 def test_students_lab_shows_students_tools_only(tmp_path, mode):
     """`course.py lab`: the course and nbgrader's Validate, no instructor tools (menu, Create
