@@ -12,6 +12,7 @@ from autograde.grading.grader import Settings, grade
 from autograde.grading.recording import notebook_json
 from autograde.verdict.references import references
 from autograde.workers.sandbox import bubblewrap
+import skips
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
@@ -30,7 +31,7 @@ print('displayed')"""
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+        pytest.skip(skips.no_sandbox())
     tmp = tmp_path_factory.mktemp("size")
     source = ex.write_class(tmp / "class", {"01a-deep": {NB1: ex.with_cell(ex.solved(NB1), "ex1-dot-scores", DEEP_OUTPUT)},
                                             "01b-honest": {NB1: ex.text(ex.solved(NB1))}})

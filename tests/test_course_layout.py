@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from autograde import cli, course
-from autograde.workers.sandbox import bubblewrap
 
 from plain_course import DOCS, _run, cell_grades, totals
 
@@ -36,7 +35,7 @@ def stock_grades(tmp_path_factory):
     return cell_grades(f"sqlite:///{root / 'gradebook.db'}", "ps1")
 
 
-@pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
+@pytest.mark.grading
 @pytest.mark.parametrize("found_by", ["working-folder", "--course"])
 def test_the_documentation_course_graded_where_it_lies_scores_as_stock(found_by, tmp_path, stock_grades):
     root = documentation_course(tmp_path / "course")

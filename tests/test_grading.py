@@ -19,6 +19,7 @@ from autograde.reports.grades import write_csv
 from autograde.workers.sandbox import bubblewrap
 from autograde.verdict.statuses import say
 from catalogued import assert_catalogued
+import skips
 
 pytestmark = pytest.mark.grading  # autograde grade: needs a working sandbox
 
@@ -268,7 +269,7 @@ def test_cheats_earn_only_what_they_computed(graded, cheat):
 
 def test_hidden_references_are_out_of_reach(graded):
     if not bubblewrap():
-        pytest.skip("bubblewrap is not installed: without the sandbox a kernel can read the hidden references")
+        pytest.skip(skips.no_sandbox())
     # the hidden references are not in the sandbox: the student's own code counted them
     nb = nbformat.read(graded[1] / ".nbgrader" / "autograded" / "cheat-reads-references" / "ch03" / f"{STEM1}.ipynb",
                        as_version=4)

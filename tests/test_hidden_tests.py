@@ -17,6 +17,7 @@ from autograde.student import check
 from autograde.verdict.failures import code_failed, hidden_lines
 from autograde.verdict.references import references
 from autograde.workers.sandbox import bubblewrap
+import skips
 
 NB1 = ex.NB1
 STEM1 = NB1[:-6]
@@ -52,7 +53,7 @@ query = inputs[1]
 attn_scores_2 = dot_scores(inputs, query)'''
 REPORT_FOUND = "print('hidden lines found:', len(set(FOUND)))"
 
-needs_sandbox = pytest.mark.skipif(not bubblewrap(), reason="bubblewrap is not installed (apt-get install bubblewrap)")
+needs_sandbox = pytest.mark.grading  # conftest skips it where no sandbox works, saying why
 
 
 def leaker_nb1() -> str:
@@ -74,7 +75,7 @@ def full_marks() -> float:
 def graded(tmp_path_factory):
     """The leaker, then an honest student, on one worker, as a Moodle download with its grade import."""
     if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+        pytest.skip(skips.no_sandbox())
     tmp = tmp_path_factory.mktemp("hidden")
     tree = lx.moodle([{"name": "01a leaker", "participant": 5512, "files": {NB1: leaker_nb1()}},
                       {"name": "01b honest", "participant": 5513, "files": {NB1: ex.text(ex.solved(NB1))}}])

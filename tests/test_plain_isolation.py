@@ -9,12 +9,11 @@ course, every attacker in it."""
 import pytest
 
 from autograde.verdict.statuses import say
-from autograde.workers.sandbox import bubblewrap
 from catalogued import assert_catalogued_text
 from hostile import ATTACKS, PLAIN_ATTACKS
 from plain_course import PLAIN_TESTS, TEST_EDITS, Scenario, attacked_documentation_course, ours, plain_attacks, stock
 
-pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
+pytestmark = pytest.mark.grading
 
 # problem1's answer `squares` is cell 6 of hacker's notebook: the attack's cell is cell 7
 ATTACK_CELL = 7

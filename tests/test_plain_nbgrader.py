@@ -8,12 +8,11 @@ import re
 
 import pytest
 
-from autograde.workers.sandbox import bubblewrap
 
 from plain_course import (SECRET, Scenario, autograde_tests, clean_kernel, configured, documentation_course, hidden_tests,
                           leaks_hidden, ours, relative_file, shipped_files, stock, stops_early, totals)
 
-pytestmark = pytest.mark.skipif(bubblewrap() is None, reason="grading needs bubblewrap")
+pytestmark = pytest.mark.grading
 
 SCENARIOS = {"documentation-course": documentation_course, "submitted-unchanged-changed-cheat": autograde_tests,
              "hidden-tests-comment-stub": hidden_tests, "open-relative-file": relative_file,

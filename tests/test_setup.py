@@ -12,13 +12,14 @@ import pytest
 
 from autograde import course
 import chromium
+import skips
 from chromium import launch
 from test_browser import free_port, wait_until_serving
 
 TOKEN = "setup-test"
 
 
-@pytest.mark.skipif(not (course.ROOT / ".venv" / "bin" / "jupyter").exists(), reason="run through `python3 course.py test`")
+@pytest.mark.skipif(not (course.ROOT / ".venv" / "bin" / "jupyter").exists(), reason=skips.NO_VENV)
 def test_lab_command_serves_the_course(tmp_path):
     port = free_port()
     python = shutil.which("python3") or sys.executable
@@ -53,7 +54,7 @@ LAB_MODES = {
 }
 
 
-@pytest.mark.skipif(not (course.ROOT / ".venv" / "bin" / "jupyter").exists(), reason="run through `python3 course.py test`")
+@pytest.mark.skipif(not (course.ROOT / ".venv" / "bin" / "jupyter").exists(), reason=skips.NO_VENV)
 @chromium.needed
 @pytest.mark.parametrize("mode", list(LAB_MODES))
 def test_students_lab_shows_students_tools_only(tmp_path, mode):
