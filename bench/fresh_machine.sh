@@ -56,7 +56,7 @@ inside() {
     if as_user timeout 300 .venv/bin/python -m playwright install chromium >"$copy/playwright.log" 2>&1; then
         echo "installed"
     else
-        echo "not installed (its CDN out of reach?): $(tail -n 3 "$copy/playwright.log" | tr '\n' ' ')"
+        echo "not installed: $(grep -m 1 -i error "$copy/playwright.log" || tail -n 1 "$copy/playwright.log")"
     fi
     [ "$setup_only" = 1 ] && return 0
     echo "== python3 course.py test $*"
