@@ -68,7 +68,7 @@ inside() {
     local passed failed skipped errors
     passed=$(count passed) failed=$(count failed) skipped=$(count skipped) errors=$(count 'errors?')
     local total=$((passed + failed + skipped + errors))
-    echo "== $skipped of $total tests skipped ($(( total ? 100 * skipped / total : 0 ))%; the budget is 5%)," \
+    echo "== $skipped of $total tests skipped ($(awk -v s="$skipped" -v t="$total" 'BEGIN { printf "%.1f", t ? 100 * s / t : 0 }')%; the budget is 5%)," \
          "$failed failed, $errors errors; each skip's reason is in the short summary above"
 }
 export -f inside
