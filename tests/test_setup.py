@@ -11,13 +11,15 @@ import urllib.request
 import pytest
 
 from autograde import course
-from test_browser import free_port, launch, wait_until_serving
+import skips
+from chromium import launch
+from test_browser import free_port, wait_until_serving
 from conftest import SLOW
 
 TOKEN = "setup-test"
 
 
-@pytest.mark.skipif(not (course.ROOT / ".venv" / "bin" / "jupyter").exists(), reason="run through `python3 course.py test`")
+@pytest.mark.skipif(not (course.ROOT / ".venv" / "bin" / "jupyter").exists(), reason=skips.NO_VENV)
 def test_lab_command_serves_the_course(tmp_path):
     port = free_port()
     python = shutil.which("python3") or sys.executable
