@@ -122,8 +122,8 @@ def said(text: str) -> dict[str, str]:
 
 
 def readme_environment() -> set[str]:
-    """The variables the README's isolation section says a notebook's environment holds, exactly."""
-    readme = (course.ROOT / "README.md").read_text(encoding="utf-8")
+    """The variables the isolation page (docs/isolation.md) says a notebook's environment holds, exactly."""
+    readme = (course.ROOT / "docs" / "isolation.md").read_text(encoding="utf-8")
     sentence = readme.split("an environment of only", 1)[1].split("so secrets", 1)[0]
     return set(re.findall(r"`([A-Z_]+)`", sentence))
 
