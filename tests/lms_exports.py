@@ -3,6 +3,7 @@ for the code each follows). Each builder returns {path in the download: content}
 lays it out as a folder (unzipped) or as the one zip the LMS hands out."""
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -74,3 +75,12 @@ def write(tree: dict[str, bytes | str], where: Path, zipped: bool) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content if isinstance(content, bytes) else content.encode())
     return where
+
+
+def zip_bytes(files: dict[str, str]) -> bytes:
+    """A zip of `files` ({name: content}), as a student packs their own notebooks into one."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()

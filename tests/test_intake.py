@@ -280,7 +280,7 @@ def test_a_zip_that_under_declares_its_entries_is_counted_by_its_directory(tmp_p
     from autograde.intake import archive
 
     monkeypatch.setattr(archive, "MAX_ZIP_ENTRIES", 3)
-    data = zip_bytes({f"{i}.txt": "x" for i in range(4)})
+    data = lx.zip_bytes({f"{i}.txt": "x" for i in range(4)})
     end = data.rfind(b"PK\x05\x06")
     (tmp_path / "amy.zip").write_bytes(data[:end + 8] + struct.pack("<HH", 1, 1) + data[end + 12:])
     assert summary(collect(tmp_path))["amy"] == ([], {"amy.zip": "zip lists 4 files, more than the 3 allowed"}, [])
@@ -357,16 +357,6 @@ def test_a_students_backup_file_changes_nothing_for_the_class(tmp_path):
     assert sorted(handin.files) == [NB1, backup] and handin.problems == {}
 
 
-def zip_bytes(files: dict[str, str]) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize("layout", ["canvas-export", "zip-per-student"])
 def test_a_zip_bomb_of_small_entries_cannot_crowd_out_the_class(tmp_path, monkeypatch, layout):
     """A class-wide cap on listed files: the attacker (whose name sorts first) hands in zips of
@@ -376,19 +366,19 @@ def test_a_zip_bomb_of_small_entries_cannot_crowd_out_the_class(tmp_path, monkey
 
     monkeypatch.setattr(archive, "MAX_CLASS_ENTRIES", 1_000)
     honest = {f"student{i:02d}": {f"ch03/{NB1}": f"one {i}", f"ch03/{NB2}": f"two {i}"} for i in range(30)}
-    bombs = {f"bomb{k}.zip": zip_bytes({f"x/{j}.txt": "" for j in range(950)}) for k in range(2)}
+    bombs = {f"bomb{k}.zip": lx.zip_bytes({f"x/{j}.txt": "" for j in range(950)}) for k in range(2)}
     if layout == "canvas-export":
         tree = lx.canvas([{"name": "Aaa, Attacker", "user_id": 1, "files": {NB1: "mine", **bombs}}] +
-                         [{"name": f"Doe, {s}", "user_id": 100 + i, "files": {"mine.zip": zip_bytes(files)}}
+                         [{"name": f"Doe, {s}", "user_id": 100 + i, "files": {"mine.zip": lx.zip_bytes(files)}}
                           for i, (s, files) in enumerate(honest.items())])
         source = lx.write(tree, tmp_path / "export", zipped=True)
         attacker, ids, refused = "aaaattacker", {f"doe{s}": s for s in honest}, list(bombs)
     else:
         source = tmp_path / "zips"
         source.mkdir()
-        (source / "aaa.zip").write_bytes(zip_bytes({NB1: "mine", **{f"bomb/{j}.txt": "" for j in range(1_200)}}))
+        (source / "aaa.zip").write_bytes(lx.zip_bytes({NB1: "mine", **{f"bomb/{j}.txt": "" for j in range(1_200)}}))
         for s, files in honest.items():
-            (source / f"{s}.zip").write_bytes(zip_bytes(files))
+            (source / f"{s}.zip").write_bytes(lx.zip_bytes(files))
         attacker, ids, refused = "aaa", {s: s for s in honest}, ["aaa.zip"]
     intake = collect(source)
     found = {h.student_id: h for h in intake}

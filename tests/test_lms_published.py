@@ -5,8 +5,6 @@ notebooks inside the student's zip). Each must read as the right students with t
 notebooks, zipped as the LMS hands it out and unzipped."""
 from __future__ import annotations
 
-import io
-import zipfile
 
 import pytest
 
@@ -14,15 +12,6 @@ import lms_exports as lx
 from autograde.intake.submissions import collect
 
 NB1, NB2 = "01_attention_without_weights.ipynb", "02_attention_all_tokens.ipynb"
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    """A zip a student uploads (their notebooks packed by themselves)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def read(tree: dict, tmp_path, as_zip: bool) -> dict:
@@ -37,9 +26,9 @@ def test_canvas_listing_from_canvas_unzipper(tmp_path, as_zip):
     # (https://github.com/mikewesthad/canvas-unzipper): {name}_{user id}_{attachment id}_{file}, each
     # student's work a zip of their own beside screenshots.
     tree = {
-        "smithbob_340934_208490284_BobsWork.zip": zipped({NB1: "bob's one"}),
+        "smithbob_340934_208490284_BobsWork.zip": lx.zip_bytes({NB1: "bob's one"}),
         "smithbob_340934_208490284_BobsScreenshot.png": "png",
-        "wellslane_334244_394803489_MyAssignment.zip": zipped({f"MyAssignment/{NB1}": "lane's one",
+        "wellslane_334244_394803489_MyAssignment.zip": lx.zip_bytes({f"MyAssignment/{NB1}": "lane's one",
                                                                f"MyAssignment/{NB2}": "lane's two"}),
         "wellslane_334244_394803489_MyAssignment.png": "png",
         "wellslane_334244_394803489_MyAssignment1.png": "png",
@@ -58,8 +47,8 @@ def test_canvas_late_listing(tmp_path, as_zip):
     # Canvas's late marker between the name and the user id, as HCI-Data-Analysis/HCI-data-analysis
     # scripts/convert_zip_file/convert_zip_file_id.md lists the names it reads:
     # name_canvasid_number_assignment.zip and name_LATE_canvasid_number_assignment.zip
-    tree = {"doejane_LATE_123456_7890123_assignment.zip": zipped({NB1: "late one"}),
-            "leeann_234567_7890124_assignment.zip": zipped({NB1: "on time"})}
+    tree = {"doejane_LATE_123456_7890123_assignment.zip": lx.zip_bytes({NB1: "late one"}),
+            "leeann_234567_7890124_assignment.zip": lx.zip_bytes({NB1: "on time"})}
     found = read(tree, tmp_path, as_zip)
     assert found["doejane"][:3] == ("canvas", "123456", {NB1: b"late one"})
     assert found["doejane"][3] == ["marked late by Canvas"]
@@ -108,7 +97,7 @@ def test_blackboard_listing_from_nbgraders_documentation(tmp_path):
         "ps1_hacker_attempt_2016-01-30-16-30-10_myproblem1.ipynb": "hacker's misnamed problem1",
         "ps1_hacker_attempt_2016-01-30-16-30-10_problem2.ipynb": "hacker's earlier problem2",
     }
-    tree = {"archive/jupyter.png": "png", "archive/notebooks.zip": zipped(inner),
+    tree = {"archive/jupyter.png": "png", "archive/notebooks.zip": lx.zip_bytes(inner),
             "archive/ps1_hacker_attempt_2016-01-30-20-30-10_problem1.ipynb": "hacker's latest problem1"}
     intake = collect(lx.write(tree, tmp_path / "downloaded" / "ps1", zipped=False))
     found = {h.student_id: (h.owner.lms, h.owner.key, {n: h.files[n] for n in sorted(h.files)}, [str(n) for n in h.notes])
