@@ -136,6 +136,34 @@ def test_no_attacker_reached_a_pipe_of_its_worker_or_traced_it(attacked):
 
 
 @pytest.mark.needs_sandbox
+def test_the_worker_is_not_dumpable(tmp_path):
+    """The worker clears PR_SET_DUMPABLE before it warms up, so that nothing else of its uid can
+    ptrace it or open its /proc/PID/fd and mem: the kernel then gives its /proc files to root.
+    As root every /proc file is root's anyway, so there this proves nothing; CI's unprivileged
+    pass (.ci/run) asserts it as another user."""
+    with WarmPool(1, tmp_path) as pool:
+        reply = pool.run(Settings().request(wire.cells("print('warm')")))
+        assert wire.outputs(reply["cells"])[0][0]["text"] == "warm\n"
+        zygote = pool.zygotes[0]
+        workers = []
+        for pid in confine.processes_under(zygote.proc.pid):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                if b"autograde.workers.zygote" not in argv or not os.path.basename(argv[0]).startswith(b"python"):
+                    continue  # bwrap and its init carry the command line too: the worker is the Python
+                with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+                    uid = int(next(line for line in f if line.startswith("Uid:")).split()[1])
+                workers.append((pid, uid, os.stat(f"/proc/{pid}/fd").st_uid))
+            except (OSError, StopIteration):
+                pass
+    assert workers, "no worker process found under the zygote"
+    if os.geteuid() == 0:
+        pytest.skip("as root every /proc file is root's: CI's unprivileged pass asserts that the worker is not dumpable")
+    assert all(uid != 0 and fd_owner == 0 for _, uid, fd_owner in workers), workers  # runs as us, its /proc is root's
+
+
+@pytest.mark.needs_sandbox
 def test_a_notebook_sees_no_worker_pipe_and_no_other_process(tmp_path):
     """What the attacks above rely on is simply not there: no other pid, no parent, no pipe but its own."""
     probe = ("import ctypes, errno, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
