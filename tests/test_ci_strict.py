@@ -33,7 +33,9 @@ def outcomes(folder: Path, **env: str) -> dict[str, tuple[str, str]]:
     # no Chromium on this PATH, whatever the machine has; no third-party plugins (seconds to load)
     subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", f"--junitxml={folder / 'report.xml'}",
                     str(folder)], cwd=folder, capture_output=True, text=True,
-                   env={**clean, "PATH": str(folder), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **env})
+                   env={**clean, "PATH": str(folder), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                        # the modules the copied conftest imports, and no Playwright browser either
+                        "PYTHONPATH": str(HERE), "PLAYWRIGHT_BROWSERS_PATH": str(folder), **env})
     found = {}
     for case in ElementTree.parse(folder / "report.xml").iter("testcase"):
         verdict = next(iter(case.findall("skipped") + case.findall("failure") + case.findall("error")), None)
@@ -52,7 +54,7 @@ def needy(tmp_path_factory) -> Path:
 
 def test_locally_a_missing_need_skips_saying_why(needy):
     found = outcomes(needy)
-    assert found["test_marked_for_a_browser"][0] == "skipped" and "no Chromium installed" in found["test_marked_for_a_browser"][1]
+    assert found["test_marked_for_a_browser"][0] == "skipped" and "no Chromium for the browser tests" in found["test_marked_for_a_browser"][1]
     assert found["test_requiring_a_unicorn"] == ("skipped", "needs a unicorn, missing here: none in this stable")
 
 
@@ -60,5 +62,5 @@ def test_locally_a_missing_need_skips_saying_why(needy):
 def test_under_ci_a_missing_need_fails_with_the_reason(needy, variable):
     found = outcomes(needy, **{variable: "1"})
     # the mark is checked before the test's fixtures: a failure in its set-up, which pytest reports as an error
-    assert found["test_marked_for_a_browser"][0] == "error" and "no Chromium installed" in found["test_marked_for_a_browser"][1]
+    assert found["test_marked_for_a_browser"][0] == "error" and "no Chromium for the browser tests" in found["test_marked_for_a_browser"][1]
     assert found["test_requiring_a_unicorn"][0] == "failure" and "none in this stable" in found["test_requiring_a_unicorn"][1]
