@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from autograde.reports.returns import NBGRADER_FEEDBACK
+
 import example_class as ex
 from autograde import cli, course
 from autograde.verdict.references import references
@@ -329,14 +331,14 @@ def run_the_class(hub: Hub, base: Path, tmp_path: Path) -> None:
     assert not any(name in text for name in BOOKKEEPING), text
     assert say("not-in-assignment") not in text
 
-    # autograde's feedback pages into nbgrader's feedback layout (with nbgrader's bookkeeping,
-    # which release_feedback reads), released, and fetched by each student into their home
-    for user in STUDENTS:
-        folder = course_folder / "feedback" / user / ASSIGNMENT
-        folder.mkdir(parents=True)
-        shutil.copy(out / "feedback" / user / f"{STEM1}.html", folder)
-        for name in BOOKKEEPING:
-            shutil.copy(submitted / user / ASSIGNMENT / name, folder)
+    # the feedback layout autograde grade wrote for nbgrader (each page with the hand-in's
+    # timestamp and secret, which release_feedback reads) into the course folder, released, and
+    # fetched by each student into their home
+    shutil.copytree(out / NBGRADER_FEEDBACK, course_folder / "feedback")
+    for user in STUDENTS:  # the secret the student's own submit made: their fetch finds the page by it
+        secret = "submission_secret.txt"
+        assert (course_folder / "feedback" / user / ASSIGNMENT / secret).read_text().strip() == \
+            (submitted / user / ASSIGNMENT / secret).read_text().strip()
     give(course_folder / "feedback", INSTRUCTOR)
     as_instructor(base, "release_feedback", ASSIGNMENT)
     pages = {}
