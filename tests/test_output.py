@@ -112,14 +112,23 @@ def long_status_rows():
                 messages=[note.as_dict(), shared.as_dict()]) for i, note in enumerate(notes, start=1)]
 
 
+LANGUAGES = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}  # --lang -> the message texts it shows
+
+
+def uncut_summary(rows, lang: str, width: int) -> str:
+    """The grade summary at `width` columns, checked to fit them without a "…"."""
+    text = summary(rows, lang, width)
+    assert all(cell_len(line) <= width for line in text.splitlines()) and "…" not in text, text
+    return text
+
+
 @pytest.mark.parametrize("lang", ["en", "zh", "both"])
 @pytest.mark.parametrize("width", [60, 80, 120])
 def test_the_grade_summary_wraps_whole_sentences_at_any_width(width, lang):
     rows = long_status_rows()
-    text = summary(rows, lang, width)
-    assert all(cell_len(line) <= width for line in text.splitlines()) and "…" not in text, text
+    text = uncut_summary(rows, lang, width)
     flat = squeeze(text.replace("│", "").replace("┃", ""))
-    sentences = [m[key] for r in rows for m in r.messages for key in {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]]
+    sentences = [m[key] for r in rows for m in r.messages for key in LANGUAGES[lang]]
     assert any(cell_len(s) > width // 2 for s in sentences)  # the fixture does run past the column (in cells)
     for sentence in sentences:
         assert squeeze(sentence) in flat, sentence
@@ -139,12 +148,10 @@ def every_status_rows():
 @pytest.mark.parametrize("width", [60, 80, 120])
 def test_every_catalogued_status_is_whole_in_the_grade_summary(width, lang):
     rows = every_status_rows()
-    text = summary(rows, lang, width)
-    assert all(cell_len(line) <= width for line in text.splitlines()) and "…" not in text, text
+    text = uncut_summary(rows, lang, width)
     # the problems column alone, read down: the id's folded pieces in the first column stay out of it
     problems = squeeze("".join(line.split("│")[-2] for line in text.splitlines() if line.count("│") == 4))
-    keys = {"en": ["en"], "zh": ["zh"], "both": ["en", "zh"]}[lang]
-    missing = [m[key] for r in rows for m in r.messages for key in keys if squeeze(m[key]) not in problems]
+    missing = [m[key] for r in rows for m in r.messages for key in LANGUAGES[lang] if squeeze(m[key]) not in problems]
     assert len(rows) == len(STATUSES) - 1 and not missing, missing
 
 
