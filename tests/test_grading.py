@@ -117,9 +117,12 @@ READS_REFERENCES = ex.answered(NB1, {
 
 
 def nb1_with(change) -> str:
-    nb = ex.solved(NB1)
+    return ex.text(with_change(ex.solved(NB1), change))
+
+
+def with_change(nb, change):
     change(nb)
-    return ex.text(nb)
+    return nb
 
 
 def edit_cell(grade_id: str, old: str, new: str):
@@ -188,6 +191,8 @@ BROKEN = {
     "bad-missing-and-extra": {NB1: ex.text(ex.solved(NB1)), "notes.txt": "my notes", "01_attention_without_weights (1).ipynb": "{}"},
     "bad-deleted-cells": {NB1: nb1_with(drop({"setup-01", "ex1-dot-scores"}))},
     "bad-duplicated-cells": {NB1: nb1_with(duplicate("ex2-softmax-naive"))},
+    # a test cell duplicated as students have it (the release's, without its hidden tests): a copy, not a forgery
+    "bad-duplicated-release-test": {NB1: ex.text(with_change(ex.blank(NB1), duplicate("ex2-softmax-naive")))},
     "bad-reordered-cells": {NB1: nb1_with(move_before("ex3-context-vector", "ex3-context-vector-solution"))},
     "bad-retyped-cells": {NB1: nb1_with(retype("ex1-dot-scores"))},
     "bad-no-metadata": {NB1: nb1_with(strip_metadata)},
@@ -331,6 +336,7 @@ def test_hidden_references_are_out_of_reach(graded):
     ("bad-missing-and-extra", "02_attention_all_tokens", "zero", say("missing")),
     ("bad-deleted-cells", STEM1, "full", "restored deleted cells: setup-01, ex1-dot-scores"),
     ("bad-duplicated-cells", STEM1, "full", "duplicate cells ignored"),
+    ("bad-duplicated-release-test", STEM1, "zero", "duplicate cells ignored"),
     ("bad-reordered-cells", STEM1, {"ex3-context-vector": 0.0}, "cells reordered"),
     ("bad-retyped-cells", STEM1, "full", "cell type restored"),
     ("bad-no-metadata", STEM1, "full", "nbgrader metadata restored"),

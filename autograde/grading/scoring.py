@@ -16,6 +16,7 @@ from ..verdict.references import MissingReference, References, references
 from ..verdict.statuses import Message
 from ..verdict.values import decode
 from .course_answers import RESOURCE, course_code_ran
+from ..intake.structure import released
 from .preprocessors import note
 from .recording import AUTOGRADE_KEY
 
@@ -31,7 +32,9 @@ class CompareWithReference(NbGraderPreprocessor):
         self.refs: References = references()
         refused = resources.get(AUTOGRADE_KEY, {}).get(RESOURCE, {})  # RefuseCourseAnswers' findings
         forged = []
-        tests = {cell.source.strip() for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")}
+        # a copy of a test cell, as graded (hidden tests restored) or as students have it (the release's)
+        release = released(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
+        tests = {cell.source.strip() for cell in [*nb.cells, *release.cells] if cell.metadata.get("nbgrader", {}).get("grade")}
         for index, cell in enumerate(nb.cells):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade"):
