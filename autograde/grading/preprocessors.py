@@ -269,7 +269,6 @@ class RepairCells(NbGraderPreprocessor):
             note(nb, "cells-restored", cells=", ".join(restored))
         return nb, resources
 
-
     def _as_released(self, cell: NotebookNode) -> str:
         """A read-only cell's source as nbgrader's release would make it (its hidden tests
         cleared with the course's own delimiters)."""

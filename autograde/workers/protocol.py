@@ -41,8 +41,8 @@ import select
 import struct
 import termios
 import time
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from typing import NotRequired, TypedDict
 
 HEADER = struct.Struct(">I")
@@ -307,10 +307,14 @@ def ran_cell(cell_id: str, outputs: list[dict], restored: list[str]) -> RanCell:
     return RanCell(id=cell_id, outputs=outputs, **({"restored": restored} if restored else {}))
 
 
+def nameable(name) -> bool:
+    """Whether `name` can stand in a row as machinery put back."""
+    return isinstance(name, str) and len(name) <= 100 and RESTORED_NAME.fullmatch(name) is not None
+
+
 def restored_of(names) -> list[str]:
     """`names` as the machinery a test cell's process put back; ProtocolError if it is not that."""
-    if not (isinstance(names, list) and len(names) <= MAX_RESTORED
-            and all(isinstance(n, str) and len(n) <= 100 and RESTORED_NAME.fullmatch(n) for n in names)):
+    if not (isinstance(names, list) and len(names) <= MAX_RESTORED and all(map(nameable, names))):
         raise ProtocolError("not the names of machinery put back")
     return names
 

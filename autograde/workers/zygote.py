@@ -248,7 +248,7 @@ TamperedTest.__name__ = protocol.TEST_MACHINERY_CHANGED  # the error's name the 
 def _nameable(names: list[str]) -> list[str]:
     """The names the grader can show (a key a student added to builtins may be any string: it is
     still put back, only not named)."""
-    return [n for n in names if len(n) <= 100 and protocol.RESTORED_NAME.fullmatch(n)][:protocol.MAX_RESTORED]
+    return [n for n in names if protocol.nameable(n)][:protocol.MAX_RESTORED]
 
 
 def _reset(machinery: pristine.Pristine):
