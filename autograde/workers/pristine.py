@@ -129,12 +129,14 @@ class Namespace:
 
 def _key_name(key) -> str:
     """A namespace's key as part of a dotted name (a formatter table is keyed by types, a
-    function's parts by (name, part), the formatters by MIME types)."""
-    if isinstance(key, tuple):
+    function's parts by (name, part), the formatters by MIME types). Exact types only, as in
+    _installed: a key a notebook added may be any object, and naming it runs none of its code."""
+    kind = type(key)
+    if kind is tuple:
         return ".".join(map(_key_name, key))
-    if isinstance(key, type):
-        return key.__qualname__
-    return re.sub(r"\W", "_", str(key)) or "_"
+    if issubclass(kind, type):
+        return type.__dict__["__qualname__"].__get__(key)
+    return re.sub(r"\W", "_", key) or "_" if kind is str else "_"
 
 
 def _installed(value, depth: int = 0) -> bool:
