@@ -28,7 +28,7 @@ from ..intake.submissions import Handin
 from ..verdict import statuses
 from ..verdict.statuses import say
 from . import late, returns
-from .grades import cell, csv_writer, write_csv
+from .grades import cell, csv_writer, student_totals, write_csv
 
 CLASS_FILE = "class.json"
 TOTALS_CSV = "totals.csv"
@@ -155,7 +155,7 @@ def current_rows(out: Path, db_url: str | None = None, assignment: str | None = 
                 notes.append(say("late-penalty", late=late.lateness(seconds), due=f"{due:%Y-%m-%d %H:%M} UTC",
                                  rule=rule.text, percent=_points(round(share * 100, 2))))
             row.score -= row.late_penalty
-            row.status = "; ".join([base, *notes])
+            row.status = statuses.SEPARATOR["en"].join([base, *notes])
         if save:
             _save_penalties(gb, assignment, rows)
     return rows
@@ -215,19 +215,12 @@ def export(out: Path, db_url: str | None = None, assignment: str | None = None, 
 
 def write_totals(rows: list[Row], path: Path) -> Path:
     """One line per student: the total of their notebooks (after the late policy) and how late."""
-    totals: dict[str, list[float]] = {}
-    for r in rows:
-        total = totals.setdefault(r.student_id, [0.0, 0.0, 0.0, 0.0])
-        total[0] += r.score
-        total[1] += r.max_score
-        total[2] = max(total[2], r.hours_late)
-        total[3] += r.late_penalty
     with atomic.replacing(path, newline="") as f:
         writer = csv_writer(f)
         writer.writerow(["student_id", "score", "max_score", "hours_late", "late_penalty"])
-        for student, (score, possible, hours, penalty) in sorted(totals.items()):
-            writer.writerow([cell(student), f"{round(score, 4):g}", f"{possible:g}", f"{round(hours, 2):g}",
-                             f"{round(penalty, 4):g}"])
+        for student, total in sorted(student_totals(rows).items()):
+            writer.writerow([cell(student), f"{round(total.score, 4):g}", f"{total.max_score:g}",
+                             f"{round(total.hours_late, 2):g}", f"{round(total.late_penalty, 4):g}"])
     return path
 
 

@@ -6,6 +6,7 @@ formula, and the terminal shows markup and escape sequences as the characters th
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -34,6 +35,27 @@ def cell(text: str) -> str:
 def csv_writer(f):
     """OWASP also asks for every cell in double quotes (with inner quotes doubled)."""
     return csv.writer(f, quoting=csv.QUOTE_ALL)
+
+
+@dataclass
+class Total:
+    """A student's notebooks added up: scores after the late policy, the latest hand-in's lateness."""
+    score: float = 0.0
+    max_score: float = 0.0
+    hours_late: float = 0.0
+    late_penalty: float = 0.0
+
+
+def student_totals(rows: list[Row]) -> dict[str, Total]:
+    """Student id -> their Total (totals.csv, the LMS files)."""
+    totals: dict[str, Total] = {}
+    for r in rows:
+        total = totals.setdefault(r.student_id, Total())
+        total.score += r.score
+        total.max_score += r.max_score
+        total.hours_late = max(total.hours_late, r.hours_late)
+        total.late_penalty += r.late_penalty
+    return totals
 
 
 def exercise_columns(assignment: str | None) -> list[str]:

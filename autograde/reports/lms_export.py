@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import atomic
 from ..grading.grader import Row
-from .grades import cell, csv_writer
+from .grades import Total, cell, csv_writer, student_totals
 from ..intake.roster import MOODLE_PARTICIPANT
 from ..verdict.statuses import say
 from ..intake.submissions import Handin
@@ -51,12 +51,8 @@ def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: s
     (Canvas) and `points` rescales the totals to the LMS assignment's maximum. A student who
     handed in nothing gets 0 (as always), or with `missing="blank"` an empty grade cell.
     `feedback` names each student's feedback files (returns.py), which Moodle's comment points to."""
-    totals: dict[str, list[float]] = {}
-    for r in rows:
-        total = totals.setdefault(r.student_id, [0.0, 0.0])
-        total[0] += r.score
-        total[1] += r.max_score
-    possible = max((t[1] for t in totals.values()), default=0.0)
+    totals = student_totals(rows)
+    possible = max((t.max_score for t in totals.values()), default=0.0)
     scale = points / possible if points and possible else 1.0
     path = out / f"grades-{kind}.csv"
     lines, skipped = [], []
@@ -64,7 +60,7 @@ def write(kind: str, rows: list[Row], handins: list[Handin], out: Path, title: s
     for handin in sorted(handins, key=lambda h: h.student_id):
         own = [r for r in rows if r.student_id == handin.student_id]
         absent = missing == "blank" and all(_missing(r) for r in own if r.max_score > 0)
-        score = "" if absent else _number(totals.get(handin.student_id, [0.0])[0] * scale)
+        score = "" if absent else _number(totals.get(handin.student_id, Total()).score * scale)
         line = (_canvas if kind == "canvas" else _moodle)(handin, score, _number(possible * scale), rows, now,
                                                           (feedback or {}).get(handin.student_id, []))
         if line is None:
