@@ -31,19 +31,16 @@ class CompareWithReference(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         self.refs: References = references()
         refused = resources.get(AUTOGRADE_KEY, {}).get(RESOURCE, {})  # RefuseCourseAnswers' findings
-        forged = []
-        # a copy of a test cell, as graded (hidden tests restored) or as students have it (the release's)
-        release = released(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
-        tests = {cell.source.strip() for cell in [*nb.cells, *release.cells] if cell.metadata.get("nbgrader", {}).get("grade")}
+        sending = []  # cells that are not test cells but handed check results: never counted
         for index, cell in enumerate(nb.cells):
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade"):
                 self._grade(nb, cell, meta["grade_id"], refused.get(meta["grade_id"]))
-            elif (cell.cell_type == "code" and cell.source.strip() not in tests
-                  and any(_payload(o) is not None for o in cell.get("outputs", []))):
-                # never counted (only test cells are read), but not a copy of a test cell either: named
-                forged.append(index + 1)
-        if forged:
+            elif cell.cell_type == "code" and any(_payload(o) is not None for o in cell.get("outputs", [])):
+                sending.append(index)
+        tests = _test_sources(nb, resources) if sending else set()  # read only when some cell sent results
+        forged = [i + 1 for i in sending if nb.cells[i].source.strip() not in tests]
+        if forged:  # not a copy of a test cell either: named
             note(nb, "check-outside-test", cells=", ".join(map(str, forged[:10])))
         return nb, resources
 
@@ -92,6 +89,16 @@ class CompareWithReference(NbGraderPreprocessor):
         except MissingReference:
             return Verdict(False, "no reference for this check on this grader", "评分端缺少此项检查的参考值", "no-reference")
         return compare(actual, expected, self.refs.mistakes_for(name), reveal_position=not check["hidden"])
+
+
+def _test_sources(nb: NotebookNode, resources: dict) -> set[str]:
+    """The sources of the test cells, as graded (hidden tests restored) and as students have
+    them (the release's): what a copy of a test cell holds."""
+    cells = list(nb.cells)
+    where = resources.get("nbgrader", {})
+    if "assignment" in where and "notebook" in where:
+        cells += released(where["assignment"], where["notebook"]).cells
+    return {cell.source.strip() for cell in cells if cell.metadata.get("nbgrader", {}).get("grade")}
 
 
 def _payload(output: dict) -> dict | None:
